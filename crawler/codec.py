@@ -1,0 +1,111 @@
+"""Serialising the frozen dataclasses that cross processes: JSON, compressed with zstd.
+
+Nothing is ever pickled: a blob read from Redis can only become one of redline's own
+dataclasses, built field by field from JSON.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import types
+import typing
+from functools import cache
+from typing import Any, TypeVar
+
+import zstandard
+
+T = TypeVar("T")
+
+_COMPRESSION_LEVEL = 6
+_compressor = zstandard.ZstdCompressor(level=_COMPRESSION_LEVEL)
+_decompressor = zstandard.ZstdDecompressor()
+# A decompressed blob larger than this is refused (a corrupt or hostile value in Redis).
+MAX_BLOB_SIZE = 256 * 1024 * 1024
+
+
+class CodecError(ValueError):
+    """Raised by :func:`unpack` when a blob is not a valid encoding of the expected class."""
+
+
+def to_json(obj: Any) -> str:
+    """Returns a dataclass (or plain JSON data) as compact, key-sorted JSON."""
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        obj = dataclasses.asdict(obj)
+    return json.dumps(obj, separators=(",", ":"), sort_keys=True, ensure_ascii=False)
+
+
+def from_json(cls: type[T], text: str | bytes) -> T:
+    """Builds a ``cls`` dataclass from :func:`to_json` output.
+
+    Raises:
+        CodecError: the JSON does not describe a ``cls``.
+    """
+    try:
+        built: T = _build(cls, json.loads(text))
+    except (ValueError, TypeError, KeyError) as exc:
+        raise CodecError(f"not a valid {cls.__name__}: {exc}") from exc
+    return built
+
+
+def as_text(value: object) -> str:
+    """Returns a value read from Redis (bytes, or str) as text; invalid UTF-8 is replaced."""
+    if isinstance(value, bytes | bytearray):
+        return bytes(value).decode("utf-8", "replace")
+    return str(value)
+
+
+def pack(obj: Any) -> bytes:
+    """Returns a dataclass as zstd-compressed JSON."""
+    return bytes(_compressor.compress(to_json(obj).encode("utf-8")))
+
+
+def unpack(cls: type[T], blob: object) -> T:
+    """Inverse of :func:`pack`.
+
+    Raises:
+        CodecError: the blob is not a compressed ``cls``.
+    """
+    if not isinstance(blob, bytes):
+        raise CodecError(f"not a valid {cls.__name__} blob: {type(blob).__name__}")
+    try:
+        raw = _decompressor.decompress(blob, max_output_size=MAX_BLOB_SIZE)
+    except zstandard.ZstdError as exc:
+        raise CodecError(f"not a valid {cls.__name__} blob: {exc}") from exc
+    return from_json(cls, raw)
+
+
+@cache
+def _hints(cls: type) -> dict[str, Any]:
+    return typing.get_type_hints(cls)
+
+
+def _build(tp: Any, value: Any) -> Any:
+    origin = typing.get_origin(tp)
+    if dataclasses.is_dataclass(tp) and isinstance(tp, type):
+        if not isinstance(value, dict):
+            raise TypeError(f"expected an object for {tp.__name__}")
+        hints = _hints(tp)
+        kwargs = {
+            f.name: _build(hints[f.name], value[f.name])
+            for f in dataclasses.fields(tp)
+            if f.name in value
+        }
+        return tp(**kwargs)
+    if origin is tuple:
+        args = typing.get_args(tp)
+        if not isinstance(value, list):
+            raise TypeError("expected a list")
+        if len(args) == 2 and args[1] is Ellipsis:
+            return tuple(_build(args[0], v) for v in value)
+        return tuple(_build(a, v) for a, v in zip(args, value, strict=True))
+    if origin in (typing.Union, types.UnionType):
+        if value is None:
+            return None
+        options = [a for a in typing.get_args(tp) if a is not type(None)]
+        return _build(options[0], value)
+    if tp is float and isinstance(value, int):
+        return float(value)
+    if isinstance(tp, type) and not isinstance(value, tp):
+        raise TypeError(f"expected {tp.__name__}, got {type(value).__name__}")
+    return value

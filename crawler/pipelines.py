@@ -1,0 +1,93 @@
+"""The change pipeline: extract, fingerprint, compare, and record each fetch atomically.
+
+Settings read: ``REDLINE_REDIS_URL``, ``REDLINE_REDIS_PREFIX``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import TYPE_CHECKING, Any, Self
+
+import redis
+
+from crawler.check import Update, plan_update
+from crawler.connection import client
+from crawler.extract import ExtractionError, extract_article
+from crawler.keys import Keys
+from crawler.models import Article, Fetch
+from crawler.queue import DueQueue
+from crawler.store import ArticleStore
+from scheduler.policy import Outcome
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+
+logger = logging.getLogger(__name__)
+
+
+class ChangePipeline:
+    """Records every :class:`~crawler.models.Fetch`: a new version and a change event when
+    the article changed, the schedule's next check either way.
+
+    The work (extraction is CPU-bound, Redis calls block) runs in a worker thread so the
+    reactor keeps fetching. A fetch that cannot be recorded (Redis down) is logged and
+    dropped: its claim expires and the article is checked again, so nothing is lost.
+    """
+
+    def __init__(self, store: ArticleStore, queue: DueQueue) -> None:
+        self.store = store
+        self.queue = queue
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        settings = crawler.settings
+        conn = client(settings.get("REDLINE_REDIS_URL"))
+        keys = Keys(settings.get("REDLINE_REDIS_PREFIX"))
+        return cls(ArticleStore(conn, keys), DueQueue(conn, keys))
+
+    async def process_item(self, item: Any) -> Any:
+        if isinstance(item, Fetch):
+            await asyncio.to_thread(self.record, item)
+        return item
+
+    def record(self, fetch: Fetch) -> Update | None:
+        """Extracts the fetched page (if any) and records the check; returns what was written."""
+        article, error = _extract(fetch)
+        try:
+            policy = self.queue.policy()
+            update = self.store.record(
+                fetch.article_id,
+                lambda state, latest: plan_update(state, latest, fetch, article, error, policy),
+            )
+        except redis.RedisError as exc:
+            logger.error(
+                "could not record the check of %s (it will be retried): %s", fetch.url, exc
+            )
+            return None
+        if update is None:
+            logger.warning("fetched %s but it is not tracked any more", fetch.url)
+        elif update.outcome is Outcome.FAILED:
+            logger.warning("check failed: %s: %s", fetch.url, update.state.last_error)
+        elif update.event is not None:
+            logger.info(
+                "changed: %s (version %d, %s)",
+                fetch.url,
+                update.event.version,
+                ", ".join(update.event.diff.kinds) or "text",
+            )
+        elif update.version is not None:
+            logger.info("first version of %s recorded", fetch.url)
+        return update
+
+
+def _extract(fetch: Fetch) -> tuple[Article | None, str]:
+    if fetch.html is None:
+        return None, fetch.error
+    try:
+        return extract_article(fetch.html, fetch.final_url), ""
+    except ExtractionError as exc:
+        return None, f"extraction failed: {exc}"
+    except Exception as exc:  # a hostile page must never take the worker down
+        logger.exception("extraction crashed on %s", fetch.url)
+        return None, f"extraction crashed: {type(exc).__name__}: {exc}"

@@ -1,0 +1,48 @@
+"""Scrapy settings for a redline worker, built from redline's own settings.
+
+Scrapy components read their settings from the crawler (``from_crawler``); redline's own
+components read the ``REDLINE_*`` ones defined here.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from scheduler.config import Settings
+
+# Seconds the spider waits before asking Redis again when nothing was due.
+IDLE_POLL = 0.2
+
+
+def scrapy_settings(settings: Settings, redis_url: str) -> dict[str, Any]:
+    """Returns the Scrapy settings of a worker that uses the Redis at ``redis_url``."""
+    return {
+        "BOT_NAME": "redline",
+        "USER_AGENT": settings.user_agent,
+        "ROBOTSTXT_OBEY": settings.obey_robots_txt,
+        "CONCURRENT_REQUESTS": settings.concurrency,
+        "CONCURRENT_REQUESTS_PER_DOMAIN": settings.per_domain_concurrency,
+        "DOWNLOAD_TIMEOUT": settings.download_timeout,
+        "DNS_TIMEOUT": settings.download_timeout,
+        "DOWNLOAD_MAXSIZE": settings.max_page_size,
+        "DOWNLOAD_WARNSIZE": settings.max_page_size // 2,
+        "RETRY_ENABLED": settings.retries > 0,
+        "RETRY_TIMES": settings.retries,
+        "AUTOTHROTTLE_ENABLED": settings.autothrottle,
+        "AUTOTHROTTLE_START_DELAY": 1.0,
+        "AUTOTHROTTLE_MAX_DELAY": 60.0,
+        "AUTOTHROTTLE_TARGET_CONCURRENCY": float(settings.per_domain_concurrency),
+        "COOKIES_ENABLED": False,
+        "METAREFRESH_ENABLED": False,
+        "TELNETCONSOLE_ENABLED": False,
+        "DUPEFILTER_CLASS": "scrapy.dupefilters.BaseDupeFilter",
+        "LOG_LEVEL": settings.log_level,
+        "LOGSTATS_INTERVAL": 60.0,
+        "REACTOR_THREADPOOL_MAXSIZE": 10,
+        "ITEM_PIPELINES": {"crawler.pipelines.ChangePipeline": 300},
+        "REDLINE_REDIS_URL": redis_url,
+        "REDLINE_REDIS_PREFIX": settings.redis_prefix,
+        "REDLINE_LEASE": settings.lease,
+        "REDLINE_IDLE_POLL": IDLE_POLL,
+    }

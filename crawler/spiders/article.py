@@ -1,0 +1,169 @@
+"""The article spider: a long-running spider that fetches whatever Redis says is due.
+
+It never runs out of start requests: :meth:`ArticleSpider.start` claims due articles from
+the shared ready queue whenever it has room (at most ``CONCURRENT_REQUESTS`` claims
+outstanding), and waits briefly when nothing is due. Every request ends in exactly one
+:class:`crawler.models.Fetch` item, success or failure, which the pipeline records. Claims
+still outstanding when the spider closes are handed back to the queue.
+
+Settings read: ``REDLINE_REDIS_URL``, ``REDLINE_REDIS_PREFIX``, ``REDLINE_LEASE``,
+``REDLINE_IDLE_POLL``, ``CONCURRENT_REQUESTS``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any, Self
+
+import redis
+import scrapy
+from scrapy import signals
+from scrapy.http import HtmlResponse, Request, XmlResponse
+
+from crawler.connection import client
+from crawler.keys import Keys
+from crawler.models import Claim, Fetch
+from crawler.queue import DueQueue
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator
+
+    from scrapy.crawler import Crawler
+    from scrapy.http import Response
+    from twisted.python.failure import Failure
+
+logger = logging.getLogger(__name__)
+
+# Statuses handed to the spider rather than filtered out: all of them are outcomes.
+_HANDLED_STATUSES = [304, *range(400, 600)]
+# Seconds to wait before asking Redis again after it failed.
+_REDIS_RETRY = 1.0
+
+
+class ArticleSpider(scrapy.Spider):
+    """Fetches due articles, with conditional GET when the last response allowed it."""
+
+    name = "articles"
+    handle_httpstatus_list = _HANDLED_STATUSES
+
+    def __init__(self, queue: DueQueue, lease: float, idle_poll: float, capacity: int) -> None:
+        super().__init__()
+        self.queue = queue
+        self.lease = lease
+        self.idle_poll = idle_poll
+        self.capacity = capacity
+        self._outstanding: set[str] = set()
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
+        settings = crawler.settings
+        keys = Keys(settings.get("REDLINE_REDIS_PREFIX"))
+        spider = cls(
+            queue=DueQueue(client(settings.get("REDLINE_REDIS_URL")), keys),
+            lease=settings.getfloat("REDLINE_LEASE"),
+            idle_poll=settings.getfloat("REDLINE_IDLE_POLL"),
+            capacity=settings.getint("CONCURRENT_REQUESTS"),
+        )
+        spider._set_crawler(crawler)
+        for signal in (signals.item_scraped, signals.item_dropped, signals.item_error):
+            crawler.signals.connect(spider._on_item_done, signal=signal)
+        crawler.signals.connect(spider._on_spider_closed, signal=signals.spider_closed)
+        return spider
+
+    async def start(self) -> AsyncIterator[Any]:
+        """Yields requests for due articles, forever (until the crawler stops)."""
+        while True:
+            room = self.capacity - len(self._outstanding)
+            if room <= 0:
+                await asyncio.sleep(0.02)
+                continue
+            try:
+                claims = await asyncio.to_thread(self.queue.claim, time.time(), room, self.lease)
+            except redis.RedisError as exc:
+                logger.warning("cannot claim work from Redis, retrying: %s", exc)
+                await asyncio.sleep(_REDIS_RETRY)
+                continue
+            if not claims:
+                await asyncio.sleep(self.idle_poll)
+                continue
+            for claim in claims:
+                self._outstanding.add(claim.article_id)
+                yield self._request(claim)
+
+    def _request(self, claim: Claim) -> Request:
+        headers = {}
+        if claim.etag:
+            headers["If-None-Match"] = claim.etag
+        if claim.last_modified:
+            headers["If-Modified-Since"] = claim.last_modified
+        return Request(
+            claim.url,
+            headers=headers,
+            callback=self.parse,
+            errback=self.failed,
+            dont_filter=True,
+            meta={"article_id": claim.article_id, "requested_url": claim.url},
+        )
+
+    def parse(self, response: Response, **kwargs: Any) -> Any:
+        """Turns a response into a :class:`Fetch`: a page, a 304, or an HTTP error."""
+        meta = response.meta
+        fetch = Fetch(
+            article_id=meta["article_id"],
+            url=meta["requested_url"],
+            final_url=response.url,
+            fetched_at=time.time(),
+            status=response.status,
+            etag=_header(response, b"ETag"),
+            last_modified=_header(response, b"Last-Modified"),
+        )
+        if response.status == 304:
+            yield replace(fetch, not_modified=True)
+        elif response.status >= 400:
+            yield replace(fetch, error=f"HTTP {response.status}")
+        elif not isinstance(response, HtmlResponse) or isinstance(response, XmlResponse):
+            kind = _header(response, b"Content-Type") or "unknown"
+            yield replace(fetch, error=f"not an HTML page (Content-Type: {kind})")
+        else:
+            yield replace(fetch, html=response.text)
+
+    def failed(self, failure: Failure) -> Any:
+        """Turns a failed request (timeout, refused, too large, robots.txt) into a Fetch."""
+        request: Request = failure.request  # type: ignore[attr-defined]  # set by Scrapy
+        yield Fetch(
+            article_id=request.meta["article_id"],
+            url=request.meta["requested_url"],
+            final_url=request.url,
+            fetched_at=time.time(),
+            error=_describe(failure),
+        )
+
+    def _on_item_done(self, item: Any, **kwargs: Any) -> None:
+        if isinstance(item, Fetch):
+            self._outstanding.discard(item.article_id)
+
+    def _on_spider_closed(self, spider: scrapy.Spider, reason: str) -> None:
+        if not self._outstanding:
+            return
+        try:
+            released = self.queue.release(sorted(self._outstanding), time.time())
+        except redis.RedisError as exc:
+            logger.warning(
+                "could not hand back %d claims (they will expire): %s", len(self._outstanding), exc
+            )
+            return
+        logger.info("handed %d unfinished claims back to the queue", released)
+
+
+def _header(response: Response, name: bytes) -> str:
+    value = response.headers.get(name)
+    return value.decode("latin-1").strip() if value else ""
+
+
+def _describe(failure: Failure) -> str:
+    error = failure.value
+    text = str(error).strip() or type(error).__name__
+    return f"{type(error).__name__}: {text}"

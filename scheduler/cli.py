@@ -1,0 +1,223 @@
+"""The ``redline`` command.
+
+``redline run`` runs the whole service; ``clock``, ``worker``, ``web`` and ``redis`` run one
+role each (see the Procfile); ``add`` and ``list`` manage what is tracked.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+import threading
+import time
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
+
+from crawler.connection import RedisUnavailableError, connect, embedded_url, redact
+from crawler.keys import Keys
+from crawler.store import ArticleStore
+from scheduler.config import ConfigError, Settings, load_settings
+from scheduler.embedded import EmbeddedRedis, EmbeddedRedisError
+from scheduler.urls import append_urls, article_id, read_urls
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    import redis
+
+logger = logging.getLogger("redline")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``redline`` console script; returns the exit status."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        settings = load_settings(args.config)
+    except ConfigError as exc:
+        print(f"redline: {exc}", file=sys.stderr)
+        return 2
+    if args.command != "worker":  # Scrapy configures the worker's logging
+        logging.basicConfig(
+            level=settings.log_level,
+            format="%(asctime)s [%(name)s] %(levelname)s: %(message)s",
+        )
+        logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    try:
+        status: int = args.handler(settings, args)
+    except (RedisUnavailableError, EmbeddedRedisError) as exc:
+        print(f"redline: {exc}", file=sys.stderr)
+        return 1
+    return status
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="redline",
+        description="Watch news articles for edits; publish every change as Atom.",
+    )
+    parser.add_argument(
+        "--config",
+        metavar="PATH",
+        help="settings file (default: $REDLINE_CONFIG or config/redline.toml)",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def command(name: str, help_text: str, handler: object) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, help=help_text, description=help_text)
+        sub.set_defaults(handler=handler)
+        return sub
+
+    command("run", "run the whole service: Redis (if embedded), clock, worker, web", _run)
+    command("clock", "run the clock: decides what is due (one per Redis)", _clock)
+    command("worker", "run a crawl worker (any number, on any machine)", _worker)
+    command("web", "serve the Atom feed and the web view", _web)
+    command("redis", "run the embedded Redis in the foreground", _redis)
+    add = command("add", "validate URLs and append them to the URLs file", _add)
+    add.add_argument("urls", nargs="+", metavar="URL")
+    command("list", "show the tracked URLs and their state", _list)
+    return parser
+
+
+def _role_redis(settings: Settings) -> redis.Redis:
+    """Connects a role process, waiting for Redis to come up (e.g. under honcho)."""
+    if settings.redis_url:
+        return connect(settings.redis_url, wait=settings.redis_connect_timeout)
+    return connect(
+        embedded_url(settings.state_dir),
+        wait=settings.redis_connect_timeout,
+        waiting_hint="start it with `redline redis` (or use `redline run`), or set REDIS_URL",
+    )
+
+
+@contextmanager
+def _any_redis(settings: Settings) -> Iterator[redis.Redis]:
+    """Connects a command to Redis, starting the embedded one for its duration if needed."""
+    if settings.redis_url:
+        conn = connect(settings.redis_url, wait=settings.redis_connect_timeout)
+        yield conn
+        return
+    with EmbeddedRedis(settings.state_dir, settings.redis_fsync) as server:
+        conn = connect(server.url, wait=settings.redis_connect_timeout)
+        yield conn
+
+
+def _stop_event() -> threading.Event:
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: object) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    return stop
+
+
+def _run(settings: Settings, args: argparse.Namespace) -> int:
+    from scheduler.service import Service
+
+    return Service(settings, args.config).run()
+
+
+def _clock(settings: Settings, args: argparse.Namespace) -> int:
+    from scheduler.clock import Clock
+
+    stop = _stop_event()
+    Clock(settings, _role_redis(settings), config_arg=args.config).run(stop)
+    return 0
+
+
+def _worker(settings: Settings, args: argparse.Namespace) -> int:
+    from crawler.worker import run_worker
+
+    url = settings.redis_url or embedded_url(settings.state_dir)
+    _role_redis(settings).close()
+    run_worker(settings, url)
+    return 0
+
+
+def _web(settings: Settings, args: argparse.Namespace) -> int:
+    from crawler.web import WebApp, serve
+
+    store = ArticleStore(_role_redis(settings), Keys(settings.redis_prefix))
+    serve(
+        WebApp(store, settings.feed_title, settings.feed_size), settings.web_host, settings.web_port
+    )
+    return 0
+
+
+def _redis(settings: Settings, args: argparse.Namespace) -> int:
+    if settings.redis_url:
+        print(
+            f"redline: REDIS_URL is set ({redact(settings.redis_url)}); "
+            "the embedded Redis is not used",
+            file=sys.stderr,
+        )
+        return 2
+    stop = _stop_event()
+    with EmbeddedRedis(settings.state_dir, settings.redis_fsync) as server:
+        if not server.owner:
+            print("redline: the embedded Redis is already running", file=sys.stderr)
+            return 1
+        logger.info("embedded Redis ready: REDIS_URL=%s", server.url)
+        stop.wait()
+    return 0
+
+
+def _add(settings: Settings, args: argparse.Namespace) -> int:
+    added, refused = append_urls(settings.urls_file, args.urls)
+    for url in added:
+        print(f"added {url}")
+    for reason in refused:
+        print(f"refused {reason}", file=sys.stderr)
+    if added:
+        print(
+            f"{len(added)} URL(s) appended to {settings.urls_file}; "
+            "a running clock picks them up on its next tick"
+        )
+    return 1 if refused else 0
+
+
+def _list(settings: Settings, args: argparse.Namespace) -> int:
+    urls, problems = read_urls(settings.urls_file)
+    with _any_redis(settings) as conn:
+        store = ArticleStore(conn, Keys(settings.redis_prefix))
+        states = {s.id: s for s in store.articles([article_id(u.url) for u in urls])}
+    now = time.time()
+    print(f"{'STATE':<8} {'VERSIONS':>8}  {'LAST CHECK':<12} {'NEXT CHECK':<12} {'SOURCE':<14} URL")
+    for tracked in urls:
+        state = states.get(article_id(tracked.url))
+        if state is None:
+            print(f"{'pending':<8} {'-':>8}  {'-':<12} {'-':<12} {'-':<14} {tracked.url}")
+            continue
+        print(
+            f"{state.status.value:<8} {state.versions:>8}  {_ago(state.last_check, now):<12} "
+            f"{_ahead(state.next_check, now):<12} {state.source:<14} {tracked.url}"
+        )
+    for problem in problems:
+        print(f"bad line: {problem}", file=sys.stderr)
+    return 0
+
+
+def _ago(when: float | None, now: float) -> str:
+    return "never" if when is None else f"{_span(now - when)} ago"
+
+
+def _ahead(when: float | None, now: float) -> str:
+    if when is None:
+        return "never"
+    return "due now" if when <= now else f"in {_span(when - now)}"
+
+
+def _span(seconds: float) -> str:
+    seconds = max(0.0, seconds)
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= size:
+            return f"{seconds / size:.0f}{unit}"
+    return f"{seconds:.0f}s"
+
+
+if __name__ == "__main__":
+    sys.exit(main())

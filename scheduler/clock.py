@@ -1,0 +1,273 @@
+"""The clock: the one process that decides what is due.
+
+It runs an APScheduler job every ``clock_tick`` that
+
+1. reloads the settings file and the URLs file when either changed on disk (new URLs are
+   tracked, removed ones stop being polled, the recheck policy is republished for the
+   workers);
+2. moves every article due by now from the schedule to the ready queue, and claims whose
+   worker died (lease expired) back to it.
+
+Exactly one clock runs at a time: it holds a Redis lock (``SET NX PX`` plus renewal on
+every tick); a second clock waits until the lock is free, so a standby clock takes over
+within one lock lifetime of the first one dying.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+import redis
+from apscheduler.schedulers.background import BackgroundScheduler
+
+from crawler.codec import as_text
+from crawler.keys import Keys
+from crawler.queue import DueQueue
+from crawler.store import ArticleStore, TrackTarget
+from scheduler.config import ConfigError, Settings, load_settings
+from scheduler.policy import RecheckPolicy
+from scheduler.urls import article_id, read_urls, source_for
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from pathlib import Path
+
+logger = logging.getLogger(__name__)
+
+# The clock lock lives this many ticks (at least MIN_LOCK_TTL seconds) without renewal.
+LOCK_TICKS = 10
+MIN_LOCK_TTL = 5.0
+
+_RENEW = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('PEXPIRE', KEYS[1], ARGV[2])
+end
+return 0
+"""
+_RELEASE = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('DEL', KEYS[1])
+end
+return 0
+"""
+
+
+class ClockLock:
+    """A Redis lock only its holder can renew or release.
+
+    Args:
+        redis: The client.
+        key: The lock's key.
+        ttl: Seconds the lock lives without renewal.
+    """
+
+    def __init__(self, redis: redis.Redis, key: str, ttl: float) -> None:
+        self.redis = redis
+        self.key = key
+        self.ttl_ms = int(ttl * 1000)
+        self.token = f"{os.uname().nodename}:{os.getpid()}:{uuid.uuid4().hex}"
+        self._renew = redis.register_script(_RENEW)
+        self._release = redis.register_script(_RELEASE)
+
+    def acquire(self) -> bool:
+        """Takes the lock if it is free; True if this holder has it now."""
+        return bool(self.redis.set(self.key, self.token, nx=True, px=self.ttl_ms))
+
+    def renew(self) -> bool:
+        """Extends the lock; False if it expired and someone else may hold it."""
+        return bool(self._renew(keys=[self.key], args=[self.token, self.ttl_ms]))
+
+    def release(self) -> None:
+        """Frees the lock if this holder still has it."""
+        self._release(keys=[self.key], args=[self.token])
+
+    def holder(self) -> str:
+        """Who holds the lock now ("" if nobody)."""
+        value = self.redis.get(self.key)
+        return as_text(value) if value else ""
+
+
+@dataclass(frozen=True)
+class _FileStamp:
+    path: str
+    mtime_ns: int
+    size: int
+    inode: int
+
+
+def _stamp(path: Path | None) -> _FileStamp | None:
+    if path is None:
+        return None
+    try:
+        st = path.stat()
+    except OSError:
+        return _FileStamp(str(path), -1, -1, -1)
+    return _FileStamp(str(path), st.st_mtime_ns, st.st_size, st.st_ino)
+
+
+def policy_of(settings: Settings) -> RecheckPolicy:
+    """The recheck policy the settings describe."""
+    return RecheckPolicy(
+        initial_interval=settings.initial_interval,
+        backoff_factor=settings.backoff_factor,
+        max_interval=settings.max_interval,
+        stability_window=settings.stability_window,
+    )
+
+
+class Clock:
+    """Keeps the tracked set in step with the config files and moves due work to workers.
+
+    Args:
+        settings: The settings in force at start.
+        redis: The client.
+        config_arg: The ``--config`` argument, to reload the same file.
+        env: The environment, for reloading overrides.
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        redis: redis.Redis,
+        config_arg: str | None = None,
+        env: Mapping[str, str] | None = None,
+    ) -> None:
+        self.settings = settings
+        self.redis = redis
+        self.config_arg = config_arg
+        self.env = dict(os.environ if env is None else env)
+        self.keys = Keys(settings.redis_prefix)
+        self.store = ArticleStore(redis, self.keys)
+        self.queue = DueQueue(redis, self.keys)
+        self.lock = ClockLock(
+            redis, self.keys.clock_lock, max(MIN_LOCK_TTL, LOCK_TICKS * settings.clock_tick)
+        )
+        self._stamps: tuple[_FileStamp | None, _FileStamp | None] | None = None
+        self._lost = threading.Event()
+
+    def sync_config(self, now: float) -> bool:
+        """Reloads the settings and URLs files if either changed since the last sync.
+
+        A settings file that no longer parses is reported and the previous settings stay
+        in force; bad lines of the URLs file are reported with file, line and reason, and
+        every good line is still tracked.
+
+        Returns:
+            True if the files were (re)loaded.
+        """
+        stamps = (_stamp(self.settings.config_path), _stamp(self.settings.urls_file))
+        if stamps == self._stamps:
+            return False
+        try:
+            settings = load_settings(self.config_arg, self.env)
+        except ConfigError as exc:
+            logger.error("settings not reloaded, keeping the previous ones: %s", exc)
+            settings = self.settings
+        self.settings = settings
+        stamps = (_stamp(settings.config_path), _stamp(settings.urls_file))
+        urls, problems = read_urls(settings.urls_file)
+        for problem in problems:
+            logger.warning("%s", problem)
+        targets = [
+            TrackTarget(article_id(u.url), u.url, source_for(u.url, settings.sources)) for u in urls
+        ]
+        report = self.store.sync_tracked(targets, now)
+        self.queue.publish_policy(policy_of(settings))
+        self.redis.hset(
+            self.keys.config,
+            mapping={
+                "loaded_at": str(now),
+                "urls_file": str(settings.urls_file),
+                "tracked": str(len(targets)),
+                "problems": json.dumps([str(p) for p in problems]),
+            },
+        )
+        logger.info(
+            "loaded %s: %d URLs tracked (%d new, %d removed, %d restored), %d bad lines",
+            settings.urls_file,
+            len(targets),
+            report.added,
+            report.removed,
+            report.restored,
+            len(problems),
+        )
+        self._stamps = stamps
+        return True
+
+    def tick(self, now: float) -> int:
+        """One scheduling step at ``now``: reload changed config, release due work.
+
+        Returns:
+            How many articles became ready for workers.
+        """
+        self.sync_config(now)
+        moved = self.queue.promote(now)
+        if moved:
+            logger.debug("%d articles due", moved)
+        return moved
+
+    def run(self, stop: threading.Event) -> None:
+        """Runs until ``stop`` is set: waits for the clock lock, then ticks."""
+        while not stop.is_set():
+            if not self._wait_for_lock(stop):
+                return
+            self._lost.clear()
+            self._stamps = None
+            scheduler = BackgroundScheduler(timezone=UTC)
+            scheduler.add_job(
+                self._tick_job,
+                "interval",
+                seconds=self.settings.clock_tick,
+                next_run_time=datetime.now(UTC),
+                max_instances=1,
+                coalesce=True,
+                misfire_grace_time=None,
+            )
+            scheduler.start()
+            logger.info("clock running (tick %gs)", self.settings.clock_tick)
+            while not stop.is_set() and not self._lost.is_set():
+                stop.wait(0.2)
+            scheduler.shutdown(wait=True)
+            if self._lost.is_set():
+                logger.error("lost the clock lock; waiting to take it back")
+        self._release_lock()
+        logger.info("clock stopped")
+
+    def _wait_for_lock(self, stop: threading.Event) -> bool:
+        announced = False
+        while not stop.is_set():
+            try:
+                if self.lock.acquire():
+                    return True
+                if not announced:
+                    logger.info("another clock is running (%s); standing by", self.lock.holder())
+                    announced = True
+            except redis.RedisError as exc:
+                logger.warning("cannot reach Redis for the clock lock: %s", exc)
+            stop.wait(min(1.0, self.lock.ttl_ms / 3000))
+        return False
+
+    def _release_lock(self) -> None:
+        try:
+            self.lock.release()
+        except redis.RedisError as exc:
+            logger.warning("could not release the clock lock: %s", exc)
+
+    def _tick_job(self) -> None:
+        try:
+            if not self.lock.renew():
+                self._lost.set()
+                return
+            self.tick(time.time())
+        except redis.RedisError as exc:
+            logger.warning("clock tick failed, retrying next tick: %s", exc)
+        except Exception:
+            logger.exception("clock tick failed, retrying next tick")

@@ -1,0 +1,134 @@
+"""``redline run``: the whole service in one command.
+
+Starts the embedded Redis when no Redis URL is configured, then the clock, one worker and
+the web server as child processes, restarts a child that dies (with backoff), and on
+SIGINT/SIGTERM stops them in order: children first (the worker finishes and records the
+fetches in progress), then Redis, which flushes its append-only file. A second signal
+stops the children at once.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from contextlib import ExitStack, suppress
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from crawler.connection import connect, redact
+from scheduler.embedded import EmbeddedRedis
+
+if TYPE_CHECKING:
+    from types import FrameType
+
+    from scheduler.config import Settings
+
+logger = logging.getLogger(__name__)
+
+ROLES = ("clock", "worker", "web")
+# Seconds a child gets beyond the download timeout to finish after SIGTERM.
+_STOP_MARGIN = 10.0
+# Restart backoff for a child that died: doubles from MIN to MAX seconds.
+_RESTART_MIN = 1.0
+_RESTART_MAX = 60.0
+# A child that ran this long before dying is restarted after the minimum delay again.
+_HEALTHY_RUN = 60.0
+
+
+@dataclass
+class _Child:
+    role: str
+    process: subprocess.Popen[bytes] | None = None
+    started: float = 0.0
+    delay: float = _RESTART_MIN
+    restart_at: float = field(default=0.0)
+
+
+class Service:
+    """Supervises the roles of one redline service.
+
+    Args:
+        settings: The settings.
+        config_arg: The ``--config`` argument, passed on to the children.
+    """
+
+    def __init__(self, settings: Settings, config_arg: str | None) -> None:
+        self.settings = settings
+        self.config_arg = config_arg
+        self._stop = threading.Event()
+        self._force = threading.Event()
+
+    def run(self) -> int:
+        """Runs until SIGINT/SIGTERM; returns the exit status."""
+        signal.signal(signal.SIGINT, self._on_signal)
+        signal.signal(signal.SIGTERM, self._on_signal)
+        with ExitStack() as stack:
+            url = self.settings.redis_url
+            if not url:
+                url = stack.enter_context(
+                    EmbeddedRedis(self.settings.state_dir, self.settings.redis_fsync)
+                ).url
+            connect(url, wait=self.settings.redis_connect_timeout).close()
+            logger.info("redline running with Redis at %s", redact(url))
+            children = [_Child(role) for role in ROLES]
+            try:
+                self._supervise(children, url)
+            finally:
+                self._stop_children(children)
+        logger.info("redline stopped")
+        return 0
+
+    def _on_signal(self, signum: int, frame: FrameType | None) -> None:
+        if self._stop.is_set():
+            self._force.set()
+        self._stop.set()
+
+    def _supervise(self, children: list[_Child], url: str) -> None:
+        env = {**os.environ, "REDIS_URL": url}
+        command = [sys.executable, "-m", "scheduler.cli"]
+        if self.config_arg:
+            command += ["--config", self.config_arg]
+        while not self._stop.is_set():
+            now = time.monotonic()
+            for child in children:
+                if child.process is not None and child.process.poll() is not None:
+                    code = child.process.returncode
+                    ran = now - child.started
+                    child.delay = _RESTART_MIN if ran > _HEALTHY_RUN else child.delay
+                    logger.error(
+                        "%s exited with status %s; restarting in %gs", child.role, code, child.delay
+                    )
+                    child.process = None
+                    child.restart_at = now + child.delay
+                    child.delay = min(child.delay * 2, _RESTART_MAX)
+                if child.process is None and now >= child.restart_at:
+                    child.process = subprocess.Popen(
+                        [*command, child.role], env=env, start_new_session=True
+                    )
+                    child.started = now
+                    logger.info("started %s (pid %d)", child.role, child.process.pid)
+            self._stop.wait(0.2)
+
+    def _stop_children(self, children: list[_Child]) -> None:
+        running = [c.process for c in children if c.process is not None]
+        for process in running:
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + self.settings.download_timeout + _STOP_MARGIN
+        for process in running:
+            while process.poll() is None:
+                if self._force.is_set() or time.monotonic() > deadline:
+                    logger.warning("pid %d did not stop in time; killing it", process.pid)
+                    process.kill()
+                _wait(process, 0.2)
+
+
+def _wait(process: subprocess.Popen[bytes], timeout: float) -> None:
+    """Waits up to ``timeout`` seconds for ``process`` to exit."""
+    with suppress(subprocess.TimeoutExpired):
+        process.wait(timeout=timeout)

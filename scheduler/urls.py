@@ -1,0 +1,193 @@
+"""The tracked-URLs file: one article URL per line, ``#`` comments and blank lines allowed.
+
+Parsing never stops at a bad line: each bad line becomes a :class:`UrlProblem` naming the
+file, the line number and the reason, and every good line still loads.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit, urlunsplit
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+    from pathlib import Path
+
+    from scheduler.config import SourceRule
+
+# Leading host labels that name a variant of a site rather than the site.
+_HOST_PREFIXES = {"www", "www1", "www2", "m", "mobile", "amp", "edition", "news", "beta"}
+# Second-level labels under a country code that are not the site's own name (bbc.co.uk).
+_SECOND_LEVEL = {"co", "com", "net", "org", "gov", "ac", "edu", "ne", "or", "go"}
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+@dataclass(frozen=True)
+class TrackedUrl:
+    """One good line of the URLs file.
+
+    Attributes:
+        url: The URL, normalised (see :func:`normalise_url`); it is the article's identity.
+        line: The line number it was read from (1-based).
+    """
+
+    url: str
+    line: int
+
+
+@dataclass(frozen=True)
+class UrlProblem:
+    """A line of the URLs file that was not loaded, and why."""
+
+    path: str
+    line: int
+    text: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.reason}: {self.text!r}"
+
+
+class BadUrlError(ValueError):
+    """Raised by :func:`normalise_url` for a URL redline will not track; says why."""
+
+
+def normalise_url(text: str) -> str:
+    """Returns the URL in the form redline stores: lower-case scheme and host, no default
+    port, no fragment, ``/`` for an empty path.
+
+    Raises:
+        BadUrlError: the text is not an absolute ``http``/``https`` URL with a host.
+    """
+    text = text.strip()
+    if not text:
+        raise BadUrlError("empty URL")
+    if any(ch.isspace() for ch in text):
+        raise BadUrlError("a URL cannot contain spaces")
+    try:
+        parts = urlsplit(text)
+        port = parts.port
+    except ValueError as exc:
+        raise BadUrlError(f"unparsable URL ({exc})") from exc
+    scheme = parts.scheme.lower()
+    if scheme not in _DEFAULT_PORTS:
+        raise BadUrlError(
+            f"only http and https URLs can be tracked, not {scheme or 'a relative URL'}"
+        )
+    host = (parts.hostname or "").rstrip(".")
+    if not host:
+        raise BadUrlError("the URL has no host")
+    if parts.username or parts.password:
+        raise BadUrlError("URLs with a user name or password are not tracked")
+    netloc = f"[{host}]" if ":" in host else host
+    if port is not None and port != _DEFAULT_PORTS[scheme]:
+        netloc = f"{netloc}:{port}"
+    return urlunsplit((scheme, netloc, parts.path or "/", parts.query, ""))
+
+
+def article_id(url: str) -> str:
+    """Returns the short, stable id of the article at a (normalised) URL."""
+    return hashlib.sha256(url.encode("utf-8")).hexdigest()[:20]
+
+
+def source_for(url: str, rules: Iterable[SourceRule] = ()) -> str:
+    """Names the source a URL belongs to.
+
+    A ``[sources.NAME]`` rule whose domains include the URL's host (or a parent domain of
+    it) wins; otherwise the source is named after the site: ``www.nytimes.com`` ->
+    ``nytimes``, ``news.bbc.co.uk`` -> ``bbc``.
+    """
+    host = (urlsplit(url).hostname or "").lower()
+    for rule in rules:
+        if any(host == d or host.endswith("." + d) for d in rule.domains):
+            return rule.name
+    labels = [label for label in host.split(".") if label]
+    if not labels:
+        return "unknown"
+    if all(label.isdigit() for label in labels) or ":" in host:
+        return host.replace(":", "-")
+    while len(labels) > 2 and labels[0] in _HOST_PREFIXES:
+        labels = labels[1:]
+    if len(labels) >= 3 and len(labels[-1]) == 2 and labels[-2] in _SECOND_LEVEL:
+        return labels[-3]
+    return labels[-2] if len(labels) >= 2 else labels[0]
+
+
+def parse_urls(text: str, path: str) -> tuple[list[TrackedUrl], list[UrlProblem]]:
+    """Parses the URLs file's text.
+
+    Returns:
+        The good lines (first occurrence of each URL) and the problems, both in file order.
+    """
+    good: list[TrackedUrl] = []
+    problems: list[UrlProblem] = []
+    first_seen: dict[str, int] = {}
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        try:
+            url = normalise_url(line)
+        except BadUrlError as exc:
+            problems.append(UrlProblem(path, number, line, str(exc)))
+            continue
+        if url in first_seen:
+            problems.append(UrlProblem(path, number, line, f"duplicate of line {first_seen[url]}"))
+            continue
+        first_seen[url] = number
+        good.append(TrackedUrl(url, number))
+    return good, problems
+
+
+def read_urls(path: Path) -> tuple[list[TrackedUrl], list[UrlProblem]]:
+    """Reads and parses the URLs file; a missing file is an empty list.
+
+    Bytes that are not UTF-8 are reported on their line rather than failing the file.
+    """
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return [], []
+    good, problems = parse_urls(data.decode("utf-8", errors="replace"), str(path))
+    bad = [p for p in good if "\ufffd" in p.url]
+    problems += [UrlProblem(str(path), p.line, p.url, "not valid UTF-8") for p in bad]
+    good = [p for p in good if p not in bad]
+    problems.sort(key=lambda p: p.line)
+    return good, problems
+
+
+def append_urls(path: Path, texts: Iterable[str]) -> tuple[list[str], list[str]]:
+    """Validates URLs and appends the new ones to the URLs file, under a file lock.
+
+    Returns:
+        The URLs added, and one message per URL refused (invalid or already tracked).
+    """
+    added: list[str] = []
+    refused: list[str] = []
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a+", encoding="utf-8") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        handle.seek(0)
+        existing_text = handle.read()
+        existing, _ = parse_urls(existing_text, str(path))
+        known = {t.url: t.line for t in existing}
+        for text in texts:
+            try:
+                url = normalise_url(text)
+            except BadUrlError as exc:
+                refused.append(f"{text}: {exc}")
+                continue
+            if url in known:
+                where = f"line {known[url]}" if known[url] else "this command"
+                refused.append(f"{text}: already tracked ({path} {where})")
+                continue
+            known[url] = 0
+            added.append(url)
+        if added:
+            prefix = "" if not existing_text or existing_text.endswith("\n") else "\n"
+            handle.write(prefix + "".join(f"{url}\n" for url in added))
+            handle.flush()
+    return added, refused

@@ -1,0 +1,175 @@
+"""A local news site for tests: real HTTP on 127.0.0.1, articles editable while it runs.
+
+Every page carries boilerplate that changes on every request (clock, view counter, a
+shuffled "Most read" list, a rotating ad, a nonce in a script), so a test can tell real
+edits from page churn. The site counts requests per path.
+"""
+
+from __future__ import annotations
+
+import html
+import itertools
+import random
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+
+@dataclass
+class Story:
+    """One article the site serves."""
+
+    headline: str
+    byline: str
+    paragraphs: list[str]
+    status: int = 200
+    extra_headers: dict[str, str] = field(default_factory=dict)
+
+
+_TEASERS = [
+    "Council approves new budget after late-night session",
+    "Local team wins championship in overtime thriller",
+    "Weather service warns of heavy rain this weekend",
+    "Museum reopens with expanded modern art wing",
+    "Transit authority announces fare changes for spring",
+    "Scientists map ancient riverbed beneath the city",
+]
+
+
+class NewsSite:
+    """A threaded HTTP server serving :class:`Story` pages at their paths."""
+
+    def __init__(self) -> None:
+        self.stories: dict[str, Story] = {}
+        self.requests: Counter[str] = Counter()
+        self.lock = threading.Lock()
+        self._views = itertools.count(1000)
+        site = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                site._serve(self)
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def base(self) -> str:
+        host, port = self.server.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    def url(self, path: str) -> str:
+        return self.base + path
+
+    def start(self) -> NewsSite:
+        self.thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    def add(self, path: str, story: Story) -> str:
+        with self.lock:
+            self.stories[path] = story
+        return self.url(path)
+
+    def edit(self, path: str, **changes: Any) -> None:
+        with self.lock:
+            for name, value in changes.items():
+                setattr(self.stories[path], name, value)
+
+    def count(self, path: str) -> int:
+        with self.lock:
+            return self.requests[path]
+
+    def _serve(self, handler: BaseHTTPRequestHandler) -> None:
+        path = handler.path.split("?")[0]
+        with self.lock:
+            self.requests[path] += 1
+            story = self.stories.get(path)
+            if story is not None:
+                story = Story(
+                    story.headline,
+                    story.byline,
+                    list(story.paragraphs),
+                    story.status,
+                    dict(story.extra_headers),
+                )
+        if path == "/robots.txt":
+            self._send(handler, 200, b"User-agent: *\nAllow: /\n", "text/plain")
+            return
+        if story is None:
+            self._send(handler, 404, b"<html><body>Not found</body></html>", "text/html")
+            return
+        body = render_page(story, next(self._views)).encode("utf-8")
+        self._send(handler, story.status, body, "text/html; charset=utf-8", story.extra_headers)
+
+    @staticmethod
+    def _send(
+        handler: BaseHTTPRequestHandler,
+        status: int,
+        body: bytes,
+        content_type: str,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        handler.send_response(status)
+        handler.send_header("Content-Type", content_type)
+        handler.send_header("Content-Length", str(len(body)))
+        for name, value in (headers or {}).items():
+            handler.send_header(name, value)
+        handler.end_headers()
+        handler.wfile.write(body)
+
+
+def render_page(story: Story, views: int) -> str:
+    """A realistic article page whose boilerplate differs on every call."""
+    teasers = random.sample(_TEASERS, k=4)
+    now = time.strftime("%H:%M:%S", time.gmtime())
+    nonce = random.getrandbits(64)
+    related = "".join(f'<li><a href="/news/{abs(hash(t)) % 9999}">{t}</a></li>' for t in teasers)
+    paragraphs = "\n".join(f"<p>{html.escape(p)}</p>" for p in story.paragraphs)
+    return f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<title>{html.escape(story.headline)} | The Local Ledger</title>
+<script nonce="{nonce}">window.__state = {{"views": {views}, "t": "{now}"}};</script>
+</head><body>
+<header><nav><a href="/">Home</a> <a href="/world">World</a> <a href="/sport">Sport</a>
+<span class="clock">Last updated {now} GMT</span></nav></header>
+<main>
+<article>
+<h1>{html.escape(story.headline)}</h1>
+<p class="byline">By {html.escape(story.byline)}</p>
+{paragraphs}
+</article>
+<aside><h2>Most read</h2><ol>{related}</ol>
+<div class="ad">Advertisement: Offer #{views} - save {views % 50}% today only!</div>
+<p class="views">{views} people are reading this now</p></aside>
+</main>
+<footer><p>Page generated at {now} in {views % 97} ms. &copy; The Local Ledger</p></footer>
+</body></html>"""
+
+
+def sample_story(topic: str = "harbour") -> Story:
+    """A plausible article with enough text to be extracted as one."""
+    return Story(
+        headline=f"City council votes to rebuild the old {topic} wall",
+        byline="Jane Reporter",
+        paragraphs=[
+            f"The city council voted on Tuesday to rebuild the old {topic} wall, ending a "
+            "debate that has divided residents for more than a decade.",
+            "The project, estimated to cost 14 million pounds, will begin next spring and "
+            "is expected to take three years to complete, officials said.",
+            "Opponents argued that the money would be better spent on schools and housing, "
+            "but supporters said the wall protects hundreds of homes from flooding.",
+            "The mayor said the decision was difficult but necessary, and promised regular "
+            "public updates on the work and its budget.",
+        ],
+    )

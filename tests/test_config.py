@@ -1,0 +1,126 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from scheduler.config import ConfigError, load_settings, parse_duration, parse_size
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [
+        ("90s", 90),
+        ("15m", 900),
+        ("6h", 21600),
+        ("40d", 3456000),
+        ("1h30m", 5400),
+        ("500ms", 0.5),
+        ("2w", 1209600),
+        ("45", 45),
+        (12, 12.0),
+    ],
+)
+def test_durations_are_read_in_seconds(text: str | int, seconds: float) -> None:
+    assert parse_duration(text) == pytest.approx(seconds)
+
+
+@pytest.mark.parametrize("text", ["", "15 minutes", "m15", "-5s", "1y", "abc"])
+def test_bad_durations_are_refused_with_the_text_quoted(text: str) -> None:
+    with pytest.raises(ValueError, match="duration"):
+        parse_duration(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "size"), [("512KB", 512000), ("10MB", 10_000_000), ("1MiB", 1048576), ("77", 77)]
+)
+def test_sizes_are_read_in_bytes(text: str, size: int) -> None:
+    assert parse_size(text) == size
+
+
+def test_defaults_apply_without_a_config_file(tmp_path: Path) -> None:
+    settings = load_settings(None, {"REDLINE_CONFIG": ""})
+    assert settings.initial_interval == 900
+    assert settings.backoff_factor == 1.5
+    assert settings.max_interval == 86400
+    assert settings.stability_window == 40 * 86400
+    assert settings.web_host == "127.0.0.1"
+    assert settings.obey_robots_txt is True
+    assert settings.redis_url == ""
+
+
+def test_the_shipped_config_file_loads_and_matches_the_defaults() -> None:
+    shipped = Path(__file__).resolve().parents[1] / "config" / "redline.toml"
+    settings = load_settings(shipped, {})
+    defaults = load_settings(None, {})
+    assert settings.with_overrides(config_path=None) == defaults.with_overrides(config_path=None)
+
+
+def test_environment_overrides_the_file(tmp_path: Path) -> None:
+    config = tmp_path / "redline.toml"
+    config.write_text('web_port = 9000\ninitial_interval = "5m"\nfeed_size = 10\n')
+    env = {
+        "REDLINE_WEB_PORT": "9100",
+        "REDLINE_URLS_FILE": "/srv/urls.txt",
+        "REDLINE_STATE_DIR": "/srv/state",
+        "REDLINE_BACKOFF_FACTOR": "2",
+        "REDLINE_MAX_INTERVAL": "2h",
+        "REDLINE_STABILITY_WINDOW": "7d",
+        "REDLINE_FEED_SIZE": "25",
+        "REDIS_URL": "redis://db.example:6379/2",
+    }
+    settings = load_settings(config, env)
+    assert settings.web_port == 9100
+    assert settings.initial_interval == 300
+    assert settings.feed_size == 25
+    assert settings.urls_file == Path("/srv/urls.txt")
+    assert settings.state_dir == Path("/srv/state")
+    assert settings.backoff_factor == 2.0
+    assert settings.max_interval == 7200
+    assert settings.stability_window == 7 * 86400
+    assert settings.redis_url == "redis://db.example:6379/2"
+
+
+def test_config_is_chosen_by_redline_config(tmp_path: Path) -> None:
+    config = tmp_path / "other.toml"
+    config.write_text("feed_size = 7\n")
+    assert load_settings(None, {"REDLINE_CONFIG": str(config)}).feed_size == 7
+
+
+def test_an_unknown_setting_names_the_file_and_key(tmp_path: Path) -> None:
+    config = tmp_path / "redline.toml"
+    config.write_text("web_prot = 80\n")
+    with pytest.raises(ConfigError, match=r"redline\.toml: setting 'web_prot': unknown"):
+        load_settings(config, {})
+
+
+def test_a_bad_value_names_the_file_and_key(tmp_path: Path) -> None:
+    config = tmp_path / "redline.toml"
+    config.write_text('max_interval = "forever"\n')
+    with pytest.raises(ConfigError, match=r"redline\.toml: setting 'max_interval'.*forever"):
+        load_settings(config, {})
+
+
+def test_a_bad_environment_value_names_the_variable() -> None:
+    with pytest.raises(ConfigError, match="REDLINE_FEED_SIZE"):
+        load_settings(None, {"REDLINE_FEED_SIZE": "-3"})
+
+
+def test_broken_toml_is_reported_with_its_line(tmp_path: Path) -> None:
+    config = tmp_path / "redline.toml"
+    config.write_text('feed_size = 3\nfeed_title = "unterminated\n')
+    with pytest.raises(ConfigError, match=r"redline\.toml: not valid TOML.*line 2"):
+        load_settings(config, {})
+
+
+def test_a_named_config_file_must_exist(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="not found"):
+        load_settings(tmp_path / "missing.toml", {})
+
+
+def test_sources_map_domains_to_names(tmp_path: Path) -> None:
+    config = tmp_path / "redline.toml"
+    config.write_text('[sources.guardian]\ndomains = ["theguardian.com", "Guardian.co.uk"]\n')
+    (rule,) = load_settings(config, {}).sources
+    assert rule.name == "guardian"
+    assert rule.domains == ("theguardian.com", "guardian.co.uk")
