@@ -13,7 +13,7 @@ import random
 import threading
 import time
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -27,6 +27,8 @@ class Story:
     paragraphs: list[str]
     status: int = 200
     extra_headers: dict[str, str] = field(default_factory=dict)
+    etag: str = ""
+    content_type: str = "text/html; charset=utf-8"
 
 
 _TEASERS = [
@@ -45,6 +47,8 @@ class NewsSite:
     def __init__(self) -> None:
         self.stories: dict[str, Story] = {}
         self.requests: Counter[str] = Counter()
+        self.not_modified: Counter[str] = Counter()
+        self.robots = "User-agent: *\nAllow: /\n"
         self.lock = threading.Lock()
         self._views = itertools.count(1000)
         site = self
@@ -96,21 +100,21 @@ class NewsSite:
             self.requests[path] += 1
             story = self.stories.get(path)
             if story is not None:
-                story = Story(
-                    story.headline,
-                    story.byline,
-                    list(story.paragraphs),
-                    story.status,
-                    dict(story.extra_headers),
-                )
+                story = replace(story, paragraphs=list(story.paragraphs))
+            if story and story.etag and handler.headers.get("If-None-Match") == story.etag:
+                self.not_modified[path] += 1
+                story = replace(story, status=304)
         if path == "/robots.txt":
-            self._send(handler, 200, b"User-agent: *\nAllow: /\n", "text/plain")
+            self._send(handler, 200, self.robots.encode(), "text/plain")
             return
         if story is None:
             self._send(handler, 404, b"<html><body>Not found</body></html>", "text/html")
             return
-        body = render_page(story, next(self._views)).encode("utf-8")
-        self._send(handler, story.status, body, "text/html; charset=utf-8", story.extra_headers)
+        headers = dict(story.extra_headers)
+        if story.etag:
+            headers["ETag"] = story.etag
+        body = b"" if story.status == 304 else render_page(story, next(self._views)).encode()
+        self._send(handler, story.status, body, story.content_type, headers)
 
     @staticmethod
     def _send(

@@ -39,6 +39,8 @@ logger = logging.getLogger(__name__)
 
 # Statuses handed to the spider rather than filtered out: all of them are outcomes.
 _HANDLED_STATUSES = [304, *range(400, 600)]
+# Content types of pages that can hold an article.
+_HTML_TYPES = {"text/html", "application/xhtml+xml"}
 # Seconds to wait before asking Redis again after it failed.
 _REDIS_RETRY = 1.0
 
@@ -124,8 +126,8 @@ class ArticleSpider(scrapy.Spider):
             yield replace(fetch, not_modified=True)
         elif response.status >= 400:
             yield replace(fetch, error=f"HTTP {response.status}")
-        elif not isinstance(response, HtmlResponse) or isinstance(response, XmlResponse):
-            kind = _header(response, b"Content-Type") or "unknown"
+        elif not _is_html(response):
+            kind = _header(response, b"Content-Type") or "none"
             yield replace(fetch, error=f"not an HTML page (Content-Type: {kind})")
         else:
             yield replace(fetch, html=response.text)
@@ -156,6 +158,14 @@ class ArticleSpider(scrapy.Spider):
             )
             return
         logger.info("handed %d unfinished claims back to the queue", released)
+
+
+def _is_html(response: Response) -> bool:
+    """True for an HTML page: declared as HTML, or undeclared and sniffed as HTML."""
+    declared = _header(response, b"Content-Type").split(";")[0].strip().lower()
+    if declared:
+        return declared in _HTML_TYPES
+    return isinstance(response, HtmlResponse) and not isinstance(response, XmlResponse)
 
 
 def _header(response: Response, name: bytes) -> str:
