@@ -7,21 +7,26 @@ import signal
 import subprocess
 import sys
 import uuid
-from collections.abc import Iterator
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
-import redis
 
 from crawler.connection import connect
 from crawler.keys import Keys
-from crawler.models import ArticleState
 from crawler.queue import DueQueue
 from crawler.store import ArticleStore, TrackTarget
 from scheduler.policy import RecheckPolicy
 from scheduler.urls import article_id
 from tests.conftest import wait_for
 from tests.sites import NewsSite, sample_story
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from pathlib import Path
+
+    import redis
+
+    from crawler.models import ArticleState
 
 
 class Harness:
@@ -34,12 +39,22 @@ class Harness:
         self.queue = DueQueue(conn, self.keys)
         self.queue.publish_policy(RecheckPolicy(initial_interval=60, stability_window=3600))
         self.log = tmp_path / "worker.log"
-        env = {**os.environ, "REDIS_URL": redis_url, "REDLINE_CONFIG": "",
-               "REDLINE_REDIS_PREFIX": self.keys.prefix, "REDLINE_RETRIES": "0",
-               "REDLINE_DOWNLOAD_TIMEOUT": "5s", "REDLINE_MAX_PAGE_SIZE": "200KB"}
+        env = {
+            **os.environ,
+            "REDIS_URL": redis_url,
+            "REDLINE_CONFIG": "",
+            "REDLINE_REDIS_PREFIX": self.keys.prefix,
+            "REDLINE_RETRIES": "0",
+            "REDLINE_DOWNLOAD_TIMEOUT": "5s",
+            "REDLINE_MAX_PAGE_SIZE": "200KB",
+        }
         with self.log.open("wb") as log:
-            self.process = subprocess.Popen([sys.executable, "-m", "scheduler.cli", "worker"],
-                                            env=env, stdout=log, stderr=subprocess.STDOUT)
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "scheduler.cli", "worker"],
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
 
     def check(self, *urls: str) -> list[ArticleState]:
         """Makes the articles due now and waits until the worker has checked each once more."""
@@ -73,8 +88,9 @@ def worker(redis_url: str, tmp_path: Path) -> Iterator[Harness]:
     print(harness.log.read_text(errors="replace")[-3000:])
 
 
-def test_conditional_get_turns_a_304_into_an_unchanged_check(worker: Harness,
-                                                             site: NewsSite) -> None:
+def test_conditional_get_turns_a_304_into_an_unchanged_check(
+    worker: Harness, site: NewsSite
+) -> None:
     story = sample_story()
     story.etag = '"v1"'
     url = site.add("/etag", story)
@@ -85,8 +101,9 @@ def test_conditional_get_turns_a_304_into_an_unchanged_check(worker: Harness,
     assert (second.versions, second.checks, second.errors) == (1, 2, 0)
 
 
-def test_bad_responses_are_recorded_as_errors_and_never_as_versions(worker: Harness,
-                                                                    site: NewsSite) -> None:
+def test_bad_responses_are_recorded_as_errors_and_never_as_versions(
+    worker: Harness, site: NewsSite
+) -> None:
     missing = site.url("/missing")
     failing = site.add("/failing", sample_story())
     site.edit("/failing", status=500)
@@ -104,7 +121,8 @@ def test_bad_responses_are_recorded_as_errors_and_never_as_versions(worker: Harn
     assert "larger than download max size (200000)" in states[huge].last_error
     assert "no article" in states[empty].last_error
     assert all(states[u].versions == 0 for u in (missing, failing, not_html, huge, empty))
-    assert states[good].versions == 1 and states[good].last_error == ""
+    assert states[good].versions == 1
+    assert states[good].last_error == ""
     assert worker.process.poll() is None  # still running
 
 

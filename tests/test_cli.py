@@ -1,0 +1,107 @@
+"""The `redline` command as a user types it."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from crawler.connection import connect, embedded_url
+from crawler.keys import Keys
+from crawler.store import ArticleStore
+from scheduler.cli import main
+from scheduler.urls import article_id
+from tests.conftest import wait_for
+from tests.sites import NewsSite, sample_story
+
+
+@pytest.fixture
+def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("REDLINE_CONFIG", "")
+    monkeypatch.setenv("REDLINE_URLS_FILE", str(tmp_path / "urls.txt"))
+    monkeypatch.setenv("REDLINE_STATE_DIR", str(tmp_path / "var"))
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    return tmp_path
+
+
+def test_add_validates_and_appends(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["add", "https://news.example/a", "https://news.example/b"]) == 0
+    assert main(["add", "https://news.example/a", "mailto:editor@example.com"]) == 1
+    err = capsys.readouterr().err
+    assert "already tracked" in err
+    assert "only http and https" in err
+    lines = (workdir / "urls.txt").read_text().splitlines()
+    assert lines == ["https://news.example/a", "https://news.example/b"]
+
+
+def test_list_shows_each_url_with_its_state(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (workdir / "urls.txt").write_text("https://news.example/a\nftp://nope\n")
+    assert main(["list"]) == 0  # starts the embedded Redis for the occasion, then stops it
+    captured = capsys.readouterr()
+    assert "pending" in captured.out
+    assert "https://news.example/a" in captured.out
+    assert "urls.txt:2: only http and https" in captured.err
+
+
+def test_a_bad_setting_is_reported_and_nothing_starts(
+    workdir: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("REDLINE_MAX_INTERVAL", "soon")
+    assert main(["clock"]) == 2
+    assert "REDLINE_MAX_INTERVAL" in capsys.readouterr().err
+
+
+def test_a_wrong_redis_url_fails_at_start_with_a_clear_message(
+    workdir: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("REDIS_URL", "redis://:hunter2@127.0.0.1:1/0")
+    monkeypatch.setenv("REDLINE_REDIS_CONNECT_TIMEOUT", "300ms")
+    assert main(["clock"]) == 1
+    err = capsys.readouterr().err
+    assert "cannot reach Redis at redis://:***@127.0.0.1:1/0" in err
+    assert "hunter2" not in err
+
+
+def test_honcho_runs_the_service_from_the_procfile(workdir: Path, site: NewsSite) -> None:
+    url = site.add("/story", sample_story())
+    (workdir / "urls.txt").write_text("")
+    procfile = Path(__file__).resolve().parents[1] / "Procfile"
+    bindir = str(Path(sys.executable).parent)
+    env = {
+        **os.environ,
+        "PATH": f"{bindir}{os.pathsep}{os.environ['PATH']}",
+        "REDLINE_WEB_PORT": "0",
+        "REDLINE_CLOCK_TICK": "100ms",
+    }
+    honcho = subprocess.Popen(
+        [str(Path(bindir) / "honcho"), "-f", str(procfile), "-d", str(workdir), "start"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    try:
+        store = ArticleStore(connect(embedded_url(workdir / "var"), wait=30), Keys())
+        # A URL added while the service runs is picked up without a restart.
+        assert main(["add", url]) == 0
+        wait_for(
+            lambda: (s := store.load(article_id(url))) and s.versions == 1,
+            what="the first version via honcho",
+        )
+    finally:
+        honcho.send_signal(signal.SIGTERM)  # honcho passes it on to every process
+        try:
+            output = honcho.communicate(timeout=60)[0].decode(errors="replace")
+        finally:
+            if honcho.poll() is None:
+                os.killpg(honcho.pid, signal.SIGKILL)
+    assert honcho.returncode is not None
+    assert "embedded Redis stopped" in output
+    assert "Spider closed (shutdown)" in output
