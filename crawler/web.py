@@ -81,12 +81,9 @@ class WebApp:
             + '"'
         )
         newest_ms = int(newest.split("-")[0]) if newest else 0
-        last_modified = formatdate(newest_ms / 1000, usegmt=True)
-        headers = [
-            ("ETag", etag),
-            ("Last-Modified", last_modified),
-            ("Cache-Control", "no-cache"),
-        ]
+        headers = [("ETag", etag), ("Cache-Control", "no-cache")]
+        if newest_ms:
+            headers.append(("Last-Modified", formatdate(newest_ms / 1000, usegmt=True)))
         if _not_modified(environ, etag, newest_ms / 1000):
             return 304, headers, b""
         base = _base_url(environ)
