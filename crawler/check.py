@@ -55,7 +55,7 @@ def plan_update(
         latest: Loads the article's latest version (called only when it is needed).
         fetch: What the fetch produced.
         article: The extracted article, or None when the fetch gave none.
-        error: Why there is no article ("" for a 304 answer, which means unchanged).
+        error: Why there is no article (ignored for a 304 answer, which means unchanged).
         policy: The recheck policy.
 
     Returns:
@@ -68,7 +68,8 @@ def plan_update(
         last_check=now,
         location=fetch.final_url if fetch.final_url != state.url else "",
     )
-    if article is None and error:
+    if article is None and not fetch.not_modified:
+        error = error or "the fetch produced no article"
         decision = decide(policy, Outcome.FAILED, now, state.interval, state.last_change)
         failed = replace(
             base,
@@ -83,8 +84,7 @@ def plan_update(
     base = replace(base, errors=0, last_error="")
     if fetch.etag or fetch.last_modified or article is not None:
         base = replace(base, etag=fetch.etag, last_modified=fetch.last_modified)
-    digest = fingerprint(article) if article is not None else state.digest
-    if article is None or digest == state.digest:
+    if article is None or (digest := fingerprint(article)) == state.digest:
         decision = decide(policy, Outcome.UNCHANGED, now, state.interval, state.last_change)
         quiet = replace(base, interval=decision.interval, next_check=decision.next_check)
         return Update(_settle(quiet, decision.next_check), Outcome.UNCHANGED)

@@ -39,7 +39,6 @@ def scrapy_settings(settings: Settings, redis_url: str) -> dict[str, Any]:
         "DUPEFILTER_CLASS": "scrapy.dupefilters.BaseDupeFilter",
         "LOG_LEVEL": settings.log_level,
         "LOGSTATS_INTERVAL": 60.0,
-        "REACTOR_THREADPOOL_MAXSIZE": 10,
         "ITEM_PIPELINES": {"crawler.pipelines.ChangePipeline": 300},
         "REDLINE_REDIS_URL": redis_url,
         "REDLINE_REDIS_PREFIX": settings.redis_prefix,

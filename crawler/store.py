@@ -82,11 +82,6 @@ class ArticleStore:
         blobs = self.redis.lrange(self.keys.versions(article_id), 0, -1)
         return [unpack(Version, blob) for blob in blobs]
 
-    def version(self, article_id: str, number: int) -> Version | None:
-        """Returns one version (negative numbers count from the latest), or None."""
-        blob = self.redis.lindex(self.keys.versions(article_id), number)
-        return unpack(Version, blob) if blob is not None else None
-
     def tracked_ids(self) -> set[str]:
         """The ids of the articles the URLs file lists."""
         return {as_text(m) for m in self.redis.smembers(self.keys.tracked)}

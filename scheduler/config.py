@@ -12,7 +12,6 @@ sizes ``512KB``, ``10MB``, ``1GB``; a bare number is seconds or bytes.
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import re
 import tomllib
@@ -81,10 +80,6 @@ class Settings:
     log_level: str = "INFO"
     sources: tuple[SourceRule, ...] = field(default=())
     config_path: Path | None = None
-
-    def with_overrides(self, **changes: Any) -> Settings:
-        """Returns a copy with some settings replaced (already typed values)."""
-        return dataclasses.replace(self, **changes)
 
 
 _DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h|d|w)")

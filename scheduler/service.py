@@ -17,7 +17,7 @@ import sys
 import threading
 import time
 from contextlib import ExitStack, suppress
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from crawler.connection import connect, redact
@@ -46,7 +46,7 @@ class _Child:
     process: subprocess.Popen[bytes] | None = None
     started: float = 0.0
     delay: float = _RESTART_MIN
-    restart_at: float = field(default=0.0)
+    restart_at: float = 0.0
 
 
 class Service:
