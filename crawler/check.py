@@ -1,26 +1,83 @@
-"""What one check means for an article: a pure function from (state, fetch) to an update.
+"""What one check means for an article: a pure function from (state, history, fetch) to an
+update.
 
-The pipeline extracts the article, then asks :func:`plan_update` what to write; the store
-writes it atomically. Keeping the decision pure keeps every rule (what is a change, what is
-an error, when to check next) testable without Redis or a reactor.
+The pipeline extracts the page, then asks :func:`plan_update` what to write; the store
+writes it atomically. Keeping the decision pure keeps every rule testable without Redis or a
+reactor, with time passed in as the fetch's ``fetched_at``:
+
+- network errors, 5xx and 429 are failures, never changes: retried on their own backoff
+  (honouring ``Retry-After``), the article is ``failing`` after ``failing_after`` in a row,
+  and a site failing for every article is backed off as a whole;
+- 404 and 410 make the article ``gone`` and publish one "removed" event; a later good
+  fetch publishes "restored";
+- a redirect to a new location publishes "moved" once; the article keeps its identity;
+- a page whose canonical URL belongs to another live article makes this one a
+  ``duplicate`` of it, so one article never has two histories;
+- a suspicious extraction (a wall, or most of the text lost) is re-fetched to confirm it
+  before anything is recorded; unconfirmed, it is an extraction failure;
+- a return to a version seen before is recorded, published as "reverted" the first time
+  the article flips between those two versions, and only counted after that.
 """
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
-from crawler.diff import diff_articles
+from crawler.diff import NO_DIFF, ChangeKind, Diff, diff_articles
 from crawler.extract import EXTRACTOR_VERSION
 from crawler.hashing import fingerprint
-from crawler.models import Article, ArticleState, ChangeEvent, Fetch, Status, Version
-from scheduler.policy import Outcome, RecheckPolicy, decide
+from crawler.models import ArticleState, ChangeEvent, Fetch, Status, Version
+from crawler.quality import suspicion, wall_reason
+from scheduler.policy import Outcome, RecheckPolicy, decide, retry_delay, site_backoff
+from scheduler.urls import BadUrlError, article_id, normalise_url, site_of
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from crawler.extract import ExtractedPage
+    from crawler.models import Article
 
 # Longest error text kept in an article's state.
 _MAX_ERROR = 500
+
+
+class Finding(enum.Enum):
+    """What a check found."""
+
+    CHANGED = "changed"
+    """A new version was recorded (the first one, a change, or a published revert)."""
+    UNCHANGED = "unchanged"
+    """Nothing new (a lifecycle event such as "restored" may still be published)."""
+    FLIP = "flip"
+    """A return to a version seen before, flipping between versions already published:
+    recorded and counted, not published."""
+    SUSPECT = "suspect"
+    """A suspicious extraction, to be confirmed by a re-fetch before it is recorded."""
+    FAILED = "failed"
+    """No article: a network or HTTP error, or a page without a trustworthy article."""
+    GONE = "gone"
+    """The site says the page no longer exists (404, 410)."""
+    DUPLICATE = "duplicate"
+    """The page is an article tracked under another URL."""
+
+
+class History(Protocol):
+    """What :func:`plan_update` may ask about an article's past (loaded only on demand)."""
+
+    def latest(self) -> Version | None:
+        """The latest recorded version (None before the first)."""
+
+    def seen(self, digest: str) -> int | None:
+        """The number of the first version with this fingerprint (None if never seen)."""
+
+    def flip_published(self, pair: str) -> bool:
+        """True if a revert between the two versions of ``pair`` was already published."""
+
+    def owner(self, canonical_id: str) -> str:
+        """The id of another live article that is the page with this canonical id ("")."""
+
+    def site_failures(self) -> int:
+        """Consecutive failures of the article's site so far, all articles together."""
 
 
 @dataclass(frozen=True)
@@ -29,22 +86,50 @@ class Update:
 
     Attributes:
         state: The article's new state.
-        outcome: What the check found.
-        version: The new version to append, if the article changed (or was first seen).
-        event: The change event to publish, if it changed from an earlier version.
+        finding: What the check found.
+        version: The new version to append, if one is recorded.
+        event: The change event to publish, if any.
+        seen: A fingerprint first seen in this check, to remember (with ``version``).
+        flip: A pair of fingerprints whose revert is now published (see :func:`flip_key`).
+        canonical: The canonical id this article now answers for ("" for none).
+        site_ok: The site answered (its consecutive failures start again from 0).
+        site_failed: The site failed (network error, 5xx, 429).
+        site_backoff_until: Leave the whole site alone until then (None: no back-off).
+        extraction_failed: The page held no trustworthy article.
     """
 
     state: ArticleState
-    outcome: Outcome
+    finding: Finding
     version: Version | None = None
     event: ChangeEvent | None = None
+    seen: str = ""
+    flip: str = ""
+    canonical: str = ""
+    site_ok: bool = False
+    site_failed: bool = False
+    site_backoff_until: float | None = None
+    extraction_failed: bool = False
+
+
+def flip_key(a: str, b: str) -> str:
+    """Names the pair of two fingerprints, in either order."""
+    return "|".join(sorted((a, b)))
+
+
+def location_of(url: str) -> str:
+    """The form in which a fetched URL is compared with a tracked one (normalised, without
+    tracking parameters); a URL that cannot be normalised is kept as it is."""
+    try:
+        return normalise_url(url)
+    except BadUrlError:
+        return url
 
 
 def plan_update(
     state: ArticleState,
-    latest: Callable[[], Version | None],
+    history: History,
     fetch: Fetch,
-    article: Article | None,
+    page: ExtractedPage | None,
     error: str,
     policy: RecheckPolicy,
 ) -> Update:
@@ -52,43 +137,231 @@ def plan_update(
 
     Args:
         state: The article's state before the check.
-        latest: Loads the article's latest version (called only when it is needed).
+        history: The article's past, loaded on demand.
         fetch: What the fetch produced.
-        article: The extracted article, or None when the fetch gave none.
-        error: Why there is no article (ignored for a 304 answer, which means unchanged).
+        page: The extracted page, or None when the fetch gave none.
+        error: Why there is no page (ignored for a 304 or a 404/410).
         policy: The recheck policy.
 
     Returns:
         The update to write. Errors never produce a version or an event.
     """
-    now = fetch.fetched_at
-    base = replace(
-        state,
-        checks=state.checks + 1,
-        last_check=now,
-        location=fetch.final_url if fetch.final_url != state.url else "",
+    checked = replace(
+        state, checks=state.checks + 1, last_check=fetch.fetched_at, worker=fetch.worker
     )
-    if article is None and not fetch.not_modified:
-        error = error or "the fetch produced no article"
-        decision = decide(policy, Outcome.FAILED, now, state.interval, state.last_change)
-        failed = replace(
-            base,
-            errors=state.errors + 1,
-            last_error=error[:_MAX_ERROR],
+    if fetch.gone:
+        update = _gone(checked, history, fetch, policy)
+    elif page is None and not fetch.not_modified:
+        update = _failed(checked, history, fetch, error or "the fetch produced no article", policy)
+    else:
+        answered = replace(checked, errors=0, last_error="")
+        if answered.status is Status.FAILING:
+            answered = replace(answered, status=Status.ACTIVE if state.versions else Status.NEW)
+        if page is None:
+            update = _unchanged(answered, fetch, policy, suspect_failed=False)
+        else:
+            answered = replace(answered, etag=fetch.etag, last_modified=fetch.last_modified)
+            update = _page(answered, history, fetch, page, policy)
+    if state.status is Status.REMOVED:  # taken out of the URLs file while being checked
+        update = replace(update, state=replace(update.state, status=state.status, next_check=None))
+    return update
+
+
+def _failed(
+    state: ArticleState, history: History, fetch: Fetch, error: str, policy: RecheckPolicy
+) -> Update:
+    now = fetch.fetched_at
+    errors = state.errors + 1
+    status = Status.FAILING if errors >= policy.failing_after else state.status
+    extraction = fetch.html is not None
+    failed = replace(
+        state,
+        status=status,
+        errors=errors,
+        failures=state.failures + 1,
+        extraction_failures=state.extraction_failures + int(extraction),
+        last_error=error[:_MAX_ERROR],
+        next_check=now + retry_delay(policy, errors, fetch.retry_after),
+    )
+    backoff = None
+    if fetch.transient:
+        backoff = site_backoff(policy, history.site_failures() + 1, fetch.retry_after)
+        if backoff is None and fetch.retry_after is not None:
+            backoff = min(fetch.retry_after, policy.max_interval)
+    return Update(
+        _settle(failed),
+        Finding.FAILED,
+        site_ok=not fetch.transient,
+        site_failed=fetch.transient,
+        site_backoff_until=None if backoff is None else now + backoff,
+        extraction_failed=extraction,
+    )
+
+
+def _gone(state: ArticleState, history: History, fetch: Fetch, policy: RecheckPolicy) -> Update:
+    now = fetch.fetched_at
+    gone = replace(
+        state, errors=0, last_error=f"HTTP {fetch.status}", etag="", last_modified="", suspect=""
+    )
+    event = None
+    if state.status is Status.GONE:
+        quiet = state.last_change if state.last_change is not None else state.created
+        decision = decide(policy, Outcome.UNCHANGED, now, state.interval, quiet)
+    else:
+        decision = decide(policy, Outcome.CHANGED, now, state.interval, now)
+        if state.versions:
+            latest = history.latest()
+            gone = replace(gone, last_change=now, events=gone.events + 1)
+            event = _event(
+                gone,
+                now,
+                (ChangeKind.REMOVED,),
+                latest.article.headline if latest else "",
+                detail=f"the page answers HTTP {fetch.status}",
+            )
+    gone = replace(
+        gone,
+        status=Status.GONE,
+        interval=decision.interval,
+        next_check=decision.next_check,
+    )
+    return Update(_settle(gone), Finding.GONE, event=event, site_ok=True)
+
+
+def _unchanged(
+    state: ArticleState,
+    fetch: Fetch,
+    policy: RecheckPolicy,
+    *,
+    suspect_failed: bool,
+    kinds: tuple[ChangeKind, ...] = (),
+    headline: str = "",
+    detail: str = "",
+) -> Update:
+    """An answer with nothing new in the text; lifecycle ``kinds`` may still be published."""
+    now = fetch.fetched_at
+    event = None
+    if kinds and state.versions:
+        state = replace(state, last_change=now, events=state.events + 1)
+        event = _event(state, now, kinds, headline, detail=detail)
+        decision = decide(policy, Outcome.CHANGED, now, state.interval, now)
+    else:
+        decision = decide(policy, Outcome.UNCHANGED, now, state.interval, state.last_change)
+    quiet = replace(
+        state,
+        interval=decision.interval,
+        next_check=decision.next_check,
+        suspect="" if suspect_failed else state.suspect,
+        extraction_failures=state.extraction_failures + int(suspect_failed),
+    )
+    return Update(
+        _settle(quiet),
+        Finding.UNCHANGED,
+        event=event,
+        site_ok=True,
+        extraction_failed=suspect_failed,
+    )
+
+
+def _page(
+    state: ArticleState,
+    history: History,
+    fetch: Fetch,
+    page: ExtractedPage,
+    policy: RecheckPolicy,
+) -> Update:
+    now = fetch.fetched_at
+    article = page.article
+    where = location_of(fetch.final_url)
+    location = "" if where == state.url else where
+    kinds: list[ChangeKind] = []
+    details: list[str] = []
+    if state.status is Status.GONE:
+        kinds.append(ChangeKind.RESTORED)
+        details.append("the page is back")
+    if location and location != state.location:
+        kinds.append(ChangeKind.MOVED)
+        details.append(f"now at {location}")
+    state = replace(state, location=location, site=site_of(location or state.url))
+
+    canonical = article_id(location_of(page.canonical) if page.canonical else where)
+    owner = history.owner(canonical)
+    if owner:
+        decision = decide(policy, Outcome.UNCHANGED, now, state.interval, state.last_change)
+        duplicate = replace(
+            state,
+            status=Status.DUPLICATE,
+            duplicate_of=owner,
             interval=decision.interval,
             next_check=decision.next_check,
-            location=state.location,
         )
-        return Update(_settle(failed, decision.next_check), Outcome.FAILED)
+        return Update(_settle(duplicate), Finding.DUPLICATE, site_ok=True)
+    state = replace(state, duplicate_of="")
+    if state.status is Status.DUPLICATE:
+        state = replace(state, status=Status.ACTIVE if state.versions else Status.NEW)
 
-    base = replace(base, errors=0, last_error="")
-    if fetch.etag or fetch.last_modified or article is not None:
-        base = replace(base, etag=fetch.etag, last_modified=fetch.last_modified)
-    if article is None or (digest := fingerprint(article)) == state.digest:
-        decision = decide(policy, Outcome.UNCHANGED, now, state.interval, state.last_change)
-        quiet = replace(base, interval=decision.interval, next_check=decision.next_check)
-        return Update(_settle(quiet, decision.next_check), Outcome.UNCHANGED)
+    digest = fingerprint(article)
+    suspect_failed = bool(state.suspect) and digest != state.suspect
+    if digest == state.digest:
+        return _unchanged(
+            replace(state, status=Status.ACTIVE),
+            fetch,
+            policy,
+            suspect_failed=suspect_failed,
+            kinds=tuple(kinds),
+            headline=article.headline,
+            detail="; ".join(details),
+        )
 
+    latest = history.latest() if state.versions else None
+    reason = suspicion(article, latest.article if latest else None)
+    if reason and digest != state.suspect:
+        pending = replace(
+            state,
+            suspect=digest,
+            next_check=now + policy.confirm_delay,
+            extraction_failures=state.extraction_failures + int(suspect_failed),
+        )
+        return Update(
+            _settle(pending), Finding.SUSPECT, site_ok=True, extraction_failed=suspect_failed
+        )
+    if reason and wall_reason(article):
+        return _failed(state, history, fetch, reason, policy)
+    state = replace(
+        state,
+        suspect="",
+        extraction_failures=state.extraction_failures + int(suspect_failed),
+    )
+    return _record(
+        state,
+        history,
+        fetch,
+        article,
+        digest,
+        latest,
+        kinds,
+        details,
+        policy,
+        suspect_failed=suspect_failed,
+    )
+
+
+def _record(
+    state: ArticleState,
+    history: History,
+    fetch: Fetch,
+    article: Article,
+    digest: str,
+    latest: Version | None,
+    kinds: list[ChangeKind],
+    details: list[str],
+    policy: RecheckPolicy,
+    *,
+    suspect_failed: bool,
+) -> Update:
+    """Records a new version; publishes it unless it is a flip already published."""
+    now = fetch.fetched_at
+    first = history.seen(digest) if state.versions else None
     version = Version(
         number=state.versions,
         recorded_at=now,
@@ -96,37 +369,87 @@ def plan_update(
         article=article,
         url=fetch.final_url,
         extractor=EXTRACTOR_VERSION,
+        same_as=first,
     )
+    diff: Diff = NO_DIFF
+    if latest is not None:
+        diff = diff_articles(latest.article, article)
+    flip = ""
+    recorded = replace(state, versions=state.versions + 1, digest=digest, status=Status.ACTIVE)
+    if first is not None:
+        pair = flip_key(state.digest, digest)
+        if history.flip_published(pair) and not kinds:
+            decision = decide(policy, Outcome.UNCHANGED, now, state.interval, state.last_change)
+            flipped = replace(
+                recorded,
+                flips=state.flips + 1,
+                interval=decision.interval,
+                next_check=decision.next_check,
+            )
+            return Update(
+                _settle(flipped),
+                Finding.FLIP,
+                version,
+                site_ok=True,
+                extraction_failed=suspect_failed,
+            )
+        flip = pair
+        kinds.append(ChangeKind.REVERTED)
+        details.append(f"back to the text of version {first}")
     decision = decide(policy, Outcome.CHANGED, now, state.interval, now)
     changed = replace(
-        base,
-        versions=state.versions + 1,
-        digest=digest,
-        last_change=now,
-        interval=decision.interval,
-        next_check=decision.next_check,
+        recorded, last_change=now, interval=decision.interval, next_check=decision.next_check
     )
     event = None
-    previous = latest() if state.versions else None
-    if previous is not None:
-        event = ChangeEvent(
-            article_id=state.id,
-            url=state.url,
-            source=state.source,
-            version=version.number,
-            detected_at=now,
-            headline=article.headline,
-            diff=diff_articles(previous.article, article),
+    if latest is not None:
+        changed = replace(changed, events=state.events + 1)
+        event = _event(
+            changed,
+            now,
+            (*kinds, *diff.kinds),
+            article.headline,
+            diff=diff,
+            detail="; ".join(details),
         )
-    return Update(_settle(changed, decision.next_check), Outcome.CHANGED, version, event)
+    return Update(
+        _settle(changed),
+        Finding.CHANGED,
+        version,
+        event,
+        seen="" if first is not None else digest,
+        flip=flip,
+        site_ok=True,
+        extraction_failed=suspect_failed,
+    )
 
 
-def _settle(state: ArticleState, next_check: float | None) -> ArticleState:
-    """Sets the status that follows a completed check."""
-    if state.status is Status.REMOVED:
-        return replace(state, next_check=None)
-    if next_check is None:
+def _event(
+    state: ArticleState,
+    now: float,
+    kinds: tuple[ChangeKind, ...],
+    headline: str,
+    *,
+    diff: Diff = NO_DIFF,
+    detail: str = "",
+) -> ChangeEvent:
+    """The event for ``state`` as it is after the check (its counters already advanced:
+    the event is number ``state.events``, about version ``state.versions - 1``)."""
+    return ChangeEvent(
+        article_id=state.id,
+        url=state.url,
+        source=state.source,
+        version=max(state.versions - 1, 0),
+        detected_at=now,
+        headline=headline,
+        diff=diff,
+        kinds=tuple(str(kind) for kind in kinds),
+        sequence=state.events,
+        detail=detail,
+    )
+
+
+def _settle(state: ArticleState) -> ArticleState:
+    """An article with no next check is stable, unless it is gone (it stays gone)."""
+    if state.next_check is None and state.status is not Status.GONE:
         return replace(state, status=Status.STABLE)
-    if state.versions:
-        return replace(state, status=Status.ACTIVE)
     return state

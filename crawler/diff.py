@@ -8,6 +8,7 @@ feed.
 
 from __future__ import annotations
 
+import enum
 import re
 from dataclasses import dataclass
 from difflib import SequenceMatcher
@@ -15,6 +16,26 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from crawler.models import Article
+
+
+class ChangeKind(enum.StrEnum):
+    """What kind of change an event reports (an event may report several)."""
+
+    HEADLINE = "headline"
+    BYLINE = "byline"
+    BODY = "body"
+    """Paragraphs added, removed or edited."""
+    CORRECTION = "correction"
+    """A correction, clarification or editor's note was added to the body."""
+    REMOVED = "removed"
+    """The page is gone (404/410)."""
+    RESTORED = "restored"
+    """A page that was gone is back."""
+    MOVED = "moved"
+    """The article now lives at another URL."""
+    REVERTED = "reverted"
+    """The text went back to an earlier version."""
+
 
 EQUAL = "equal"
 INSERT = "insert"
@@ -28,6 +49,13 @@ EDITED = "edited"
 _SAME_PARAGRAPH = 0.5
 _TOKEN = re.compile(r"\w+|[^\w\s]|\s+")
 _WORD = re.compile(r"\w")
+# How an added paragraph that corrects the article begins.
+_CORRECTION = re.compile(
+    r"^\W*(?:corrections?|clarifications?|editor'?s note|amendment|"
+    r"an earlier version of this (?:article|story|report)|"
+    r"this (?:article|story|report) (?:was|has been) (?:amended|corrected|updated))\b",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)
@@ -75,15 +103,30 @@ class Diff:
     words_removed: int
 
     @property
-    def kinds(self) -> tuple[str, ...]:
-        """Which parts changed: any of ``headline``, ``byline``, ``body``."""
-        parts = (("headline", self.headline), ("byline", self.byline), ("body", self.paragraphs))
-        return tuple(name for name, changed in parts if changed)
+    def kinds(self) -> tuple[ChangeKind, ...]:
+        """Which parts changed: any of ``headline``, ``byline``, ``body``, and
+        ``correction`` when an added paragraph corrects the article."""
+        parts = (
+            (ChangeKind.HEADLINE, self.headline),
+            (ChangeKind.BYLINE, self.byline),
+            (ChangeKind.BODY, self.paragraphs),
+        )
+        kinds = [name for name, changed in parts if changed]
+        if any(
+            change.kind == ADDED and _CORRECTION.match(change.segments[0].text)
+            for change in self.paragraphs
+        ):
+            kinds.append(ChangeKind.CORRECTION)
+        return tuple(kinds)
 
     @property
     def empty(self) -> bool:
         """True when nothing changed."""
         return not self.kinds
+
+
+NO_DIFF = Diff((), (), (), 0, 0)
+"""The diff of an event that did not change the text."""
 
 
 def diff_articles(old: Article, new: Article) -> Diff:

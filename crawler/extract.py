@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urljoin
 
 import lxml.etree
 import lxml.html
@@ -68,18 +70,31 @@ _FURNITURE = re.compile(
 
 
 class ExtractionError(ValueError):
-    """Raised by :func:`extract_article` when a page holds no article; says why."""
+    """Raised by :func:`extract_page` when a page holds no article; says why."""
 
 
-def extract_article(html: str, url: str = "") -> Article:
-    """Extracts the article from a page.
+@dataclass(frozen=True)
+class ExtractedPage:
+    """What redline reads from a page.
+
+    Attributes:
+        article: The normalised article.
+        canonical: The page's ``rel=canonical`` URL, absolute ("" if it names none).
+    """
+
+    article: Article
+    canonical: str
+
+
+def extract_page(html: str, url: str = "") -> ExtractedPage:
+    """Extracts the article, and the URL the page says is its own, from a page.
 
     Args:
         html: The page, decoded.
-        url: Where it came from (helps the general extractor resolve the page).
+        url: Where it came from (resolves relative links; helps the general extractor).
 
     Returns:
-        The normalised article.
+        The article and the canonical URL.
 
     Raises:
         ExtractionError: the page is empty, not HTML, or has no article text.
@@ -118,7 +133,20 @@ def extract_article(html: str, url: str = "") -> Article:
         paragraphs = paragraphs[1:]  # the headline is not part of the body
     if not paragraphs:
         raise ExtractionError("no article text found")
-    return Article(headline=headline, byline=normalise_text(byline), paragraphs=tuple(paragraphs))
+    article = Article(
+        headline=headline, byline=normalise_text(byline), paragraphs=tuple(paragraphs)
+    )
+    return ExtractedPage(article, _canonical(tree, url))
+
+
+def _canonical(tree: lxml.html.HtmlElement, url: str) -> str:
+    """The absolute http(s) URL of the page's first ``<link rel=canonical>`` ("" if none)."""
+    for link in tree.iter("link"):
+        if "canonical" in (link.get("rel") or "").lower().split():
+            href = (link.get("href") or "").strip()
+            absolute = urljoin(url, href) if href else ""
+            return absolute if absolute.startswith(("http://", "https://")) else ""
+    return ""
 
 
 def _clean_paragraphs(lines: list[str]) -> list[str]:

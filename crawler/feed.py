@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from feedgen.feed import FeedGenerator
 
-from crawler.diff import ADDED, DELETE, INSERT, REMOVED, Diff, Segment
+from crawler.diff import ADDED, DELETE, INSERT, REMOVED, ChangeKind, Diff, Segment
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -27,12 +27,33 @@ GENERATOR = "redline"
 
 
 def entry_id(event: ChangeEvent) -> str:
-    """The permanent Atom id of the entry for one version of one article."""
-    return f"tag:{TAG_AUTHORITY}:article/{event.article_id}/version/{event.version}"
+    """The permanent Atom id of the entry for one change event of one article."""
+    return f"tag:{TAG_AUTHORITY}:article/{event.article_id}/event/{event.sequence}"
 
 
-def summary(diff: Diff) -> str:
-    """One line saying how much changed: words added and removed, paragraphs touched."""
+# How each lifecycle kind of change is told, before the text's own changes.
+_LIFECYCLE = {
+    ChangeKind.REMOVED: "article removed",
+    ChangeKind.RESTORED: "article restored",
+    ChangeKind.MOVED: "article moved",
+    ChangeKind.REVERTED: "reverted to an earlier version",
+    ChangeKind.CORRECTION: "correction appended",
+}
+
+
+def summary(event: ChangeEvent) -> str:
+    """One line saying what happened: removed, restored, moved, reverted, and how much the
+    text changed (words added and removed, paragraphs touched)."""
+    told = [label for kind, label in _LIFECYCLE.items() if kind in event.kinds]
+    if event.detail:
+        told.append(event.detail)
+    if event.diff.empty:
+        return "; ".join(told) or "changed"
+    return "; ".join([*told, text_summary(event.diff)])
+
+
+def text_summary(diff: Diff) -> str:
+    """How much the text changed: words added and removed, paragraphs touched."""
     parts = []
     if diff.headline:
         parts.append("headline changed")
@@ -45,9 +66,11 @@ def summary(diff: Diff) -> str:
     return "; ".join(parts)
 
 
-def diff_html(diff: Diff) -> str:
-    """The diff as an HTML fragment: removed text in ``<del>``, added text in ``<ins>``."""
-    html = [f"<p><em>{escape(summary(diff))}</em></p>"]
+def diff_html(event: ChangeEvent) -> str:
+    """The event as an HTML fragment: its summary, then the diff with removed text in
+    ``<del>`` and added text in ``<ins>``."""
+    diff = event.diff
+    html = [f"<p><em>{escape(summary(event))}</em></p>"]
     if diff.headline:
         html.append(f"<p><strong>Headline:</strong> {_segments(diff.headline)}</p>")
     if diff.byline:
@@ -107,8 +130,8 @@ def render_feed(
         entry.published(_utc(event.detected_at))
         entry.author({"name": event.source})
         entry.category(term=event.source, label=f"source: {event.source}")
-        for kind in event.diff.kinds:
-            entry.category(term=kind, label=f"{kind} changed")
-        entry.summary(summary(event.diff))
-        entry.content(diff_html(event.diff), type="html")
+        for kind in event.kinds:
+            entry.category(term=kind, label=f"change: {kind}")
+        entry.summary(summary(event))
+        entry.content(diff_html(event), type="html")
     return bytes(feed.atom_str(pretty=True))

@@ -6,10 +6,19 @@ key                       type    holds
 ``article:{id}``          hash    an article's state (see :class:`crawler.models.ArticleState`)
 ``versions:{id}``         list    its versions, oldest first (index = version number),
                                   each a compressed :class:`crawler.models.Version`
+``seen:{id}``             hash    fingerprint -> first version with that text; and
+                                  ``flip:{pair}`` -> 1 for each revert published
+``timeline:{id}``         list    ids (in ``events``) of the article's change events
+``canonical:{cid}``       string  id of the article that is the page with canonical id
+``status:{status}``       set     ids of the articles in that status
 ``tracked``               set     ids of the articles the URLs file lists
 ``schedule``              zset    id -> epoch seconds of its next check (not yet due)
 ``ready``                 zset    id -> epoch seconds it became due; workers claim from it
 ``leases``                zset    id -> epoch seconds its worker's claim expires
+``site:{site}``           hash    one site's health: counters, back-off, last error
+``site:{site}:leases``    zset    id -> lease expiry, for the site's checks in flight
+``sites``                 set     every site ever checked
+``stats:{minute}``        hash    counters of one minute (epoch minute), kept two hours
 ``events``                stream  change events, oldest first (field ``data``)
 ``policy``                string  the recheck policy the clock publishes for workers
 ``config``                hash    what the clock last loaded (file fingerprints, problems)
@@ -22,6 +31,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 DEFAULT_PREFIX = "redline:"
+# What :meth:`Keys.site_leases` puts after the site's hash key.
+SITE_LEASES_SUFFIX = ":leases"
 
 
 @dataclass(frozen=True)
@@ -38,10 +49,52 @@ class Keys:
         """The list of one article's versions."""
         return f"{self.prefix}versions:{article_id}"
 
+    def seen(self, article_id: str) -> str:
+        """The hash of the texts an article has had, and the reverts published."""
+        return f"{self.prefix}seen:{article_id}"
+
+    def timeline(self, article_id: str) -> str:
+        """The list of one article's change event ids."""
+        return f"{self.prefix}timeline:{article_id}"
+
+    def canonical(self, canonical_id: str) -> str:
+        """Who answers for a canonical URL (by its id)."""
+        return f"{self.prefix}canonical:{canonical_id}"
+
+    def status(self, status: str) -> str:
+        """The set of articles in one status."""
+        return f"{self.status_prefix}{status}"
+
+    def site(self, site: str) -> str:
+        """One site's health hash."""
+        return f"{self.site_prefix}{site}"
+
+    def site_leases(self, site: str) -> str:
+        """The leases of one site's checks in flight."""
+        return f"{self.site_prefix}{site}{SITE_LEASES_SUFFIX}"
+
+    def stats(self, minute: int) -> str:
+        """The counters of one minute (epoch seconds // 60)."""
+        return f"{self.prefix}stats:{minute}"
+
     @property
     def article_prefix(self) -> str:
         """What :meth:`article` puts before the id (Lua scripts build keys with it)."""
         return f"{self.prefix}article:"
+
+    @property
+    def status_prefix(self) -> str:
+        """What :meth:`status` puts before the status (Lua scripts build keys with it)."""
+        return f"{self.prefix}status:"
+
+    @property
+    def site_prefix(self) -> str:
+        """What :meth:`site` puts before the site (Lua scripts build keys with it)."""
+        return f"{self.prefix}site:"
+
+    @property
+    def sites(self) -> str:
+        return f"{self.prefix}sites"
 
     @property
     def tracked(self) -> str:

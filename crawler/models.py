@@ -13,7 +13,7 @@ from crawler.codec import as_text
 from crawler.diff import Diff
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Callable, Mapping
 
 
 @dataclass(frozen=True)
@@ -42,6 +42,8 @@ class Version:
         article: The text.
         url: The URL the page was fetched from (after redirects).
         extractor: Which extraction code produced the text (to re-baseline on upgrades).
+        same_as: The number of an earlier version with the very same text, when the page
+            went back to it (None for text never seen before).
     """
 
     number: int
@@ -50,20 +52,31 @@ class Version:
     article: Article
     url: str
     extractor: str
+    same_as: int | None = None
 
 
 @dataclass(frozen=True)
 class ChangeEvent:
-    """A new version that differs from the one before: what feeds publish.
+    """Something an article's readers should know: what feeds publish.
+
+    A change of the text comes with a new version; a lifecycle change (removed, restored,
+    moved) may come without one.
 
     Attributes:
         article_id: The article's id.
         url: The article's URL (its identity).
         source: The source the article belongs to.
-        version: The new version's number (>= 1).
+        version: The version the event is about: the new one, or the latest one for an
+            event that recorded no version.
         detected_at: Epoch seconds of the check that found the change.
-        headline: The new version's headline.
-        diff: What changed between version ``version - 1`` and ``version``.
+        headline: The article's headline as of this event.
+        diff: What changed between the previous version and ``version`` (empty when the
+            text did not change).
+        kinds: What kind of change it was (:class:`crawler.diff.ChangeKind` values).
+        sequence: The event's number among this article's events (1, 2, ...): with the
+            article id it names the event for good.
+        detail: A short note in words: the HTTP status of a removal, the version a page
+            reverted to, the new location of a move.
     """
 
     article_id: str
@@ -73,6 +86,9 @@ class ChangeEvent:
     detected_at: float
     headline: str
     diff: Diff
+    kinds: tuple[str, ...] = ()
+    sequence: int = 0
+    detail: str = ""
 
 
 class Status(enum.StrEnum):
@@ -82,10 +98,20 @@ class Status(enum.StrEnum):
     """Tracked, never fetched successfully yet."""
     ACTIVE = "active"
     """Has versions and is checked on the recheck schedule."""
+    FAILING = "failing"
+    """Its last ``failing_after`` checks failed: still retried, at a slow rate."""
+    GONE = "gone"
+    """The site answered 404 or 410: rechecked on the backoff in case it comes back."""
     STABLE = "stable"
     """Unchanged for the whole stability window: never fetched again."""
+    DUPLICATE = "duplicate"
+    """Resolves to an article tracked under another URL: that one keeps the history."""
     REMOVED = "removed"
     """No longer in the URLs file: not fetched; history kept."""
+
+
+# Statuses whose articles are still fetched.
+FETCHED = frozenset({Status.NEW, Status.ACTIVE, Status.FAILING, Status.GONE, Status.DUPLICATE})
 
 
 @dataclass(frozen=True)
@@ -98,18 +124,26 @@ class ArticleState:
         source: The source it belongs to.
         status: Where it is in its life.
         created: When it was first tracked.
+        site: The host it is fetched from (politeness and site health are per host).
         versions: How many versions are stored.
+        events: How many change events were published for it.
         checks: How many checks have completed.
         digest: Fingerprint of the latest version ("" before the first).
         last_check: When it was last checked (None: never).
-        last_change: When its latest version was recorded (None: no version yet).
+        last_change: When the latest published change was found (None: none yet).
         next_check: When it is due next (None: never, it is stable or removed).
         interval: The recheck interval in force (None before the first check).
         etag: The ETag of the last good response, for conditional GET.
         last_modified: The Last-Modified of the last good response.
-        location: Where the page was last fetched from, when redirected elsewhere.
+        location: Where the article lives now, when not at its URL (moved, redirected).
         errors: Consecutive failed checks.
-        last_error: What the last failed check reported ("" if none).
+        failures: Failed checks in all.
+        extraction_failures: Checks whose page held no trustworthy article.
+        last_error: What the last failed check reported, or the status of a gone page.
+        suspect: Fingerprint of a suspicious extraction waiting to be confirmed ("").
+        flips: Returns to earlier versions recorded without being published again.
+        duplicate_of: The id of the article this one duplicates ("" if none).
+        worker: Which worker made the last check (host:pid).
     """
 
     id: str
@@ -117,7 +151,9 @@ class ArticleState:
     source: str
     status: Status = Status.NEW
     created: float = 0.0
+    site: str = ""
     versions: int = 0
+    events: int = 0
     checks: int = 0
     digest: str = ""
     last_check: float | None = None
@@ -128,7 +164,18 @@ class ArticleState:
     last_modified: str = ""
     location: str = ""
     errors: int = 0
+    failures: int = 0
+    extraction_failures: int = 0
     last_error: str = ""
+    suspect: str = ""
+    flips: int = 0
+    duplicate_of: str = ""
+    worker: str = ""
+
+    @property
+    def fetched(self) -> bool:
+        """True while the article is meant to be fetched again."""
+        return self.status in FETCHED and self.next_check is not None
 
     def to_fields(self) -> dict[Any, str]:
         """The Redis hash fields for this state (None becomes an empty string)."""
@@ -140,32 +187,26 @@ class ArticleState:
 
     @classmethod
     def from_fields(cls, article_id: str, raw: Mapping[Any, Any]) -> ArticleState:
-        """Builds the state from a Redis hash as read with ``HGETALL``."""
+        """Builds the state from a Redis hash as read with ``HGETALL``.
+
+        Missing fields take their defaults, so states written by older code still load.
+        """
         text = {as_text(k): as_text(v) for k, v in raw.items()}
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            value = text.get(f.name, "")
+            if f.name == "id" or (not value and f.type != "str"):
+                continue
+            values[f.name] = _FIELD_PARSERS.get(str(f.type), str)(value)
+        return cls(id=article_id, **values)
 
-        def number(name: str) -> float | None:
-            value = text.get(name, "")
-            return float(value) if value else None
 
-        return cls(
-            id=article_id,
-            url=text.get("url", ""),
-            source=text.get("source", ""),
-            status=Status(text.get("status") or Status.NEW),
-            created=number("created") or 0.0,
-            versions=int(text.get("versions") or 0),
-            checks=int(text.get("checks") or 0),
-            digest=text.get("digest", ""),
-            last_check=number("last_check"),
-            last_change=number("last_change"),
-            next_check=number("next_check"),
-            interval=number("interval"),
-            etag=text.get("etag", ""),
-            last_modified=text.get("last_modified", ""),
-            location=text.get("location", ""),
-            errors=int(text.get("errors") or 0),
-            last_error=text.get("last_error", ""),
-        )
+_FIELD_PARSERS: dict[str, Callable[[str], Any]] = {
+    "float": float,
+    "float | None": float,
+    "int": int,
+    "Status": Status,
+}
 
 
 @dataclass(frozen=True)
@@ -203,6 +244,9 @@ class Fetch:
         error: Why the fetch failed ("" when it did not).
         etag: The response's ETag header ("" if none).
         last_modified: The response's Last-Modified header ("" if none).
+        retry_after: Seconds the server asked us to wait (``Retry-After``), if it did.
+        network_error: True when no answer came (timeout, refused, reset, DNS failure).
+        worker: Which worker fetched it (host:pid).
     """
 
     article_id: str
@@ -215,3 +259,17 @@ class Fetch:
     error: str = ""
     etag: str = ""
     last_modified: str = ""
+    retry_after: float | None = None
+    network_error: bool = False
+    worker: str = ""
+
+    @property
+    def transient(self) -> bool:
+        """True for a failure of the site or the network (no answer, 5xx, 429), which says
+        nothing about the article and may pass."""
+        return self.network_error or self.status == 429 or self.status >= 500
+
+    @property
+    def gone(self) -> bool:
+        """True when the site says the page no longer exists (404, 410)."""
+        return self.status in (404, 410)

@@ -11,14 +11,13 @@ from typing import TYPE_CHECKING, Any, Self
 
 import redis
 
-from crawler.check import Update, plan_update
+from crawler.check import Finding, Update, plan_update
 from crawler.connection import client
-from crawler.extract import ExtractionError, extract_article
+from crawler.extract import ExtractedPage, ExtractionError, extract_page
 from crawler.keys import Keys
-from crawler.models import Article, Fetch
+from crawler.models import Fetch
 from crawler.queue import DueQueue
 from crawler.store import ArticleStore
-from scheduler.policy import Outcome
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -53,12 +52,12 @@ class ChangePipeline:
 
     def record(self, fetch: Fetch) -> Update | None:
         """Extracts the fetched page (if any) and records the check; returns what was written."""
-        article, error = _extract(fetch)
+        page, error = _extract(fetch)
         try:
             policy = self.queue.policy()
             update = self.store.record(
                 fetch.article_id,
-                lambda state, latest: plan_update(state, latest, fetch, article, error, policy),
+                lambda state, history: plan_update(state, history, fetch, page, error, policy),
             )
         except redis.RedisError as exc:
             logger.error(
@@ -67,25 +66,46 @@ class ChangePipeline:
             return None
         if update is None:
             logger.warning("fetched %s but it is not tracked any more", fetch.url)
-        elif update.outcome is Outcome.FAILED:
-            logger.warning("check failed: %s: %s", fetch.url, update.state.last_error)
-        elif update.event is not None:
-            logger.info(
-                "changed: %s (version %d, %s)",
-                fetch.url,
-                update.event.version,
-                ", ".join(update.event.diff.kinds) or "text",
-            )
-        elif update.version is not None:
-            logger.info("first version of %s recorded", fetch.url)
+        else:
+            _log(fetch, update)
         return update
 
 
-def _extract(fetch: Fetch) -> tuple[Article | None, str]:
+def _log(fetch: Fetch, update: Update) -> None:
+    state = update.state
+    if update.event is not None:
+        logger.info(
+            "%s: %s (version %d)", ", ".join(update.event.kinds), fetch.url, update.event.version
+        )
+    elif update.finding is Finding.FAILED:
+        logger.warning(
+            "check failed (%d in a row): %s: %s", state.errors, fetch.url, state.last_error
+        )
+    elif update.finding is Finding.CHANGED:
+        logger.info("first version of %s recorded", fetch.url)
+    elif update.finding is Finding.SUSPECT:
+        logger.info("suspicious extraction of %s; fetching it again to confirm", fetch.url)
+    elif update.finding is Finding.FLIP:
+        logger.info("%s flipped back to an earlier version again (not published)", fetch.url)
+    elif update.finding is Finding.DUPLICATE:
+        logger.info(
+            "%s is the same article as %s: not recorded twice", fetch.url, state.duplicate_of
+        )
+    if update.extraction_failed and update.finding is not Finding.FAILED:
+        logger.warning("unconfirmed suspicious extraction of %s counted as failed", fetch.url)
+    if update.site_backoff_until is not None:
+        logger.warning(
+            "site %s is failing; leaving it alone for %.0fs",
+            state.site,
+            update.site_backoff_until - fetch.fetched_at,
+        )
+
+
+def _extract(fetch: Fetch) -> tuple[ExtractedPage | None, str]:
     if fetch.html is None:
         return None, fetch.error
     try:
-        return extract_article(fetch.html, fetch.final_url), ""
+        return extract_page(fetch.html, fetch.final_url), ""
     except ExtractionError as exc:
         return None, f"extraction failed: {exc}"
     except Exception as exc:  # a hostile page must never take the worker down

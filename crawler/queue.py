@@ -18,6 +18,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from crawler.codec import as_text, from_json, to_json
+from crawler.keys import SITE_LEASES_SUFFIX
 from crawler.models import Claim
 from scheduler.policy import RecheckPolicy
 
@@ -42,42 +43,81 @@ end
 return moved
 """
 
-# KEYS: ready, leases. ARGV: now, count, lease seconds, article key prefix.
-# Pops up to `count` ready ids, leases them, and returns id, url, etag, last_modified
-# for each article still meant to be fetched.
+# KEYS: ready, leases, schedule.
+# ARGV: now, count, lease seconds, article key prefix, site key prefix, per-site limit,
+#       window, site leases suffix.
+# Claims up to `count` of the first `window` ready ids whose site is neither backed off nor
+# at its limit of checks in flight (all workers together), oldest due first. Returns id,
+# url, etag, last_modified for each. Ids of articles no longer fetched are dropped; ids of
+# a backed-off site go back to the schedule until the back-off ends.
 _CLAIM = """
-local out = {}
-local popped = redis.call('ZPOPMIN', KEYS[1], ARGV[2])
-for i = 1, #popped, 2 do
-  local id = popped[i]
-  local fields = redis.call('HMGET', ARGV[4] .. id,
-                            'url', 'location', 'etag', 'last_modified', 'status')
-  local status = fields[5]
-  if fields[1] and status ~= 'removed' and status ~= 'stable' then
-    redis.call('ZADD', KEYS[2], tonumber(ARGV[1]) + tonumber(ARGV[3]), id)
-    local url = fields[1]
-    if fields[2] and fields[2] ~= '' then url = fields[2] end
-    table.insert(out, id)
-    table.insert(out, url)
-    table.insert(out, fields[3] or '')
-    table.insert(out, fields[4] or '')
+local now = tonumber(ARGV[1])
+local want = tonumber(ARGV[2])
+local expires = now + tonumber(ARGV[3])
+local limit = tonumber(ARGV[6])
+local out, inflight, backoff = {}, {}, {}
+local claimed = 0
+for _, id in ipairs(redis.call('ZRANGE', KEYS[1], 0, tonumber(ARGV[7]) - 1)) do
+  if claimed >= want then break end
+  local f = redis.call('HMGET', ARGV[4] .. id,
+                       'url', 'location', 'etag', 'last_modified', 'status', 'site')
+  local status = f[5]
+  if not f[1] or status == 'removed' or status == 'stable' then
+    redis.call('ZREM', KEYS[1], id)
+  else
+    local url = f[1]
+    if f[2] and f[2] ~= '' then url = f[2] end
+    local site = f[6]
+    if not site or site == '' then site = string.match(url, '^%a+://([^/]+)') or '' end
+    local skey = ARGV[5] .. site
+    if backoff[site] == nil then
+      backoff[site] = tonumber(redis.call('HGET', skey, 'backoff_until') or '0') or 0
+    end
+    if backoff[site] > now then
+      redis.call('ZREM', KEYS[1], id)
+      redis.call('ZADD', KEYS[3], backoff[site], id)
+    else
+      local lkey = skey .. ARGV[8]
+      if inflight[site] == nil then
+        redis.call('ZREMRANGEBYSCORE', lkey, '-inf', now)
+        inflight[site] = redis.call('ZCARD', lkey)
+      end
+      if inflight[site] < limit then
+        redis.call('ZREM', KEYS[1], id)
+        redis.call('ZADD', KEYS[2], expires, id)
+        redis.call('ZADD', lkey, expires, id)
+        inflight[site] = inflight[site] + 1
+        claimed = claimed + 1
+        table.insert(out, id)
+        table.insert(out, url)
+        table.insert(out, f[3] or '')
+        table.insert(out, f[4] or '')
+      end
+    end
   end
 end
 return out
 """
 
-# KEYS: leases, ready. ARGV: now, ids...
+# KEYS: leases, ready. ARGV: now, article key prefix, site key prefix, site leases suffix,
+#       ids...
 # Gives claimed ids back (a worker shutting down): they are due again at once.
 _RELEASE = """
 local released = 0
-for i = 2, #ARGV do
-  if redis.call('ZREM', KEYS[1], ARGV[i]) == 1 then
-    redis.call('ZADD', KEYS[2], 'NX', ARGV[1], ARGV[i])
+for i = 5, #ARGV do
+  local id = ARGV[i]
+  if redis.call('ZREM', KEYS[1], id) == 1 then
+    redis.call('ZADD', KEYS[2], 'NX', ARGV[1], id)
     released = released + 1
   end
+  local site = redis.call('HGET', ARGV[2] .. id, 'site')
+  if site then redis.call('ZREM', ARGV[3] .. site .. ARGV[4], id) end
 end
 return released
 """
+
+# How many ready ids a claim looks at, at most, to find ones whose site has room.
+MAX_CLAIM_WINDOW = 2000
 
 
 class DueQueue:
@@ -113,15 +153,28 @@ class DueQueue:
             if moved < limit:
                 return total
 
-    def claim(self, now: float, count: int, lease: float) -> list[Claim]:
+    def claim(self, now: float, count: int, lease: float, per_site: int) -> list[Claim]:
         """Claims up to ``count`` due articles for ``lease`` seconds, oldest due first.
 
-        A claim that is not recorded before its lease expires is given to another worker.
-        Articles removed or stable since they became due are dropped, not returned.
+        Politeness holds across every worker sharing the Redis: a site never has more than
+        ``per_site`` claims in flight, and a site that is backed off is not fetched until
+        its back-off ends (its due articles wait in the schedule). A claim that is not
+        recorded before its lease expires is given to another worker. Articles removed or
+        stable since they became due are dropped, not returned.
         """
+        window = min(max(count * 10, 100), MAX_CLAIM_WINDOW)
         reply = self._claim(
-            keys=[self.keys.ready, self.keys.leases],
-            args=[now, count, lease, self.keys.article_prefix],
+            keys=[self.keys.ready, self.keys.leases, self.keys.schedule],
+            args=[
+                now,
+                count,
+                lease,
+                self.keys.article_prefix,
+                self.keys.site_prefix,
+                per_site,
+                window,
+                SITE_LEASES_SUFFIX,
+            ],
         )
         fields = [as_text(value) for value in reply]
         return [Claim(*fields[i : i + 4]) for i in range(0, len(fields), 4)]
@@ -131,7 +184,16 @@ class DueQueue:
         if not article_ids:
             return 0
         return int(
-            self._release(keys=[self.keys.leases, self.keys.ready], args=[now, *article_ids])
+            self._release(
+                keys=[self.keys.leases, self.keys.ready],
+                args=[
+                    now,
+                    self.keys.article_prefix,
+                    self.keys.site_prefix,
+                    SITE_LEASES_SUFFIX,
+                    *article_ids,
+                ],
+            )
         )
 
     def publish_policy(self, policy: RecheckPolicy) -> None:

@@ -29,6 +29,8 @@ def scrapy_settings(settings: Settings, redis_url: str) -> dict[str, Any]:
         "DOWNLOAD_WARNSIZE": settings.max_page_size // 2,
         "RETRY_ENABLED": settings.retries > 0,
         "RETRY_TIMES": settings.retries,
+        # 429 and 503 usually say when to come back (Retry-After): the schedule honours it.
+        "RETRY_HTTP_CODES": [500, 502, 504, 522, 524, 408],
         "AUTOTHROTTLE_ENABLED": settings.autothrottle,
         "AUTOTHROTTLE_START_DELAY": 1.0,
         "AUTOTHROTTLE_MAX_DELAY": 60.0,
@@ -43,5 +45,6 @@ def scrapy_settings(settings: Settings, redis_url: str) -> dict[str, Any]:
         "REDLINE_REDIS_URL": redis_url,
         "REDLINE_REDIS_PREFIX": settings.redis_prefix,
         "REDLINE_LEASE": settings.lease,
+        "REDLINE_PER_SITE": settings.per_domain_concurrency,
         "REDLINE_IDLE_POLL": IDLE_POLL,
     }

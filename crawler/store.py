@@ -12,8 +12,10 @@ import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from crawler.check import Finding
 from crawler.codec import CodecError, as_text, pack, unpack
 from crawler.models import ArticleState, ChangeEvent, Status, Version
+from scheduler.urls import site_of
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
@@ -21,13 +23,35 @@ if TYPE_CHECKING:
     from redis import Redis
     from redis.client import Pipeline
 
-    from crawler.check import Update
+    from crawler.check import History, Update
     from crawler.keys import Keys
 
 logger = logging.getLogger(__name__)
 
 # How many commands to send to Redis per round trip in bulk operations.
 BATCH = 1000
+# Seconds the per-minute counters are kept.
+STATS_TTL = 2 * 3600
+
+# KEYS: article hash. ARGV: status key prefix, id, new status, then field/value pairs.
+# Sets an article's status and moves it between the status sets, atomically.
+_SET_STATUS = """
+local old = redis.call('HGET', KEYS[1], 'status')
+if not old then return 0 end
+if old == '' then old = 'new' end
+if old ~= ARGV[3] then redis.call('SREM', ARGV[1] .. old, ARGV[2]) end
+redis.call('SADD', ARGV[1] .. ARGV[3], ARGV[2])
+redis.call('HSET', KEYS[1], 'status', ARGV[3], unpack(ARGV, 4))
+return 1
+"""
+
+# KEYS: events stream, the article's timeline. ARGV: packed event.
+# Publishes an event and notes its id in the article's timeline.
+_PUBLISH = """
+local id = redis.call('XADD', KEYS[1], '*', 'data', ARGV[1])
+redis.call('RPUSH', KEYS[2], id)
+return id
+"""
 
 
 @dataclass(frozen=True)
@@ -50,6 +74,50 @@ class SyncReport:
     repaired: int
 
 
+# The per-minute counters.
+COUNTERS = ("checks", "changes", "errors", "extraction_failures")
+
+
+@dataclass(frozen=True)
+class SiteHealth:
+    """One site's health, as kept in its Redis hash.
+
+    Attributes:
+        site: The site (host and port).
+        checks: Checks of its articles.
+        failures: Checks that failed with a network error, 5xx or 429.
+        consecutive: Such failures since the site last answered.
+        extraction_failures: Pages of the site that held no trustworthy article.
+        backoff_until: Epoch seconds until which the site is left alone (0: it is not).
+        last_error: The last failure.
+        last_ok: When the site last answered.
+    """
+
+    site: str
+    checks: int = 0
+    failures: int = 0
+    consecutive: int = 0
+    extraction_failures: int = 0
+    backoff_until: float = 0.0
+    last_error: str = ""
+    last_ok: float = 0.0
+
+    @classmethod
+    def from_fields(cls, site: str, raw: dict[Any, Any]) -> SiteHealth:
+        """Builds the health from a Redis hash as read with ``HGETALL``."""
+        text = {as_text(k): as_text(v) for k, v in raw.items()}
+        return cls(
+            site=site,
+            checks=int(text.get("checks") or 0),
+            failures=int(text.get("failures") or 0),
+            consecutive=int(text.get("consecutive") or 0),
+            extraction_failures=int(text.get("extraction_failures") or 0),
+            backoff_until=float(text.get("backoff_until") or 0),
+            last_error=text.get("last_error", ""),
+            last_ok=float(text.get("last_ok") or 0),
+        )
+
+
 @dataclass(frozen=True)
 class StoredEvent:
     """A change event with its position in the event stream."""
@@ -69,6 +137,8 @@ class ArticleStore:
     def __init__(self, redis: Redis, keys: Keys) -> None:
         self.redis = redis
         self.keys = keys
+        self._set_status = redis.register_script(_SET_STATUS)
+        self._publish = redis.register_script(_PUBLISH)
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -102,16 +172,48 @@ class ArticleStore:
 
         Unreadable entries are logged and skipped, never fatal.
         """
-        events = []
         entries = self.redis.xrevrange(self.keys.events, before, "-", count=count) or []
-        for entry_id, entry in entries:
-            try:
-                event = unpack(ChangeEvent, (entry or {}).get(b"data"))
-            except CodecError as exc:
-                logger.error("skipping unreadable event %s: %s", as_text(entry_id), exc)
-                continue
-            events.append(StoredEvent(as_text(entry_id), event))
-        return events
+        return _events(entries)
+
+    def timeline(self, article_id: str) -> list[StoredEvent]:
+        """Returns one article's change events, oldest first."""
+        ids = [as_text(i) for i in self.redis.lrange(self.keys.timeline(article_id), 0, -1)]
+        with self.redis.pipeline(transaction=False) as pipe:
+            for event_id in ids:
+                pipe.xrange(self.keys.events, event_id, event_id)
+            return _events([entry for found in pipe.execute() for entry in found])
+
+    def status_counts(self) -> dict[Status, int]:
+        """How many articles are in each status."""
+        with self.redis.pipeline(transaction=False) as pipe:
+            for status in Status:
+                pipe.scard(self.keys.status(status))
+            return dict(zip(Status, (int(n) for n in pipe.execute()), strict=True))
+
+    def sites(self) -> list[SiteHealth]:
+        """Every site checked so far, with its health, by name."""
+        names = sorted(as_text(s) for s in self.redis.smembers(self.keys.sites))
+        with self.redis.pipeline(transaction=False) as pipe:
+            for name in names:
+                pipe.hgetall(self.keys.site(name))
+            return [
+                SiteHealth.from_fields(name, raw)
+                for name, raw in zip(names, pipe.execute(), strict=True)
+            ]
+
+    def counters(self, now: float, minutes: int = 60) -> dict[str, int]:
+        """The counters (checks, changes, errors, extraction_failures) of the last
+        ``minutes`` minutes up to ``now``."""
+        last = int(now // 60)
+        with self.redis.pipeline(transaction=False) as pipe:
+            for minute in range(last - minutes + 1, last + 1):
+                pipe.hgetall(self.keys.stats(minute))
+            totals = dict.fromkeys(COUNTERS, 0)
+            for raw in pipe.execute():
+                for name, value in raw.items():
+                    if as_text(name) in totals:
+                        totals[as_text(name)] += int(value)
+        return totals
 
     def latest_event_id(self) -> str:
         """The id of the newest change event ("" when there is none)."""
@@ -125,8 +227,8 @@ class ArticleStore:
 
         New URLs are tracked and due at once; URLs no longer listed become ``removed`` and
         leave the schedule (their history stays); URLs listed again are tracked again.
-        Every tracked article that is neither stable nor removed is made sure to be in the
-        schedule, the ready queue or a lease, so none is ever silently dropped.
+        Every tracked article that is still fetched is made sure to be in the schedule, the
+        ready queue or a lease, so none is ever silently dropped.
         """
         wanted = {t.article_id: t for t in targets}
         current = self.tracked_ids()
@@ -138,14 +240,21 @@ class ArticleStore:
                 state = states.get(target.article_id)
                 akey = self.keys.article(target.article_id)
                 if state is None:
-                    fresh = ArticleState(target.article_id, target.url, target.source, created=now)
+                    fresh = ArticleState(
+                        target.article_id,
+                        target.url,
+                        target.source,
+                        created=now,
+                        next_check=now,
+                        site=site_of(target.url),
+                    )
                     pipe.hset(akey, mapping=fresh.to_fields())
+                    pipe.sadd(self.keys.status(Status.NEW), target.article_id)
                     pipe.zadd(self.keys.schedule, {target.article_id: now}, nx=True)
                     added += 1
                 elif state.status is Status.REMOVED:
                     status = Status.ACTIVE if state.versions else Status.NEW
-                    restore: dict[Any, str] = {"status": status, "next_check": str(now)}
-                    pipe.hset(akey, mapping=restore)
+                    self._change_status(pipe, target.article_id, status, next_check=str(now))
                     pipe.zadd(self.keys.schedule, {target.article_id: now}, nx=True)
                     restored += 1
                 if state is not None and state.source != target.source:
@@ -155,18 +264,26 @@ class ArticleStore:
                 if number % BATCH == 0:
                     pipe.execute()
             for number, article_id in enumerate(gone, start=1):
-                remove: dict[Any, str] = {"status": Status.REMOVED, "next_check": ""}
-                pipe.hset(self.keys.article(article_id), mapping=remove)
+                self._change_status(pipe, article_id, Status.REMOVED, next_check="")
                 pipe.zrem(self.keys.schedule, article_id)
                 pipe.zrem(self.keys.ready, article_id)
                 pipe.srem(self.keys.tracked, article_id)
                 if number % BATCH == 0:
                     pipe.execute()
             pipe.execute()
-        repaired = self._repair_schedule(
-            [s for s in states.values() if s.status in (Status.NEW, Status.ACTIVE)], now
-        )
+        repaired = self._repair_schedule([s for s in states.values() if s.fetched], now)
         return SyncReport(added, len(gone), restored, renamed, repaired)
+
+    def _change_status(
+        self, pipe: Pipeline, article_id: str, status: Status, **fields: str
+    ) -> None:
+        """Queues an atomic status change (hash and status sets) on ``pipe``."""
+        pairs = [item for pair in fields.items() for item in pair]
+        self._set_status(
+            keys=[self.keys.article(article_id)],
+            args=[self.keys.status_prefix, article_id, status, *pairs],
+            client=pipe,
+        )
 
     def _repair_schedule(self, states: list[ArticleState], now: float) -> int:
         """Puts back in the schedule any live article that is in none of the queues."""
@@ -192,19 +309,21 @@ class ArticleStore:
     # -- recording -------------------------------------------------------------------------
 
     def record(
-        self, article_id: str, plan: Callable[[ArticleState, Callable[[], Version | None]], Update]
+        self, article_id: str, plan: Callable[[ArticleState, History], Update]
     ) -> Update | None:
-        """Applies one check's update atomically.
+        """Applies one check's update atomically: a compare-and-set on the article.
 
-        ``plan`` is called with the article's current state and a loader of its latest
-        version, and returns the update to write; if another process changes the article
-        meanwhile, the write is abandoned and ``plan`` is called again on the new state.
+        ``plan`` is called with the article's current state and its history (read on
+        demand), and returns the update to write. The article's hash is watched: if another
+        process changes it meanwhile (another worker recorded the same check, the clock
+        removed the article), nothing is written and ``plan`` is called again on the new
+        state. A version is therefore appended exactly once, on top of the version it was
+        compared with.
 
         Returns:
             The update written, or None if the article does not exist.
         """
         akey = self.keys.article(article_id)
-        vkey = self.keys.versions(article_id)
         written: list[Update | None] = [None]
 
         def transaction(pipe: Pipeline) -> None:
@@ -213,28 +332,122 @@ class ArticleStore:
                 written[0] = None
                 return
             state = ArticleState.from_fields(article_id, raw)
-
-            def latest() -> Version | None:
-                blob = pipe.lindex(vkey, -1)
-                return unpack(Version, blob) if blob is not None else None
-
-            update = plan(state, latest)
+            update = plan(state, _WatchedHistory(pipe, self.keys, state))
             pipe.multi()
-            self._write(pipe, update)
+            self._write(pipe, state, update)
             written[0] = update
 
         self.redis.transaction(transaction, akey)
         return written[0]
 
-    def _write(self, pipe: Pipeline, update: Update) -> None:
+    def _write(self, pipe: Pipeline, before: ArticleState, update: Update) -> None:
         state = update.state
+        keys = self.keys
+        now = state.last_check or 0.0
         if update.version is not None:
-            pipe.rpush(self.keys.versions(state.id), pack(update.version))
+            pipe.rpush(keys.versions(state.id), pack(update.version))
+        if update.seen and update.version is not None:
+            pipe.hsetnx(keys.seen(state.id), update.seen, update.version.number)
+        if update.flip:
+            pipe.hset(keys.seen(state.id), f"flip:{update.flip}", 1)
+        if update.canonical:
+            pipe.set(keys.canonical(update.canonical), state.id)
         if update.event is not None:
-            pipe.xadd(self.keys.events, {"data": pack(update.event)})
-        pipe.hset(self.keys.article(state.id), mapping=state.to_fields())
-        pipe.zrem(self.keys.leases, state.id)
+            self._publish(
+                keys=[keys.events, keys.timeline(state.id)],
+                args=[pack(update.event)],
+                client=pipe,
+            )
+        pipe.hset(keys.article(state.id), mapping=state.to_fields())
+        if before.status != state.status:
+            pipe.srem(keys.status(before.status), state.id)
+        pipe.sadd(keys.status(state.status), state.id)
+        site = before.site or site_of(before.location or before.url)
+        self._count(pipe, site, update, now)
+        pipe.zrem(keys.leases, state.id)
+        pipe.zrem(keys.site_leases(site), state.id)
         if state.next_check is None:
-            pipe.zrem(self.keys.schedule, state.id)
+            pipe.zrem(keys.schedule, state.id)
         else:
-            pipe.zadd(self.keys.schedule, {state.id: state.next_check})
+            pipe.zadd(keys.schedule, {state.id: state.next_check})
+
+    def _count(self, pipe: Pipeline, site: str, update: Update, now: float) -> None:
+        """Queues the site's and the minute's counters for one check."""
+        skey = self.keys.site(site)
+        pipe.sadd(self.keys.sites, site)
+        pipe.hincrby(skey, "checks", 1)
+        if update.site_failed:
+            pipe.hincrby(skey, "failures", 1)
+            pipe.hincrby(skey, "consecutive", 1)
+            pipe.hset(skey, "last_error", update.state.last_error)
+        elif update.site_ok:
+            pipe.hset(skey, mapping={"consecutive": 0, "last_ok": now})
+        if update.site_backoff_until is not None:
+            pipe.hset(skey, "backoff_until", update.site_backoff_until)
+        if update.extraction_failed:
+            pipe.hincrby(skey, "extraction_failures", 1)
+        stats = self.keys.stats(int(now // 60))
+        counts = {
+            "checks": 1,
+            "changes": int(update.event is not None),
+            "errors": int(update.finding is Finding.FAILED),
+            "extraction_failures": int(update.extraction_failed),
+        }
+        for name, count in counts.items():
+            if count:
+                pipe.hincrby(stats, name, count)
+        pipe.expire(stats, STATS_TTL)
+
+
+class _WatchedHistory:
+    """An article's history read through a pipeline in its WATCH phase (see
+    :class:`crawler.check.History`); keys read here are watched too."""
+
+    def __init__(self, pipe: Pipeline, keys: Keys, state: ArticleState) -> None:
+        self.pipe = pipe
+        self.keys = keys
+        self.state = state
+
+    def latest(self) -> Version | None:
+        blob = self.pipe.lindex(self.keys.versions(self.state.id), -1)
+        return unpack(Version, blob) if blob is not None else None
+
+    def seen(self, digest: str) -> int | None:
+        number = self.pipe.hget(self.keys.seen(self.state.id), digest)
+        return int(number) if number is not None else None
+
+    def flip_published(self, pair: str) -> bool:
+        return bool(self.pipe.hexists(self.keys.seen(self.state.id), f"flip:{pair}"))
+
+    def owner(self, canonical_id: str) -> str:
+        if canonical_id == self.state.id:
+            return ""
+        candidates = [canonical_id]
+        key = self.keys.canonical(canonical_id)
+        self.pipe.watch(key)  # type: ignore[no-untyped-call]
+        claimed = self.pipe.get(key)
+        if claimed is not None and as_text(claimed) != self.state.id:
+            candidates.append(as_text(claimed))
+        for candidate in candidates:
+            status = self.pipe.hget(self.keys.article(candidate), "status")
+            if status is not None and as_text(status) != Status.REMOVED:
+                return candidate
+        return ""
+
+    def site_failures(self) -> int:
+        site = self.state.site or site_of(self.state.location or self.state.url)
+        value = self.pipe.hget(self.keys.site(site), "consecutive")
+        return int(value) if value is not None else 0
+
+
+def _events(entries: list[Any]) -> list[StoredEvent]:
+    """Decodes stream entries; unreadable ones are logged and skipped, never fatal."""
+    events = []
+    for entry_id, entry in entries:
+        try:
+            event = unpack(ChangeEvent, (entry or {}).get(b"data"))
+        except CodecError as exc:
+            logger.error("skipping unreadable event %s: %s", as_text(entry_id), exc)
+            continue
+        events.append(StoredEvent(as_text(entry_id), event))
+    return events

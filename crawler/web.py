@@ -105,7 +105,7 @@ class WebApp:
                 f"<tr><td>{escape(when)}</td><td>{escape(event.source)}</td>"
                 f'<td><a href="{escape(event.url)}" rel="noreferrer">'
                 f"{escape(event.headline or event.url)}</a></td>"
-                f"<td>{escape(summary(event.diff))}</td></tr>"
+                f"<td>{escape(summary(event))}</td></tr>"
             )
         table = "\n".join(rows) or '<tr><td colspan="4">No changes recorded yet.</td></tr>'
         page = (

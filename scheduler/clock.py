@@ -15,6 +15,7 @@ within one lock lifetime of the first one dying.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import os
@@ -115,12 +116,8 @@ def _stamp(path: Path | None) -> _FileStamp | None:
 
 def policy_of(settings: Settings) -> RecheckPolicy:
     """The recheck policy the settings describe."""
-    return RecheckPolicy(
-        initial_interval=settings.initial_interval,
-        backoff_factor=settings.backoff_factor,
-        max_interval=settings.max_interval,
-        stability_window=settings.stability_window,
-    )
+    names = [f.name for f in dataclasses.fields(RecheckPolicy)]
+    return RecheckPolicy(**{name: getattr(settings, name) for name in names})
 
 
 class Clock:

@@ -19,10 +19,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from scheduler.policy import RecheckPolicy
+
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
 
 DEFAULT_CONFIG_PATH = Path("config/redline.toml")
+_POLICY = RecheckPolicy()
 ENV_PREFIX = "REDLINE_"
 
 
@@ -67,10 +70,17 @@ class Settings:
     retries: int = 2
     obey_robots_txt: bool = True
     autothrottle: bool = True
-    initial_interval: float = 15 * 60.0
-    backoff_factor: float = 1.5
-    max_interval: float = 24 * 3600.0
-    stability_window: float = 40 * 86400.0
+    # The recheck policy's settings (see scheduler.policy.RecheckPolicy for each).
+    initial_interval: float = _POLICY.initial_interval
+    backoff_factor: float = _POLICY.backoff_factor
+    max_interval: float = _POLICY.max_interval
+    stability_window: float = _POLICY.stability_window
+    retry_interval: float = _POLICY.retry_interval
+    failing_after: int = _POLICY.failing_after
+    failing_interval: float = _POLICY.failing_interval
+    confirm_delay: float = _POLICY.confirm_delay
+    site_failure_limit: int = _POLICY.site_failure_limit
+    site_backoff: float = _POLICY.site_backoff
     clock_tick: float = 1.0
     lease: float = 600.0
     web_host: str = "127.0.0.1"
@@ -220,6 +230,12 @@ _PARSERS: dict[str, Callable[[Any], Any]] = {
     "backoff_factor": _backoff,
     "max_interval": _positive(parse_duration),
     "stability_window": _positive(parse_duration),
+    "retry_interval": _positive(parse_duration),
+    "failing_after": _positive(_parse_int),
+    "failing_interval": _positive(parse_duration),
+    "confirm_delay": parse_duration,
+    "site_failure_limit": _positive(_parse_int),
+    "site_backoff": _positive(parse_duration),
     "clock_tick": _positive(parse_duration),
     "lease": _positive(parse_duration),
     "web_host": _parse_str,

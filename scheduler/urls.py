@@ -10,7 +10,7 @@ import fcntl
 import hashlib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -23,6 +23,13 @@ _HOST_PREFIXES = {"www", "www1", "www2", "m", "mobile", "amp", "edition", "news"
 # Second-level labels under a country code that are not the site's own name (bbc.co.uk).
 _SECOND_LEVEL = {"co", "com", "net", "org", "gov", "ac", "edu", "ne", "or", "go"}
 _DEFAULT_PORTS = {"http": 80, "https": 443}
+# Query parameters that say how a reader arrived, not which article: dropped from URLs.
+_TRACKING_PREFIXES = ("utm_", "at_", "ns_", "mc_", "pk_", "hsa_")
+_TRACKING_PARAMS = {
+    "fbclid", "gclid", "dclid", "gbraid", "wbraid", "msclkid", "yclid", "igshid", "twclid",
+    "_ga", "_gl", "ocid", "cmpid", "cmp", "smid", "smtyp", "ito", "mbid", "rss", "share",
+    "sh", "_hsenc", "_hsmi", "mkt_tok", "vero_id", "guccounter", "guce_referrer",
+}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -57,7 +64,8 @@ class BadUrlError(ValueError):
 
 def normalise_url(text: str) -> str:
     """Returns the URL in the form redline stores: lower-case scheme and host, no default
-    port, no fragment, ``/`` for an empty path.
+    port, no fragment, no tracking parameters (``utm_*``, ``fbclid``, ...), ``/`` for an
+    empty path.
 
     Raises:
         BadUrlError: the text is not an absolute ``http``/``https`` URL with a host.
@@ -85,7 +93,25 @@ def normalise_url(text: str) -> str:
     netloc = f"[{host}]" if ":" in host else host
     if port is not None and port != _DEFAULT_PORTS[scheme]:
         netloc = f"{netloc}:{port}"
-    return urlunsplit((scheme, netloc, parts.path or "/", parts.query, ""))
+    return urlunsplit((scheme, netloc, parts.path or "/", _without_tracking(parts.query), ""))
+
+
+def _without_tracking(query: str) -> str:
+    if not query:
+        return ""
+    pairs = parse_qsl(query, keep_blank_values=True)
+    kept = [
+        (name, value)
+        for name, value in pairs
+        if name.lower() not in _TRACKING_PARAMS and not name.lower().startswith(_TRACKING_PREFIXES)
+    ]
+    return query if len(kept) == len(pairs) else urlencode(kept)
+
+
+def site_of(url: str) -> str:
+    """The site a URL is fetched from: its host and port (politeness and site health are
+    kept per site)."""
+    return urlsplit(url).netloc.lower()
 
 
 def article_id(url: str) -> str:

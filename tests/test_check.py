@@ -1,47 +1,362 @@
-"""What a check means for an article: pure, no Redis."""
+"""What a check means for an article, over its whole life: pure, no Redis, time passed in."""
 
 from __future__ import annotations
 
-from crawler.check import plan_update
-from crawler.models import ArticleState, Fetch, Status
-from scheduler.policy import Outcome, RecheckPolicy
+from dataclasses import dataclass, field, replace
+
+import pytest
+
+from crawler.check import Finding, Update, plan_update
+from crawler.extract import ExtractedPage
+from crawler.models import Article, ArticleState, Fetch, Status, Version
+from scheduler.policy import RecheckPolicy
+from scheduler.urls import article_id
 
 POLICY = RecheckPolicy(
-    initial_interval=60, backoff_factor=2, max_interval=600, stability_window=3600
+    initial_interval=60,
+    backoff_factor=2,
+    max_interval=600,
+    stability_window=3600,
+    retry_interval=10,
+    failing_after=3,
+    failing_interval=300,
+    confirm_delay=5,
+    site_failure_limit=4,
+    site_backoff=30,
 )
-STATE = ArticleState(
-    "id1",
-    "https://news.example/1",
-    "example",
-    Status.ACTIVE,
-    versions=1,
-    digest="abc",
-    last_change=0.0,
-    interval=60.0,
-    etag='"v1"',
+URL = "https://news.example/1"
+BODY = (
+    "The council voted on Tuesday to rebuild the harbour wall after a decade of debate.",
+    "The work will cost 14 million pounds and take three years, officials said.",
+    "Opponents said the money should go to schools; supporters said it protects homes.",
+    "The mayor promised regular public updates on the work and on its budget.",
 )
+A = Article("Council votes to rebuild harbour wall", "Jane Reporter", BODY)
+B = replace(A, headline="Council approves harbour wall rebuild")
 
 
-def no_latest() -> None:
-    raise AssertionError("the latest version is only needed for a change")
+@dataclass
+class Life:
+    """One article and its history, kept in memory as the store keeps them in Redis."""
+
+    state: ArticleState = field(default_factory=lambda: ArticleState("id1", URL, "example"))
+    versions: list[Version] = field(default_factory=list)
+    seen_digests: dict[str, int] = field(default_factory=dict)
+    flips: set[str] = field(default_factory=set)
+    owners: dict[str, str] = field(default_factory=dict)
+    consecutive_site_failures: int = 0
+    updates: list[Update] = field(default_factory=list)
+
+    # History
+    def latest(self) -> Version | None:
+        return self.versions[-1] if self.versions else None
+
+    def seen(self, digest: str) -> int | None:
+        return self.seen_digests.get(digest)
+
+    def flip_published(self, pair: str) -> bool:
+        return pair in self.flips
+
+    def owner(self, canonical_id: str) -> str:
+        return self.owners.get(canonical_id, "")
+
+    def site_failures(self) -> int:
+        return self.consecutive_site_failures
+
+    def check(
+        self,
+        now: float,
+        article: Article | None = None,
+        *,
+        status: int = 200,
+        final_url: str = URL,
+        canonical: str = "",
+        error: str = "",
+        retry_after: float | None = None,
+        network_error: bool = False,
+    ) -> Update:
+        page = ExtractedPage(article, canonical) if article is not None else None
+        fetch = Fetch(
+            "id1",
+            self.state.location or URL,
+            final_url,
+            now,
+            status=status,
+            html="<html>" if article is not None or error.startswith("extraction") else None,
+            error=error,
+            retry_after=retry_after,
+            network_error=network_error,
+        )
+        update = plan_update(self.state, self, fetch, page, error, POLICY)
+        self.apply(update)
+        return update
+
+    def apply(self, update: Update) -> None:
+        self.state = update.state
+        if update.version is not None:
+            self.versions.append(update.version)
+        if update.seen:
+            self.seen_digests.setdefault(update.seen, len(self.versions) - 1)
+        if update.flip:
+            self.flips.add(update.flip)
+        if update.site_failed:
+            self.consecutive_site_failures += 1
+        elif update.site_ok:
+            self.consecutive_site_failures = 0
+        self.updates.append(update)
+
+    @property
+    def events(self) -> list[tuple[str, ...]]:
+        return [u.event.kinds for u in self.updates if u.event is not None]
 
 
 def test_a_304_is_an_unchanged_check_that_keeps_the_validators() -> None:
-    fetch = Fetch("id1", STATE.url, STATE.url, 100.0, status=304, not_modified=True)
-    update = plan_update(STATE, no_latest, fetch, None, "", POLICY)
-    assert update.outcome is Outcome.UNCHANGED
-    assert update.version is None
-    assert update.event is None
+    life = Life()
+    life.check(0, A)
+    life.state = replace(life.state, etag='"v1"')
+    fetch = Fetch("id1", URL, URL, 100.0, status=304, not_modified=True)
+    update = plan_update(life.state, life, fetch, None, "", POLICY)
+    assert update.finding is Finding.UNCHANGED
+    assert (update.version, update.event) == (None, None)
     assert update.state.etag == '"v1"'
     assert update.state.interval == 120
     assert update.state.next_check == 220.0
 
 
 def test_a_fetch_without_a_page_or_a_304_is_a_failure_never_unchanged() -> None:
-    fetch = Fetch("id1", STATE.url, STATE.url, 100.0, status=200)
-    update = plan_update(STATE, no_latest, fetch, None, "", POLICY)
-    assert update.outcome is Outcome.FAILED
+    life = Life()
+    life.check(0, A)
+    update = life.check(100.0)
+    assert update.finding is Finding.FAILED
     assert update.state.errors == 1
     assert update.state.last_error == "the fetch produced no article"
-    assert update.state.versions == 1
-    assert update.state.last_change == 0.0
+    assert (update.state.versions, update.state.last_change) == (1, 0)
+
+
+@pytest.mark.parametrize(
+    ("status", "network_error"), [(0, True), (500, False), (503, False), (429, False)]
+)
+def test_errors_are_retried_with_backoff_then_failing_then_active_again(
+    status: int, network_error: bool
+) -> None:
+    life = Life()
+    life.check(0, A)
+    now = 100.0
+    delays = []
+    for _ in range(4):
+        update = life.check(now, status=status, network_error=network_error, error="boom")
+        assert (update.version, update.event) == (None, None)
+        assert update.site_failed
+        delays.append(update.state.next_check - now)  # type: ignore[operator]
+        now = update.state.next_check  # type: ignore[assignment]
+    assert delays == [10, 20, 300, 300]  # doubling, then the failing rate
+    assert life.state.status is Status.FAILING
+    assert (life.state.errors, life.state.failures, life.state.versions) == (4, 4, 1)
+    back = life.check(now, A)
+    assert back.state.status is Status.ACTIVE
+    assert (back.state.errors, back.state.last_error, back.event) == (0, "", None)
+    assert back.state.failures == 4
+
+
+def test_retry_after_is_honoured_for_the_article_and_its_site() -> None:
+    life = Life()
+    life.check(0, A)
+    update = life.check(100.0, status=429, error="HTTP 429", retry_after=250)
+    assert update.state.next_check == 350.0
+    assert update.site_backoff_until == 350.0
+
+
+def test_a_site_failing_for_every_article_is_backed_off_as_a_whole() -> None:
+    life = Life()
+    life.check(0, A)
+    backoffs = [
+        life.check(100.0 + i, status=503, error="HTTP 503").site_backoff_until for i in range(6)
+    ]
+    assert backoffs[:3] == [None, None, None]
+    assert backoffs[3:] == [103.0 + 30, 104.0 + 60, 105.0 + 120]  # limit 4, then doubling
+    life.check(200.0, A)
+    assert life.consecutive_site_failures == 0
+
+
+def test_extraction_failures_are_not_site_failures() -> None:
+    life = Life()
+    update = life.check(0, error="extraction failed: no article text found")
+    assert update.finding is Finding.FAILED
+    assert update.extraction_failed
+    assert not update.site_failed
+    assert update.state.extraction_failures == 1
+
+
+def test_a_removed_page_publishes_removed_once_and_restored_when_it_returns() -> None:
+    life = Life()
+    life.check(0, A)
+    gone = life.check(100.0, status=404)
+    assert gone.state.status is Status.GONE
+    assert gone.event is not None
+    assert gone.event.kinds == ("removed",)
+    assert gone.event.headline == A.headline
+    again = life.check(gone.state.next_check or 0, status=410)
+    assert (again.event, again.state.status) == (None, Status.GONE)
+    assert again.state.next_check is not None  # still watched, in case it comes back
+    back = life.check(again.state.next_check or 0, A)
+    assert back.state.status is Status.ACTIVE
+    assert back.event is not None
+    assert back.event.kinds == ("restored",)
+    assert back.version is None  # same text as before it went
+    assert life.events == [("removed",), ("restored",)]
+    assert [e.sequence for e in (gone.event, back.event)] == [1, 2]
+
+
+def test_a_page_that_returns_with_new_text_is_restored_and_changed() -> None:
+    life = Life()
+    life.check(0, A)
+    life.check(100.0, status=404)
+    back = life.check(200.0, B)
+    assert back.event is not None
+    assert back.event.kinds == ("restored", "headline")
+    assert back.version is not None
+    assert back.version.number == 1
+
+
+def test_a_gone_page_stops_being_checked_after_the_stability_window() -> None:
+    life = Life()
+    life.check(0, A)
+    now = 100.0
+    while True:
+        update = life.check(now, status=404)
+        if update.state.next_check is None:
+            break
+        now = update.state.next_check
+    assert life.state.status is Status.GONE
+    assert now >= 100.0 + POLICY.stability_window
+    assert life.events == [("removed",)]
+
+
+def test_a_move_is_published_once_and_the_article_keeps_its_identity() -> None:
+    life = Life()
+    life.check(0, A)
+    new_home = "https://news.example/2024/harbour-wall"
+    moved = life.check(100.0, A, final_url=new_home + "?utm_source=rss")
+    assert moved.event is not None
+    assert moved.event.kinds == ("moved",)
+    assert moved.event.url == URL
+    assert new_home in moved.event.detail
+    assert moved.state.location == new_home
+    assert moved.version is None
+    again = life.check(200.0, A, final_url=new_home)
+    assert again.event is None
+    assert life.state.url == URL
+
+
+def test_a_page_whose_canonical_article_is_tracked_elsewhere_is_a_duplicate() -> None:
+    life = Life()
+    desktop = "https://www.news.example/1"
+    life.owners = {article_id(desktop): "other"}
+    update = life.check(0, A, final_url="https://m.news.example/1", canonical=desktop)
+    assert update.finding is Finding.DUPLICATE
+    assert (update.state.status, update.state.duplicate_of) == (Status.DUPLICATE, "other")
+    assert (update.version, update.event) == (None, None)
+    assert update.state.next_check is not None  # it takes over if the other one goes
+
+
+def test_flip_flops_publish_reverted_once_then_are_counted() -> None:
+    life = Life()
+    now = 0.0
+    for article in (A, B, A, B, A, B):
+        life.check(now, article)
+        now += 1000
+    assert life.events == [("headline",), ("reverted", "headline")]
+    assert len(life.versions) == 6  # every return is recorded
+    assert [v.same_as for v in life.versions] == [None, None, 0, 1, 0, 1]
+    assert life.state.flips == 3
+    assert [u.finding for u in life.updates][2:] == [Finding.CHANGED] + [Finding.FLIP] * 3
+
+
+def test_flips_do_not_keep_an_article_from_becoming_stable() -> None:
+    life = Life()
+    life.check(0, A)
+    life.check(10, B)
+    life.check(20, A)  # published revert: the last change
+    now, article = 30.0, B
+    while life.state.next_check is not None:
+        life.check(now, article)
+        article = A if article is B else B
+        now = life.state.next_check or now
+    assert life.state.status is Status.STABLE
+    assert now <= 20 + POLICY.stability_window
+
+
+def test_a_text_that_lost_most_of_its_words_is_confirmed_before_it_is_recorded() -> None:
+    life = Life()
+    life.check(0, A)
+    stub = replace(A, paragraphs=BODY[:1])
+    first = life.check(100.0, stub)
+    assert first.finding is Finding.SUSPECT
+    assert (first.version, first.event) == (None, None)
+    assert first.state.next_check == 105.0
+    confirmed = life.check(105.0, stub)
+    assert confirmed.finding is Finding.CHANGED
+    assert confirmed.event is not None
+    assert confirmed.event.kinds == ("body",)
+    assert confirmed.event.diff.words_removed > 30
+
+
+def test_an_unconfirmed_suspicious_text_is_an_extraction_failure_not_a_change() -> None:
+    life = Life()
+    life.check(0, A)
+    life.check(100.0, replace(A, paragraphs=BODY[:1]))
+    back = life.check(105.0, A)
+    assert back.finding is Finding.UNCHANGED
+    assert back.extraction_failed
+    assert (back.state.extraction_failures, back.state.suspect) == (1, "")
+    assert life.events == []
+    assert len(life.versions) == 1
+
+
+@pytest.mark.parametrize(
+    "wall",
+    [
+        ("Subscribe to continue reading", "Already a subscriber? Log in."),
+        ("We value your privacy", "Accept all cookies to continue to the site."),
+        ("Page not found", "Sorry, something went wrong."),
+    ],
+)
+def test_walls_and_error_pages_are_never_recorded(wall: tuple[str, str]) -> None:
+    life = Life()
+    life.check(0, A)
+    page = Article(wall[0], "", wall[1:])
+    assert life.check(100.0, page).finding is Finding.SUSPECT
+    confirmed = life.check(105.0, page)
+    assert confirmed.finding is Finding.FAILED
+    assert confirmed.extraction_failed
+    assert "wall or an error page" in confirmed.state.last_error
+    assert len(life.versions) == 1
+    assert life.events == []
+
+
+def test_a_wall_on_the_first_fetch_is_not_the_first_version() -> None:
+    life = Life()
+    page = Article("Subscribe to continue reading", "", ("Subscribers only.",))
+    assert life.check(0, page).finding is Finding.SUSPECT
+    assert life.check(5, page).finding is Finding.FAILED
+    assert life.versions == []
+    assert life.state.status is Status.NEW
+
+
+def test_an_appended_correction_is_its_own_kind() -> None:
+    life = Life()
+    life.check(0, A)
+    corrected = replace(
+        A, paragraphs=(*BODY, "Correction: an earlier version gave the wrong cost.")
+    )
+    update = life.check(100.0, corrected)
+    assert update.event is not None
+    assert update.event.kinds == ("body", "correction")
+
+
+def test_a_check_recorded_after_the_url_was_removed_keeps_it_removed() -> None:
+    life = Life()
+    life.check(0, A)
+    life.state = replace(life.state, status=Status.REMOVED)
+    update = life.check(100.0, B)
+    assert (update.state.status, update.state.next_check) == (Status.REMOVED, None)

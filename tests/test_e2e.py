@@ -101,6 +101,9 @@ def service(tmp_path: Path) -> Iterator[Service]:
         "REDLINE_MAX_INTERVAL": "1s",
         "REDLINE_STABILITY_WINDOW": "8s",
         "REDLINE_CLOCK_TICK": "100ms",
+        "REDLINE_RETRY_INTERVAL": "200ms",
+        "REDLINE_FAILING_INTERVAL": "1s",
+        "REDLINE_SITE_BACKOFF": "1s",
         "REDLINE_RETRIES": "0",
         "REDLINE_DOWNLOAD_TIMEOUT": "5s",
     }

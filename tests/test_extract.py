@@ -9,7 +9,7 @@ from collections import Counter
 
 import pytest
 
-from crawler.extract import ExtractionError, extract_article
+from crawler.extract import ExtractionError, extract_page
 from crawler.hashing import fingerprint
 from crawler.normalize import normalise_text
 from tests.conftest import SHARED_DATA
@@ -37,7 +37,7 @@ def test_real_pages_are_extracted_with_high_word_f1() -> None:
     scores = []
     for page_id, expected in truth.items():
         html = gzip.decompress((AEB / "html" / f"{page_id}.html.gz").read_bytes())
-        article = extract_article(html.decode("utf-8", "replace"), expected["url"])
+        article = extract_page(html.decode("utf-8", "replace"), expected["url"]).article
         assert article.headline, page_id
         scores.append(_f1("\n".join(article.paragraphs), expected["articleBody"]))
     assert len(scores) == len(truth) >= 100
@@ -49,7 +49,7 @@ def test_boilerplate_churn_does_not_change_the_fingerprint() -> None:
     story = sample_story()
     pages = [render_page(story, views) for views in (1001, 2002, 3003, 4004)]
     assert len(set(pages)) == 4  # the pages really differ
-    articles = [extract_article(page) for page in pages]
+    articles = [extract_page(page).article for page in pages]
     assert len({fingerprint(a) for a in articles}) == 1
     assert articles[0].headline == story.headline
     assert articles[0].paragraphs == tuple(story.paragraphs)
@@ -57,9 +57,9 @@ def test_boilerplate_churn_does_not_change_the_fingerprint() -> None:
 
 def test_an_edited_word_changes_the_fingerprint() -> None:
     story = sample_story()
-    before = extract_article(render_page(story, 1))
+    before = extract_page(render_page(story, 1)).article
     story.paragraphs[1] = story.paragraphs[1].replace("three years", "four years")
-    after = extract_article(render_page(story, 2))
+    after = extract_page(render_page(story, 2)).article
     assert fingerprint(before) != fingerprint(after)
 
 
@@ -78,7 +78,7 @@ def test_json_ld_article_body_is_used_when_the_page_shows_it() -> None:
         )
     }</script></head>
     <body><article><h1>Visible headline</h1><p>{body}</p></article></body></html>"""
-    article = extract_article(page)
+    article = extract_page(page).article
     assert article.headline == "Structured headline"
     assert article.byline == "Ann Author"
     assert article.paragraphs == (normalise_text(body),)
@@ -87,4 +87,4 @@ def test_json_ld_article_body_is_used_when_the_page_shows_it() -> None:
 @pytest.mark.parametrize("page", ["", "   ", "<html><body></body></html>", "\x00\x00"])
 def test_pages_without_an_article_raise_a_clear_error(page: str) -> None:
     with pytest.raises(ExtractionError, match=r"empty|no article"):
-        extract_article(page)
+        extract_page(page)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import feedparser
 import lxml.etree
 
-from crawler.diff import diff_articles
+from crawler.diff import NO_DIFF, diff_articles
 from crawler.feed import entry_id, render_feed
 from crawler.models import Article, ChangeEvent
 from crawler.store import StoredEvent
@@ -23,6 +23,8 @@ def event(version: int, old: str, new: str, headline: str = "Storm hits coast") 
         1_700_000_000.0 + version * 60,
         headline,
         diff,
+        kinds=tuple(diff.kinds),
+        sequence=version,
     )
     return StoredEvent(f"{1_700_000_000_000 + version}-0", change)
 
@@ -46,8 +48,8 @@ def test_the_feed_parses_cleanly_with_one_entry_per_change_newest_first() -> Non
     assert parsed.bozo == 0, parsed.get("bozo_exception")
     assert parsed.version == "atom10"
     assert [e.id for e in parsed.entries] == [
-        "tag:redline.invalid,2026:article/abc123/version/2",
-        "tag:redline.invalid,2026:article/abc123/version/1",
+        "tag:redline.invalid,2026:article/abc123/event/2",
+        "tag:redline.invalid,2026:article/abc123/event/1",
     ]
     first = parsed.entries[0]
     assert first.title == "Storm hits coast"
@@ -68,7 +70,7 @@ def test_the_feed_has_the_elements_rfc_4287_requires() -> None:
         assert entry.find(ATOM + name) is not None, name
 
 
-def test_entry_ids_depend_only_on_article_and_version() -> None:
+def test_entry_ids_depend_only_on_article_and_event_number() -> None:
     assert entry_id(event(3, "x", "y").event) == entry_id(event(3, "p", "q").event)
     assert entry_id(event(3, "x", "y").event) != entry_id(event(4, "x", "y").event)
 
@@ -94,3 +96,25 @@ def test_an_empty_feed_is_valid() -> None:
     parsed = feedparser.parse(render())
     assert parsed.bozo == 0
     assert parsed.entries == []
+
+
+def test_lifecycle_events_say_what_happened() -> None:
+    removed = ChangeEvent(
+        "abc123",
+        "https://news.example/storm",
+        "example",
+        2,
+        1_700_000_000.0,
+        "Storm hits coast",
+        NO_DIFF,
+        kinds=("removed",),
+        sequence=5,
+        detail="the page answers HTTP 410",
+    )
+    root = lxml.etree.fromstring(render(StoredEvent("1700000000000-0", removed)))
+    entry = root.find(ATOM + "entry")
+    assert entry is not None
+    assert entry.findtext(ATOM + "summary") == "article removed; the page answers HTTP 410"
+    terms = [c.get("term") for c in entry.findall(ATOM + "category")]
+    assert terms == ["example", "removed"]
+    assert entry.findtext(ATOM + "id", "").endswith("article/abc123/event/5")

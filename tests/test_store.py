@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from crawler.check import plan_update
+from crawler.check import Finding, plan_update
+from crawler.connection import connect
+from crawler.extract import ExtractedPage
 from crawler.models import Article, Fetch, Status
 from crawler.store import ArticleStore, TrackTarget
-from scheduler.policy import Outcome, RecheckPolicy
+from scheduler.policy import RecheckPolicy
+from scheduler.urls import article_id
 
 if TYPE_CHECKING:
     import redis
@@ -25,14 +28,29 @@ def target(n: int) -> TrackTarget:
 
 
 def check(
-    store: ArticleStore, article_id: str, now: float, article: Article | None, error: str = ""
-) -> Outcome:
-    fetch = Fetch(article_id, "u", "u", now, status=200 if article else 0, error=error)
+    store: ArticleStore,
+    article_id: str,
+    now: float,
+    article: Article | None,
+    error: str = "",
+    *,
+    status: int = 200,
+    url: str = "",
+    canonical: str = "",
+) -> Finding:
+    """Records one check of an article as a worker would, from what its fetch gave."""
+    state = store.load(article_id)
+    assert state is not None
+    url = url or state.url
+    fetch = Fetch(
+        article_id, url, url, now, status=status if article or status != 200 else 0, error=error
+    )
+    page = ExtractedPage(article, canonical) if article else None
     update = store.record(
-        article_id, lambda state, latest: plan_update(state, latest, fetch, article, error, POLICY)
+        article_id, lambda state, history: plan_update(state, history, fetch, page, error, POLICY)
     )
     assert update is not None
-    return update.outcome
+    return update.finding
 
 
 def text(*paragraphs: str) -> Article:
@@ -43,10 +61,10 @@ def test_new_urls_are_due_at_once_and_claimed_atomically(
     store: ArticleStore, queue: DueQueue
 ) -> None:
     store.sync_tracked([target(1), target(2), target(3)], now=100.0)
-    assert queue.claim(100.0, 10, 30) == []  # due, but the clock has not released them
+    assert queue.claim(100.0, 10, 30, per_site=5) == []  # due, but the clock has not released them
     assert queue.promote(100.0) == 3
-    first = queue.claim(100.0, 2, lease=30)
-    second = queue.claim(100.0, 2, lease=30)
+    first = queue.claim(100.0, 2, lease=30, per_site=5)
+    second = queue.claim(100.0, 2, lease=30, per_site=5)
     assert len(first) == 2
     assert len(second) == 1
     assert {c.article_id for c in first + second} == {"id1", "id2", "id3"}
@@ -58,19 +76,19 @@ def test_a_claim_whose_worker_died_is_claimed_again_after_its_lease(
 ) -> None:
     store.sync_tracked([target(1)], now=0.0)
     queue.promote(0.0)
-    assert [c.article_id for c in queue.claim(0.0, 5, lease=30)] == ["id1"]
+    assert [c.article_id for c in queue.claim(0.0, 5, lease=30, per_site=5)] == ["id1"]
     queue.promote(29.0)
-    assert queue.claim(29.0, 5, lease=30) == []  # lease still running
+    assert queue.claim(29.0, 5, lease=30, per_site=5) == []  # lease still running
     queue.promote(31.0)
-    assert [c.article_id for c in queue.claim(31.0, 5, lease=30)] == ["id1"]
+    assert [c.article_id for c in queue.claim(31.0, 5, lease=30, per_site=5)] == ["id1"]
 
 
 def test_released_claims_are_due_again_at_once(store: ArticleStore, queue: DueQueue) -> None:
     store.sync_tracked([target(1)], now=0.0)
     queue.promote(0.0)
-    queue.claim(0.0, 5, lease=300)
+    queue.claim(0.0, 5, lease=300, per_site=5)
     assert queue.release(["id1"], now=5.0) == 1
-    assert [c.article_id for c in queue.claim(5.0, 5, lease=300)] == ["id1"]
+    assert [c.article_id for c in queue.claim(5.0, 5, lease=300, per_site=5)] == ["id1"]
 
 
 def test_the_scheduling_step_only_touches_due_articles(
@@ -78,7 +96,7 @@ def test_the_scheduling_step_only_touches_due_articles(
 ) -> None:
     store.sync_tracked([target(n) for n in range(50)], now=0.0)
     queue.promote(0.0)
-    for claim in queue.claim(0.0, 50, lease=30):
+    for claim in queue.claim(0.0, 50, lease=30, per_site=50):
         check(store, claim.article_id, 1.0, text("Body one."))
     assert queue.depth(1.0) == {"scheduled": 50, "overdue": 0, "ready": 0, "leased": 0}
     assert queue.promote(2.0) == 0
@@ -89,10 +107,10 @@ def test_versions_events_and_schedule_are_recorded_together(
     store: ArticleStore, queue: DueQueue, redis_conn: redis.Redis, keys: Keys
 ) -> None:
     store.sync_tracked([target(1)], now=0.0)
-    assert check(store, "id1", 10.0, text("First words.")) is Outcome.CHANGED
+    assert check(store, "id1", 10.0, text("First words.")) is Finding.CHANGED
     assert store.recent_events(10) == []  # the first version is not a change
-    assert check(store, "id1", 70.0, text("First words.")) is Outcome.UNCHANGED
-    assert check(store, "id1", 190.0, text("Second words.")) is Outcome.CHANGED
+    assert check(store, "id1", 70.0, text("First words.")) is Finding.UNCHANGED
+    assert check(store, "id1", 190.0, text("Second words.")) is Finding.CHANGED
     state = store.load("id1")
     assert state is not None
     assert (state.status, state.versions, state.checks) == (Status.ACTIVE, 2, 3)
@@ -110,7 +128,7 @@ def test_versions_events_and_schedule_are_recorded_together(
 def test_errors_never_create_versions_or_events(store: ArticleStore) -> None:
     store.sync_tracked([target(1)], now=0.0)
     check(store, "id1", 10.0, text("Words."))
-    assert check(store, "id1", 70.0, None, error="HTTP 503") is Outcome.FAILED
+    assert check(store, "id1", 70.0, None, error="HTTP 503") is Finding.FAILED
     state = store.load("id1")
     assert state is not None
     assert (state.versions, state.errors, state.last_error) == (1, 1, "HTTP 503")
@@ -148,7 +166,7 @@ def test_removed_urls_stop_being_scheduled_but_keep_their_history(
     assert redis_conn.zscore(keys.schedule, "id1") is None
     assert len(store.versions("id1")) == 1
     queue.promote(1e9)
-    assert [c.article_id for c in queue.claim(1e9, 10, 30)] == ["id2"]
+    assert [c.article_id for c in queue.claim(1e9, 10, 30, per_site=5)] == ["id2"]
     report = store.sync_tracked([target(1), target(2)], now=3.0)
     assert report.restored == 1
     state = store.load("id1")
@@ -164,3 +182,105 @@ def test_a_tracked_article_missing_from_every_queue_is_put_back(
     report = store.sync_tracked([target(1)], now=5.0)
     assert report.repaired == 1
     assert redis_conn.zscore(keys.schedule, "id1") is not None
+
+
+def test_two_workers_recording_the_same_check_append_one_version(
+    store: ArticleStore, redis_url: str, keys: Keys
+) -> None:
+    store.sync_tracked([target(1)], now=0.0)
+    check(store, "id1", 1.0, text("First words."))
+    other = ArticleStore(connect(redis_url), keys)
+    new = text("Second words.")
+    fetch = Fetch("id1", target(1).url, target(1).url, 10.0, status=200)
+    calls = []
+
+    def plan_racing_another_worker(state, history):  # type: ignore[no-untyped-def]
+        if not calls:  # meanwhile, a worker whose lease expired records the same edit
+            check(other, "id1", 9.0, new)
+        calls.append(state.versions)
+        return plan_update(state, history, fetch, ExtractedPage(new, ""), "", POLICY)
+
+    update = store.record("id1", plan_racing_another_worker)
+    assert calls == [1, 2]  # abandoned, then planned again on top of the other version
+    assert update is not None
+    assert update.finding is Finding.UNCHANGED
+    assert [v.number for v in store.versions("id1")] == [0, 1]
+    assert len(store.recent_events(10)) == 1
+
+
+def test_status_sets_counters_and_timeline_follow_every_check(
+    store: ArticleStore, redis_conn: redis.Redis, keys: Keys
+) -> None:
+    store.sync_tracked([target(1), target(2)], now=0.0)
+    assert store.status_counts()[Status.NEW] == 2
+    check(store, "id1", 10.0, text("First words of a story."))
+    check(store, "id1", 20.0, text("Other words of a story."))
+    check(store, "id2", 30.0, None, "HTTP 404", status=404)
+    store.sync_tracked([target(1)], now=40.0)
+    counts = store.status_counts()
+    assert (counts[Status.ACTIVE], counts[Status.REMOVED], counts[Status.NEW]) == (1, 1, 0)
+    assert sum(counts.values()) == 2
+    assert store.counters(now=60.0) == {
+        "checks": 3,
+        "changes": 1,
+        "errors": 0,
+        "extraction_failures": 0,
+    }
+    assert store.counters(now=60.0 + 3600) == dict.fromkeys(store.counters(0), 0)
+    (event,) = store.timeline("id1")
+    assert event.event.kinds == ("body",)
+    (site,) = store.sites()
+    assert (site.site, site.checks) == ("news.example", 3)
+
+
+def test_a_site_has_no_more_checks_in_flight_than_its_limit_across_workers(
+    store: ArticleStore, queue: DueQueue
+) -> None:
+    other = TrackTarget("x1", "https://other.example/1", "other")
+    store.sync_tracked([*(target(n) for n in range(5)), other], now=0.0)
+    queue.promote(0.0)
+    first = queue.claim(0.0, 10, lease=30, per_site=2)
+    second = queue.claim(0.0, 10, lease=30, per_site=2)  # another worker
+    assert sorted(c.url.split("/")[2] for c in first) == [
+        "news.example",
+        "news.example",
+        "other.example",
+    ]
+    assert second == []  # the site is at its limit; the other site is not starved
+    check(store, first[0].article_id, 1.0, text("Words."))
+    assert len(queue.claim(1.0, 10, lease=30, per_site=2)) == 1  # its slot is free again
+    assert len(queue.claim(31.0, 10, lease=30, per_site=2)) == 2  # expired leases free too
+
+
+def test_a_backed_off_site_waits_in_the_schedule(
+    store: ArticleStore, queue: DueQueue, redis_conn: redis.Redis, keys: Keys
+) -> None:
+    store.sync_tracked([target(1), target(2)], now=0.0)
+    redis_conn.hset(keys.site("news.example"), "backoff_until", 500.0)
+    queue.promote(0.0)
+    assert queue.claim(0.0, 10, lease=30, per_site=5) == []
+    assert redis_conn.zscore(keys.schedule, "id1") == 500.0
+    assert queue.promote(499.0) == 0
+    assert queue.promote(500.0) == 2
+
+
+def test_a_url_that_is_another_tracked_article_becomes_its_duplicate(
+    store: ArticleStore, queue: DueQueue
+) -> None:
+    desktop = TrackTarget(
+        article_id("https://www.news.example/1"), "https://www.news.example/1", "example"
+    )
+    mobile = TrackTarget(
+        article_id("https://m.news.example/1"), "https://m.news.example/1", "example"
+    )
+    store.sync_tracked([desktop, mobile], now=0.0)
+    story = text("The same words on both hosts.")
+    assert check(store, mobile.article_id, 1.0, story, url=desktop.url) is Finding.DUPLICATE
+    assert check(store, desktop.article_id, 2.0, story) is Finding.CHANGED
+    state = store.load(mobile.article_id)
+    assert state is not None
+    assert (state.status, state.duplicate_of, state.versions) == (
+        Status.DUPLICATE,
+        desktop.article_id,
+        0,
+    )

@@ -73,7 +73,7 @@ def test_paragraph_diff_finds_edits_additions_and_removals() -> None:
         (DELETE, "three"),
         (INSERT, "four"),
     ]
-    assert diff.kinds == ("body",)
+    assert diff.kinds == ("body", "correction")
     assert diff.words_added == 2 + 7
     assert diff.words_removed == 2 + 8
 

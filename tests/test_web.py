@@ -7,6 +7,7 @@ from typing import Any
 import feedparser
 
 from crawler.check import plan_update
+from crawler.extract import ExtractedPage
 from crawler.models import Article, Fetch
 from crawler.store import ArticleStore, TrackTarget
 from crawler.web import WebApp
@@ -31,10 +32,11 @@ def call(app: WebApp, path: str, **headers: str) -> tuple[str, dict[str, str], b
 
 
 def record(store: ArticleStore, now: float, *paragraphs: str) -> None:
-    article = Article("Headline <b>", "", paragraphs)
-    fetch = Fetch("id1", "u", "u", now, status=200)
+    page = ExtractedPage(Article("Headline <b>", "", paragraphs), "")
+    url = "https://news.example/1"
+    fetch = Fetch("id1", url, url, now, status=200)
     store.record(
-        "id1", lambda s, latest: plan_update(s, latest, fetch, article, "", RecheckPolicy())
+        "id1", lambda s, history: plan_update(s, history, fetch, page, "", RecheckPolicy())
     )
 
 

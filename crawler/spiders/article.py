@@ -6,22 +6,38 @@ outstanding), and waits briefly when nothing is due. Every request ends in exact
 :class:`crawler.models.Fetch` item, success or failure, which the pipeline records. Claims
 still outstanding when the spider closes are handed back to the queue.
 
+Claims are polite across workers: a site never has more than ``REDLINE_PER_SITE`` checks in
+flight from all workers together, and a backed-off site is not fetched at all (see
+:meth:`crawler.queue.DueQueue.claim`).
+
 Settings read: ``REDLINE_REDIS_URL``, ``REDLINE_REDIS_PREFIX``, ``REDLINE_LEASE``,
-``REDLINE_IDLE_POLL``, ``CONCURRENT_REQUESTS``.
+``REDLINE_IDLE_POLL``, ``REDLINE_PER_SITE``, ``CONCURRENT_REQUESTS``.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import socket
 import time
 from dataclasses import replace
+from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any, Self
 
 import redis
 import scrapy
 from scrapy import signals
 from scrapy.http import HtmlResponse, Request, XmlResponse
+from twisted.internet.error import (
+    ConnectError,
+    ConnectionDone,
+    ConnectionLost,
+    DNSLookupError,
+    TCPTimedOutError,
+)
+from twisted.internet.error import TimeoutError as TwistedTimeoutError
+from twisted.web._newclient import ResponseFailed, ResponseNeverReceived
 
 from crawler.connection import client
 from crawler.keys import Keys
@@ -43,6 +59,18 @@ _HANDLED_STATUSES = [304, *range(400, 600)]
 _HTML_TYPES = {"text/html", "application/xhtml+xml"}
 # Seconds to wait before asking Redis again after it failed.
 _REDIS_RETRY = 1.0
+# Failures that mean no answer came: the network or the site, not the article.
+_NETWORK_ERRORS = (
+    ConnectError,
+    ConnectionDone,
+    ConnectionLost,
+    DNSLookupError,
+    TCPTimedOutError,
+    TwistedTimeoutError,
+    ResponseFailed,
+    ResponseNeverReceived,
+    TimeoutError,
+)
 
 
 class ArticleSpider(scrapy.Spider):
@@ -51,12 +79,16 @@ class ArticleSpider(scrapy.Spider):
     name = "articles"
     handle_httpstatus_list = _HANDLED_STATUSES
 
-    def __init__(self, queue: DueQueue, lease: float, idle_poll: float, capacity: int) -> None:
+    def __init__(
+        self, queue: DueQueue, lease: float, idle_poll: float, capacity: int, per_site: int
+    ) -> None:
         super().__init__()
         self.queue = queue
         self.lease = lease
         self.idle_poll = idle_poll
         self.capacity = capacity
+        self.per_site = per_site
+        self.worker_id = f"{socket.gethostname()}:{os.getpid()}"
         self._outstanding: set[str] = set()
 
     @classmethod
@@ -68,6 +100,7 @@ class ArticleSpider(scrapy.Spider):
             lease=settings.getfloat("REDLINE_LEASE"),
             idle_poll=settings.getfloat("REDLINE_IDLE_POLL"),
             capacity=settings.getint("CONCURRENT_REQUESTS"),
+            per_site=settings.getint("REDLINE_PER_SITE"),
         )
         spider._set_crawler(crawler)
         for signal in (signals.item_scraped, signals.item_dropped, signals.item_error):
@@ -83,7 +116,9 @@ class ArticleSpider(scrapy.Spider):
                 await asyncio.sleep(0.02)
                 continue
             try:
-                claims = await asyncio.to_thread(self.queue.claim, time.time(), room, self.lease)
+                claims = await asyncio.to_thread(
+                    self.queue.claim, time.time(), room, self.lease, self.per_site
+                )
             except redis.RedisError as exc:
                 logger.warning("cannot claim work from Redis, retrying: %s", exc)
                 await asyncio.sleep(_REDIS_RETRY)
@@ -113,14 +148,17 @@ class ArticleSpider(scrapy.Spider):
     def parse(self, response: Response, **kwargs: Any) -> Any:
         """Turns a response into a :class:`Fetch`: a page, a 304, or an HTTP error."""
         meta = response.meta
+        now = time.time()
         fetch = Fetch(
             article_id=meta["article_id"],
             url=meta["requested_url"],
             final_url=response.url,
-            fetched_at=time.time(),
+            fetched_at=now,
             status=response.status,
             etag=_header(response, b"ETag"),
             last_modified=_header(response, b"Last-Modified"),
+            retry_after=retry_after(_header(response, b"Retry-After"), now),
+            worker=self.worker_id,
         )
         if response.status == 304:
             yield replace(fetch, not_modified=True)
@@ -141,6 +179,8 @@ class ArticleSpider(scrapy.Spider):
             final_url=request.url,
             fetched_at=time.time(),
             error=_describe(failure),
+            network_error=failure.check(*_NETWORK_ERRORS) is not None,  # type: ignore[no-untyped-call]
+            worker=self.worker_id,
         )
 
     def _on_item_done(self, item: Any, **kwargs: Any) -> None:
@@ -166,6 +206,20 @@ def _is_html(response: Response) -> bool:
     if declared:
         return declared in _HTML_TYPES
     return isinstance(response, HtmlResponse) and not isinstance(response, XmlResponse)
+
+
+def retry_after(value: str, now: float) -> float | None:
+    """Seconds to wait according to a ``Retry-After`` header: a number of seconds or an
+    HTTP date (None when absent or unreadable; never negative)."""
+    value = value.strip()
+    if not value:
+        return None
+    if value.isdigit():
+        return float(value)
+    try:
+        return max(parsedate_to_datetime(value).timestamp() - now, 0.0)
+    except (TypeError, ValueError):
+        return None
 
 
 def _header(response: Response, name: bytes) -> str:
