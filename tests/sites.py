@@ -2,7 +2,8 @@
 
 Every page carries boilerplate that changes on every request (clock, view counter, a
 shuffled "Most read" list, a rotating ad, a nonce in a script), so a test can tell real
-edits from page churn. The site counts requests per path.
+edits from page churn. The site counts requests per path and the most requests it ever had
+in flight at once, and a story can be slow, redirect elsewhere or name a canonical URL.
 """
 
 from __future__ import annotations
@@ -29,6 +30,12 @@ class Story:
     extra_headers: dict[str, str] = field(default_factory=dict)
     etag: str = ""
     content_type: str = "text/html; charset=utf-8"
+    delay: float = 0.0
+    """Seconds the server waits before answering."""
+    redirect: str = ""
+    """Answer 301 to this location instead of the page."""
+    canonical: str = ""
+    """The page's ``<link rel=canonical>``."""
 
 
 _TEASERS = [
@@ -50,6 +57,8 @@ class NewsSite:
         self.not_modified: Counter[str] = Counter()
         self.robots = "User-agent: *\nAllow: /\n"
         self.lock = threading.Lock()
+        self.in_flight = 0
+        self.max_in_flight = 0
         self._views = itertools.count(1000)
         site = self
 
@@ -95,6 +104,16 @@ class NewsSite:
             return self.requests[path]
 
     def _serve(self, handler: BaseHTTPRequestHandler) -> None:
+        with self.lock:
+            self.in_flight += 1
+            self.max_in_flight = max(self.max_in_flight, self.in_flight)
+        try:
+            self._answer(handler)
+        finally:
+            with self.lock:
+                self.in_flight -= 1
+
+    def _answer(self, handler: BaseHTTPRequestHandler) -> None:
         path = handler.path.split("?")[0]
         with self.lock:
             self.requests[path] += 1
@@ -109,6 +128,11 @@ class NewsSite:
             return
         if story is None:
             self._send(handler, 404, b"<html><body>Not found</body></html>", "text/html")
+            return
+        if story.delay:
+            time.sleep(story.delay)
+        if story.redirect:
+            self._send(handler, 301, b"", "text/html", {"Location": story.redirect})
             return
         headers = dict(story.extra_headers)
         if story.etag:
@@ -140,9 +164,12 @@ def render_page(story: Story, views: int) -> str:
     nonce = random.getrandbits(64)
     related = "".join(f'<li><a href="/news/{abs(hash(t)) % 9999}">{t}</a></li>' for t in teasers)
     paragraphs = "\n".join(f"<p>{html.escape(p)}</p>" for p in story.paragraphs)
+    canonical = (
+        f'<link rel="canonical" href="{html.escape(story.canonical)}">' if story.canonical else ""
+    )
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
-<title>{html.escape(story.headline)} | The Local Ledger</title>
+<title>{html.escape(story.headline)} | The Local Ledger</title>{canonical}
 <script nonce="{nonce}">window.__state = {{"views": {views}, "t": "{now}"}};</script>
 </head><body>
 <header><nav><a href="/">Home</a> <a href="/world">World</a> <a href="/sport">Sport</a>

@@ -2,90 +2,28 @@
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
-import uuid
 from typing import TYPE_CHECKING
 
 import pytest
 
-from crawler.connection import connect
-from crawler.keys import Keys
-from crawler.queue import DueQueue
-from crawler.store import ArticleStore, TrackTarget
-from scheduler.policy import RecheckPolicy
-from scheduler.urls import article_id
-from tests.conftest import wait_for
-from tests.sites import NewsSite, sample_story
+from tests.workers import Harness
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
     from pathlib import Path
 
-    import redis
+    from tests.sites import NewsSite
 
-    from crawler.models import ArticleState
-
-
-class Harness:
-    """A worker process on its own key prefix; the test plays the clock."""
-
-    def __init__(self, redis_url: str, tmp_path: Path) -> None:
-        self.keys = Keys(f"test-{uuid.uuid4().hex[:8]}:")
-        conn: redis.Redis = connect(redis_url)
-        self.store = ArticleStore(conn, self.keys)
-        self.queue = DueQueue(conn, self.keys)
-        self.queue.publish_policy(RecheckPolicy(initial_interval=60, stability_window=3600))
-        self.log = tmp_path / "worker.log"
-        env = {
-            **os.environ,
-            "REDIS_URL": redis_url,
-            "REDLINE_CONFIG": "",
-            "REDLINE_REDIS_PREFIX": self.keys.prefix,
-            "REDLINE_RETRIES": "0",
-            "REDLINE_DOWNLOAD_TIMEOUT": "5s",
-            "REDLINE_MAX_PAGE_SIZE": "200KB",
-        }
-        with self.log.open("wb") as log:
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "scheduler.cli", "worker"],
-                env=env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-
-    def check(self, *urls: str) -> list[ArticleState]:
-        """Makes the articles due now and waits until the worker has checked each once more."""
-        ids = [article_id(url) for url in urls]
-        before = {i: s.checks for i, s in ((i, self.store.load(i)) for i in ids) if s}
-        self.store.sync_tracked([TrackTarget(article_id(u), u, "local") for u in urls], 0.0)
-        for i in ids:
-            self.store.redis.zadd(self.keys.schedule, {i: 0})
-        self.queue.promote(1e12)
-
-        def done() -> list[ArticleState] | None:
-            states = [self.store.load(i) for i in ids]
-            ready = all(s and s.checks > before.get(s.id, 0) for s in states)
-            return [s for s in states if s] if ready else None
-
-        result = wait_for(done, what="the worker's checks")
-        assert isinstance(result, list)
-        return result
-
-    def stop(self) -> int:
-        self.process.send_signal(signal.SIGTERM)
-        return self.process.wait(timeout=60)
+from tests.sites import sample_story
 
 
 @pytest.fixture
 def worker(redis_url: str, tmp_path: Path) -> Iterator[Harness]:
     harness = Harness(redis_url, tmp_path)
+    harness.start_worker()
     yield harness
-    if harness.process.poll() is None:
-        assert harness.stop() == 0
-    print(harness.log.read_text(errors="replace")[-3000:])
+    print(harness.logs())
+    assert all(code == 0 for code in harness.stop())
 
 
 def test_conditional_get_turns_a_304_into_an_unchanged_check(

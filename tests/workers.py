@@ -1,0 +1,124 @@
+"""Real `redline worker` processes on a private key prefix of the test Redis; the test
+plays the clock (it makes articles due by hand, with any `now` it likes)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import uuid
+from typing import TYPE_CHECKING
+
+from crawler.connection import connect
+from crawler.keys import Keys
+from crawler.queue import DueQueue
+from crawler.store import ArticleStore, TrackTarget
+from scheduler.policy import RecheckPolicy
+from scheduler.urls import article_id
+from tests.conftest import wait_for
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    import redis
+
+    from crawler.models import ArticleState
+
+# What the workers are told unless a test says otherwise.
+WORKER_ENV = {
+    "REDLINE_CONFIG": "",
+    "REDLINE_RETRIES": "0",
+    "REDLINE_DOWNLOAD_TIMEOUT": "5s",
+    "REDLINE_MAX_PAGE_SIZE": "200KB",
+}
+
+
+class Harness:
+    """Worker processes sharing one key prefix, their store and their queue.
+
+    Args:
+        redis_url: The Redis the workers use.
+        tmp_path: Where their logs go.
+        policy: The recheck policy published for them.
+    """
+
+    def __init__(self, redis_url: str, tmp_path: Path, policy: RecheckPolicy | None = None) -> None:
+        self.redis_url = redis_url
+        self.tmp_path = tmp_path
+        self.keys = Keys(f"test-{uuid.uuid4().hex[:8]}:")
+        conn: redis.Redis = connect(redis_url)
+        self.store = ArticleStore(conn, self.keys)
+        self.queue = DueQueue(conn, self.keys)
+        self.queue.publish_policy(
+            policy or RecheckPolicy(initial_interval=60, stability_window=3600)
+        )
+        self.workers: list[subprocess.Popen[bytes]] = []
+
+    @property
+    def process(self) -> subprocess.Popen[bytes]:
+        """The first worker."""
+        return self.workers[0]
+
+    def start_worker(self, **env: str) -> subprocess.Popen[bytes]:
+        """Starts one more worker; ``env`` adds to or overrides :data:`WORKER_ENV`."""
+        log = self.tmp_path / f"worker-{len(self.workers)}.log"
+        environ = {
+            **os.environ,
+            **WORKER_ENV,
+            "REDIS_URL": self.redis_url,
+            "REDLINE_REDIS_PREFIX": self.keys.prefix,
+            **env,
+        }
+        with log.open("wb") as out:
+            process = subprocess.Popen(
+                [sys.executable, "-m", "scheduler.cli", "worker"],
+                env=environ,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
+        self.workers.append(process)
+        return process
+
+    def track(self, *urls: str, now: float = 0.0) -> list[str]:
+        """Tracks the URLs (source ``local``); returns their ids."""
+        self.store.sync_tracked([TrackTarget(article_id(u), u, "local") for u in urls], now)
+        return [article_id(u) for u in urls]
+
+    def due(self, *urls: str) -> None:
+        """Makes the articles due now, whatever their schedule says."""
+        ids = self.track(*urls)
+        for i in ids:
+            self.store.redis.zadd(self.keys.schedule, {i: 0})
+        self.queue.promote(1e12)
+
+    def check(self, *urls: str) -> list[ArticleState]:
+        """Makes the articles due now and waits until the workers have checked each once
+        more."""
+        ids = [article_id(url) for url in urls]
+        before = {i: s.checks for i, s in ((i, self.store.load(i)) for i in ids) if s}
+        self.due(*urls)
+
+        def done() -> list[ArticleState] | None:
+            states = [self.store.load(i) for i in ids]
+            ready = all(s and s.checks > before.get(s.id, 0) for s in states)
+            return [s for s in states if s] if ready else None
+
+        result = wait_for(done, what="the workers' checks")
+        assert isinstance(result, list)
+        return result
+
+    def stop(self) -> list[int]:
+        """Stops every worker still running (SIGTERM); returns their exit codes."""
+        running = [p for p in self.workers if p.poll() is None]
+        for process in running:
+            process.send_signal(signal.SIGTERM)
+        return [process.wait(timeout=60) for process in running]
+
+    def logs(self) -> str:
+        """The tail of every worker's log."""
+        tails = []
+        for n in range(len(self.workers)):
+            text = (self.tmp_path / f"worker-{n}.log").read_text(errors="replace")
+            tails.append(f"--- worker {n}\n{text[-3000:]}")
+        return "\n".join(tails)
