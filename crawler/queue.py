@@ -15,6 +15,7 @@ in proportion to the ids it moves, never to the number of articles tracked.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from crawler.codec import as_text, from_json, to_json
@@ -116,6 +117,26 @@ end
 return released
 """
 
+
+@dataclass(frozen=True)
+class Depth:
+    """How much work the queue holds.
+
+    Attributes:
+        scheduled: Checks in the schedule (due or not).
+        overdue: Checks in the schedule already due (the clock has not released them).
+        ready: Checks due and waiting for a worker.
+        leased: Checks a worker is doing.
+        oldest_due: When the longest-waiting due check became due (None: nothing waits).
+    """
+
+    scheduled: int
+    overdue: int
+    ready: int
+    leased: int
+    oldest_due: float | None
+
+
 # How many ready ids a claim looks at, at most, to find ones whose site has room.
 MAX_CLAIM_WINDOW = 2000
 
@@ -205,12 +226,15 @@ class DueQueue:
         raw = self.redis.get(self.keys.policy)
         return from_json(RecheckPolicy, raw) if raw else RecheckPolicy()
 
-    def depth(self, now: float) -> dict[str, int]:
-        """How many ids are scheduled, due but waiting, ready, and leased."""
+    def depth(self, now: float) -> Depth:
+        """How many checks are scheduled, overdue, ready and leased, and the oldest due."""
         with self.redis.pipeline(transaction=False) as pipe:
             pipe.zcard(self.keys.schedule)
             pipe.zcount(self.keys.schedule, "-inf", now)
             pipe.zcard(self.keys.ready)
             pipe.zcard(self.keys.leases)
-            scheduled, overdue, ready, leased = pipe.execute()
-        return {"scheduled": scheduled, "overdue": overdue, "ready": ready, "leased": leased}
+            pipe.zrange(self.keys.schedule, 0, 0, withscores=True)
+            pipe.zrange(self.keys.ready, 0, 0, withscores=True)
+            scheduled, overdue, ready, leased, first_scheduled, first_ready = pipe.execute()
+        due = [score for _, score in (*first_scheduled, *first_ready) if score <= now]
+        return Depth(scheduled, overdue, ready, leased, min(due) if due else None)

@@ -1,12 +1,14 @@
 """The ``redline`` command.
 
 ``redline run`` runs the whole service; ``clock``, ``worker``, ``web`` and ``redis`` run one
-role each (see the Procfile); ``add`` and ``list`` manage what is tracked.
+role each (see the Procfile); ``add`` and ``list`` manage what is tracked; ``status`` and
+``show`` report on it, also while the service runs.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import signal
 import sys
@@ -15,12 +17,14 @@ import time
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
+from crawler.codec import as_text
 from crawler.connection import RedisUnavailableError, connect, embedded_url, redact
 from crawler.keys import Keys
 from crawler.store import ArticleStore
 from scheduler.config import ConfigError, Settings, load_settings
 from scheduler.embedded import EmbeddedRedis, EmbeddedRedisError
-from scheduler.urls import append_urls, article_id, read_urls
+from scheduler.report import Overview, ago, ahead, article_text, status_text
+from scheduler.urls import BadUrlError, append_urls, article_id, normalise_url, read_urls
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -78,6 +82,9 @@ def _parser() -> argparse.ArgumentParser:
     add = command("add", "validate URLs and append them to the URLs file", _add)
     add.add_argument("urls", nargs="+", metavar="URL")
     command("list", "show the tracked URLs and their state", _list)
+    command("status", "summarise the service: states, overdue checks, errors, sites", _status)
+    show = command("show", "show one article's state and version history", _show)
+    show.add_argument("url", metavar="URL", help="the article's URL (or its id)")
     return parser
 
 
@@ -186,37 +193,56 @@ def _list(settings: Settings, args: argparse.Namespace) -> int:
         store = ArticleStore(conn, Keys(settings.redis_prefix))
         states = {s.id: s for s in store.articles([article_id(u.url) for u in urls])}
     now = time.time()
-    print(f"{'STATE':<8} {'VERSIONS':>8}  {'LAST CHECK':<12} {'NEXT CHECK':<12} {'SOURCE':<14} URL")
+    print(f"{'STATE':<9} {'VERSIONS':>8}  {'LAST CHECK':<12} {'NEXT CHECK':<12} {'SOURCE':<14} URL")
     for tracked in urls:
         state = states.get(article_id(tracked.url))
         if state is None:
-            print(f"{'pending':<8} {'-':>8}  {'-':<12} {'-':<12} {'-':<14} {tracked.url}")
+            print(f"{'pending':<9} {'-':>8}  {'-':<12} {'-':<12} {'-':<14} {tracked.url}")
             continue
         print(
-            f"{state.status.value:<8} {state.versions:>8}  {_ago(state.last_check, now):<12} "
-            f"{_ahead(state.next_check, now):<12} {state.source:<14} {tracked.url}"
+            f"{state.status.value:<9} {state.versions:>8}  {ago(state.last_check, now):<12} "
+            f"{ahead(state.next_check, now):<12} {state.source:<14} {tracked.url}"
         )
     for problem in problems:
         print(f"bad line: {problem}", file=sys.stderr)
     return 0
 
 
-def _ago(when: float | None, now: float) -> str:
-    return "never" if when is None else f"{_span(now - when)} ago"
+def _status(settings: Settings, args: argparse.Namespace) -> int:
+    from crawler.queue import DueQueue
+    from scheduler.clock import ClockLock
+
+    keys = Keys(settings.redis_prefix)
+    now = time.time()
+    with _any_redis(settings) as conn:
+        store = ArticleStore(conn, keys)
+        config = {as_text(k): as_text(v) for k, v in conn.hgetall(keys.config).items()}
+        overview = Overview(
+            counts=store.status_counts(),
+            depth=DueQueue(conn, keys).depth(now),
+            last_hour=store.counters(now),
+            sites=store.sites(),
+            clock=ClockLock(conn, keys.clock_lock, 1.0).holder(),
+            problems=json.loads(config.get("problems") or "[]"),
+        )
+    print(status_text(overview, now))
+    return 0
 
 
-def _ahead(when: float | None, now: float) -> str:
-    if when is None:
-        return "never"
-    return "due now" if when <= now else f"in {_span(when - now)}"
-
-
-def _span(seconds: float) -> str:
-    seconds = max(0.0, seconds)
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
-        if seconds >= size:
-            return f"{seconds / size:.0f}{unit}"
-    return f"{seconds:.0f}s"
+def _show(settings: Settings, args: argparse.Namespace) -> int:
+    try:
+        wanted = article_id(normalise_url(args.url))
+    except BadUrlError:
+        wanted = args.url.strip()  # an article id
+    with _any_redis(settings) as conn:
+        store = ArticleStore(conn, Keys(settings.redis_prefix))
+        state = store.load(wanted)
+        if state is None:
+            print(f"redline: {args.url} is not tracked", file=sys.stderr)
+            return 1
+        text = article_text(state, store.versions(state.id), store.timeline(state.id), time.time())
+    print(text)
+    return 0
 
 
 if __name__ == "__main__":

@@ -113,6 +113,28 @@ class EmbeddedRedis:
         if self._alive():
             logger.info("adopting the embedded Redis left running at %s", self.socket)
             return
+        self._launch()
+
+    def ensure_running(self) -> bool:
+        """Starts the server again if this process started it and it has exited.
+
+        Returns:
+            True if it had exited and was started again.
+
+        Raises:
+            EmbeddedRedisError: it did not start again.
+        """
+        if self._process is None or self._process.poll() is None:
+            return False
+        logger.error(
+            "the embedded Redis exited (status %s); starting it again", self._process.returncode
+        )
+        self._launch()
+        return True
+
+    def _launch(self) -> None:
+        """Starts the server process (the caller holds the lock) and waits until it answers;
+        it loads what its append-only file holds."""
         self.socket.unlink(missing_ok=True)
         config = self._write_config()
         log = self.state_dir / "redis.log"

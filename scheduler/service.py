@@ -1,14 +1,17 @@
 """``redline run``: the whole service in one command.
 
 Starts the embedded Redis when no Redis URL is configured, then the clock, one worker and
-the web server as child processes, restarts a child that dies (with backoff), and on
-SIGINT/SIGTERM stops them in order: children first (the worker finishes and records the
-fetches in progress), then Redis, which flushes its append-only file. A second signal
-stops the children at once.
+the web server as child processes, restarts a child that dies (with backoff) and the
+embedded Redis if it exits, and on SIGINT/SIGTERM stops them in order: children first (the
+worker finishes and records the fetches in progress), then Redis, which flushes its
+append-only file. A second signal stops the children at once. If the supervisor itself is
+killed (even with SIGKILL), the kernel sends its children SIGTERM, so no orphaned role keeps
+running beside the next ``redline run``; the embedded Redis is adopted by the next one.
 """
 
 from __future__ import annotations
 
+import ctypes
 import logging
 import os
 import signal
@@ -38,6 +41,8 @@ _RESTART_MIN = 1.0
 _RESTART_MAX = 60.0
 # A child that ran this long before dying is restarted after the minimum delay again.
 _HEALTHY_RUN = 60.0
+# prctl(2) option: the signal a process gets when its parent dies (Linux).
+_PR_SET_PDEATHSIG = 1
 
 
 @dataclass
@@ -69,15 +74,17 @@ class Service:
         signal.signal(signal.SIGTERM, self._on_signal)
         with ExitStack() as stack:
             url = self.settings.redis_url
+            server = None
             if not url:
-                url = stack.enter_context(
+                server = stack.enter_context(
                     EmbeddedRedis(self.settings.state_dir, self.settings.redis_fsync)
-                ).url
+                )
+                url = server.url
             connect(url, wait=self.settings.redis_connect_timeout).close()
             logger.info("redline running with Redis at %s", redact(url))
             children = [_Child(role) for role in ROLES]
             try:
-                self._supervise(children, url)
+                self._supervise(children, url, server)
             finally:
                 self._stop_children(children)
         logger.info("redline stopped")
@@ -88,12 +95,14 @@ class Service:
             self._force.set()
         self._stop.set()
 
-    def _supervise(self, children: list[_Child], url: str) -> None:
+    def _supervise(self, children: list[_Child], url: str, server: EmbeddedRedis | None) -> None:
         env = {**os.environ, "REDIS_URL": url}
         command = [sys.executable, "-m", "scheduler.cli"]
         if self.config_arg:
             command += ["--config", self.config_arg]
         while not self._stop.is_set():
+            if server is not None:
+                server.ensure_running()
             now = time.monotonic()
             for child in children:
                 if child.process is not None and child.process.poll() is not None:
@@ -108,7 +117,10 @@ class Service:
                     child.delay = min(child.delay * 2, _RESTART_MAX)
                 if child.process is None and now >= child.restart_at:
                     child.process = subprocess.Popen(
-                        [*command, child.role], env=env, start_new_session=True
+                        [*command, child.role],
+                        env=env,
+                        start_new_session=True,
+                        preexec_fn=_die_with_parent,
                     )
                     child.started = now
                     logger.info("started %s (pid %d)", child.role, child.process.pid)
@@ -126,6 +138,12 @@ class Service:
                     logger.warning("pid %d did not stop in time; killing it", process.pid)
                     process.kill()
                 _wait(process, 0.2)
+
+
+def _die_with_parent() -> None:
+    """Runs in a child before it starts: asks the kernel for SIGTERM when the parent dies."""
+    if sys.platform.startswith("linux"):
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 def _wait(process: subprocess.Popen[bytes], timeout: float) -> None:

@@ -7,6 +7,7 @@ import signal
 import socket
 import subprocess
 import sys
+import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -19,6 +20,8 @@ from crawler.connection import connect, embedded_url
 from crawler.keys import Keys
 from crawler.models import ArticleState, Status
 from crawler.store import ArticleStore
+from scheduler.clock import ClockLock
+from scheduler.embedded import EmbeddedRedis
 from scheduler.urls import article_id
 from tests.conftest import wait_for
 from tests.sites import NewsSite, sample_story
@@ -166,4 +169,100 @@ def test_edits_become_feed_entries_churn_does_not_and_stable_articles_are_left_a
     wait_for(lambda: site.count("/news/broken") >= polled + 4, what="the service to keep polling")
     assert {path: site.count(path) for path in requests} == requests
     assert len(service.feed().entries) == 1
+    assert service.stop() == 0
+
+
+def _children(pid: int) -> list[int]:
+    """The pids of a process's children (Linux)."""
+    try:
+        text = Path(f"/proc/{pid}/task/{pid}/children").read_text()
+    except OSError:
+        return []
+    return [int(child) for child in text.split()]
+
+
+def _dead(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return True
+    return stat.rsplit(")", 1)[1].split()[0] == "Z"  # a zombie is dead too
+
+
+def _redline(service: Service, *args: str) -> str:
+    """Runs a `redline` command beside the service, as a user would."""
+    done = subprocess.run(
+        [sys.executable, "-m", "scheduler.cli", *args],
+        cwd=service.workdir,
+        env=service.env,
+        capture_output=True,
+        timeout=60,
+        check=True,
+    )
+    return done.stdout.decode()
+
+
+def test_kill_9_of_the_clock_and_of_the_whole_service_loses_nothing_and_bursts_nothing(
+    service: Service, site: NewsSite
+) -> None:
+    service.env["REDLINE_INITIAL_INTERVAL"] = "1h"
+    service.env["REDLINE_MAX_INTERVAL"] = "1d"
+    service.env["REDLINE_STABILITY_WINDOW"] = "40d"
+    urls = {name: site.add(f"/news/{name}", sample_story(name)) for name in ("a", "b", "c")}
+    ids = {name: article_id(url) for name, url in urls.items()}
+    Path(service.env["REDLINE_URLS_FILE"]).write_text("\n".join(urls.values()) + "\n")
+    service.start()
+    for url in urls.values():
+        wait_for(lambda url=url: service.state(url).versions == 1, what="first versions")
+    store = service.store
+    assert store is not None
+    keys = Keys()
+
+    # status and show work while the service runs.
+    status = _redline(service, "status")
+    assert "active 3" in status
+    assert "last hour: 3 checks, 0 changes" in status
+    shown = _redline(service, "show", urls["a"])
+    assert urls["a"] in shown
+    assert "active: last changed" in shown
+    assert "versions:\n    0" in shown
+
+    # An edit of b, recorded as its second version.
+    story = sample_story("b")
+    story.paragraphs[0] += " The vote was close."
+    site.edit("/news/b", paragraphs=story.paragraphs)
+    store.redis.zadd(keys.schedule, {ids["b"]: 0})
+    wait_for(lambda: service.state(urls["b"]).versions == 2, what="b's edit")
+
+    # kill -9 of the clock: a new one takes over and the schedule goes on.
+    holder = ClockLock(store.redis, keys.clock_lock, 1.0).holder()
+    os.kill(int(holder.split(":")[1]), signal.SIGKILL)
+    store.redis.zadd(keys.schedule, {ids["b"]: 0})
+    wait_for(lambda: service.state(urls["b"]).checks == 3, what="a new clock", timeout=60)
+    assert ClockLock(store.redis, keys.clock_lock, 1.0).holder() != holder
+
+    # kill -9 of the whole service: supervisor, roles and Redis at once.
+    a_before = (site.count("/news/a"), service.state(urls["a"]).next_check)
+    assert service.process is not None
+    redis_pid = int((service.workdir / "var" / "redis.pid").read_text())
+    pids = [service.process.pid, *_children(service.process.pid), redis_pid]
+    for pid in pids:
+        os.kill(pid, signal.SIGKILL)
+    service.process.wait()
+    service.process = None
+    wait_for(lambda: all(_dead(pid) for pid in pids), what="every process to die")
+
+    # While it was down, c fell due (two minutes ago); a is due in an hour.
+    with EmbeddedRedis(service.workdir / "var") as server:
+        connect(server.url).zadd(keys.schedule, {ids["c"]: time.time() - 120})
+
+    service.start()
+    wait_for(lambda: service.state(urls["c"]).checks == 2, what="the overdue check")
+    store = service.store
+    assert store is not None
+    store.redis.zadd(keys.schedule, {ids["b"]: 0})
+    wait_for(lambda: service.state(urls["b"]).checks == 4, what="the schedule to go on")
+    assert (site.count("/news/a"), service.state(urls["a"]).next_check) == a_before
+    assert [len(store.versions(ids[name])) for name in "abc"] == [1, 2, 1]
+    assert len(store.recent_events(10)) == 1
     assert service.stop() == 0

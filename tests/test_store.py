@@ -8,6 +8,7 @@ from crawler.check import Finding, plan_update
 from crawler.connection import connect
 from crawler.extract import ExtractedPage
 from crawler.models import Article, Fetch, Status
+from crawler.queue import Depth
 from crawler.store import ArticleStore, TrackTarget
 from scheduler.policy import RecheckPolicy
 from scheduler.urls import article_id
@@ -98,7 +99,8 @@ def test_the_scheduling_step_only_touches_due_articles(
     queue.promote(0.0)
     for claim in queue.claim(0.0, 50, lease=30, per_site=50):
         check(store, claim.article_id, 1.0, text("Body one."))
-    assert queue.depth(1.0) == {"scheduled": 50, "overdue": 0, "ready": 0, "leased": 0}
+    assert queue.depth(1.0) == Depth(scheduled=50, overdue=0, ready=0, leased=0, oldest_due=None)
+    assert queue.depth(70.0).oldest_due == 61.0
     assert queue.promote(2.0) == 0
     assert queue.promote(61.0) == 50
 

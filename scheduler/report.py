@@ -1,0 +1,189 @@
+"""What ``redline status`` and ``redline show`` print: pure functions from state to text.
+
+Everything is read from Redis by the command and passed in, with ``now``, so the wording
+can be tested without a server.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from crawler.feed import summary
+from crawler.models import Status
+from crawler.quality import article_words
+from crawler.queue import Depth
+from crawler.store import SiteHealth
+
+if TYPE_CHECKING:
+    from crawler.models import ArticleState, Version
+    from crawler.store import StoredEvent
+
+
+@dataclass(frozen=True)
+class Overview:
+    """Everything ``redline status`` reports.
+
+    Attributes:
+        counts: Articles per status.
+        depth: The due queue's depth.
+        last_hour: The counters (checks, changes, errors, extraction_failures) of the
+            last hour.
+        sites: Every site's health.
+        clock: Who holds the clock lock ("" if no clock runs).
+        problems: The URLs file's bad lines, as the clock last reported them.
+    """
+
+    counts: dict[Status, int]
+    depth: Depth
+    last_hour: dict[str, int]
+    sites: list[SiteHealth]
+    clock: str
+    problems: list[str]
+
+
+def status_text(overview: Overview, now: float) -> str:
+    """The summary ``redline status`` prints."""
+    counts = overview.counts
+    depth = overview.depth
+    hour = overview.last_hour
+    tracked = sum(n for status, n in counts.items() if status is not Status.REMOVED)
+    lines = [
+        f"redline status at {_when(now)}",
+        f"articles: {tracked} tracked, {counts.get(Status.REMOVED, 0)} removed",
+        "  " + "  ".join(f"{status.value} {counts.get(status, 0)}" for status in Status),
+    ]
+    waiting = depth.overdue + depth.ready
+    if waiting and depth.oldest_due is not None:
+        lines.append(
+            f"checks: {waiting} overdue (the oldest by {span(now - depth.oldest_due)}), "
+            f"{depth.leased} in progress, {depth.scheduled - depth.overdue} scheduled"
+        )
+    else:
+        lines.append(
+            f"checks: none overdue, {depth.leased} in progress, {depth.scheduled} scheduled"
+        )
+    lines.append(
+        f"last hour: {hour['checks']} checks, {hour['changes']} changes, "
+        f"{hour['errors']} errors, {hour['extraction_failures']} extraction failures"
+    )
+    lines.append(f"clock: {overview.clock or 'not running'}")
+    if overview.sites:
+        lines.append("sites:")
+        width = max(len(site.site) for site in overview.sites)
+        for site in overview.sites:
+            health = [f"{site.checks} checks", f"{site.failures} failures"]
+            if site.consecutive:
+                health.append(f"{site.consecutive} in a row")
+            health.append(f"{site.extraction_failures} extraction failures")
+            if site.backoff_until > now:
+                health.append(f"backed off for {span(site.backoff_until - now)}")
+            if site.consecutive and site.last_error:
+                health.append(f"last error: {site.last_error}")
+            lines.append(f"  {site.site:<{width}}  " + ", ".join(health))
+    for problem in overview.problems:
+        lines.append(f"bad line: {problem}")
+    return "\n".join(lines)
+
+
+def article_text(
+    state: ArticleState, versions: list[Version], events: list[StoredEvent], now: float
+) -> str:
+    """One article's state and history, as ``redline show`` prints it."""
+    lines = [
+        state.url,
+        f"  state:        {describe(state, now)}",
+        f"  source:       {state.source} (site {state.site or '-'})",
+        f"  first seen:   {_when(state.created)}",
+        f"  last check:   {ago(state.last_check, now)}",
+        f"  last change:  {ago(state.last_change, now)}",
+        f"  next check:   {ahead(state.next_check, now)}",
+        f"  versions:     {state.versions} ({state.checks} checks)",
+        f"  errors:       {state.errors} in a row, {state.failures} in all, "
+        f"{state.extraction_failures} extraction failures",
+    ]
+    optional = [
+        ("last error", state.last_error),
+        ("location", state.location),
+        ("duplicate of", state.duplicate_of),
+        ("flips", f"{state.flips} returns to earlier versions not published" * (state.flips > 0)),
+        ("unconfirmed", "a suspicious extraction awaits its re-fetch" * bool(state.suspect)),
+    ]
+    lines += [f"  {name + ':':<14}{value}" for name, value in optional if value]
+    if versions:
+        first = versions[0].recorded_at
+        lines.append("versions:")
+        for version in versions:
+            same = (
+                f", same text as version {version.same_as}" if version.same_as is not None else ""
+            )
+            when = (
+                "first seen"
+                if version.number == 0
+                else f"{span(version.recorded_at - first)} later"
+            )
+            lines.append(
+                f"  {version.number:>3}  {_when(version.recorded_at)}  ({when})  "
+                f"{article_words(version.article)} words{same}: {version.article.headline}"
+            )
+    if events:
+        lines.append("changes:")
+        for stored in events:
+            event = stored.event
+            lines.append(
+                f"  {event.sequence:>3}  {_when(event.detected_at)}  "
+                f"{', '.join(event.kinds) or 'text'}: {summary(event)}"
+            )
+    return "\n".join(lines)
+
+
+def describe(state: ArticleState, now: float) -> str:
+    """An article's state in plain words."""
+    status = state.status
+    if status is Status.STABLE:
+        return f"stable: last changed {ago(state.last_change, now)} and won't be checked again"
+    if status is Status.REMOVED:
+        return "removed from the URLs file: not checked; its history is kept"
+    if status is Status.DUPLICATE:
+        return f"duplicate of article {state.duplicate_of}, which keeps the history"
+    if status is Status.GONE:
+        watch = (
+            f"checked again {ahead(state.next_check, now)} in case it returns"
+            if state.next_check is not None
+            else "no longer checked"
+        )
+        return f"gone ({state.last_error}); {watch}"
+    if status is Status.FAILING:
+        return f"failing ({state.errors} errors in a row); retried {ahead(state.next_check, now)}"
+    if status is Status.NEW:
+        return f"new: no version yet; next check {ahead(state.next_check, now)}"
+    return (
+        f"active: last changed {ago(state.last_change, now)}, "
+        f"next check {ahead(state.next_check, now)}"
+    )
+
+
+def span(seconds: float) -> str:
+    """A duration in one rounded unit: ``45s``, ``12m``, ``3h``, ``40d``."""
+    seconds = max(0.0, seconds)
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= size:
+            return f"{seconds / size:.0f}{unit}"
+    return f"{seconds:.0f}s"
+
+
+def ago(when: float | None, now: float) -> str:
+    """``3h ago``, or ``never``."""
+    return "never" if when is None else f"{span(now - when)} ago"
+
+
+def ahead(when: float | None, now: float) -> str:
+    """``in 20m``, ``now (due)``, or ``never``."""
+    if when is None:
+        return "never"
+    return "now (due)" if when <= now else f"in {span(when - now)}"
+
+
+def _when(epoch: float) -> str:
+    return time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(epoch))
