@@ -52,6 +52,9 @@ def test_invalid_utf8_is_reported_on_its_line(tmp_path: Path) -> None:
         ("HTTP://Example.COM", "http://example.com/"),
         ("https://example.com:443/a?b=1#frag", "https://example.com/a?b=1"),
         ("http://example.com:8080/x", "http://example.com:8080/x"),
+        ("https://example.com/a?utm_source=rss&utm_medium=feed", "https://example.com/a"),
+        ("https://example.com/a?id=7&fbclid=xyz&gclid=1", "https://example.com/a?id=7"),
+        ("https://example.com/a?page=2&ref_src=x", "https://example.com/a?page=2&ref_src=x"),
     ],
 )
 def test_urls_are_normalised(raw: str, normal: str) -> None:

@@ -54,6 +54,7 @@ class Harness:
             policy or RecheckPolicy(initial_interval=60, stability_window=3600)
         )
         self.workers: list[subprocess.Popen[bytes]] = []
+        self.tracked: dict[str, None] = {}
 
     @property
     def process(self) -> subprocess.Popen[bytes]:
@@ -81,8 +82,11 @@ class Harness:
         return process
 
     def track(self, *urls: str, now: float = 0.0) -> list[str]:
-        """Tracks the URLs (source ``local``); returns their ids."""
-        self.store.sync_tracked([TrackTarget(article_id(u), u, "local") for u in urls], now)
+        """Tracks the URLs (source ``local``) besides those tracked before; returns their
+        ids."""
+        self.tracked.update(dict.fromkeys(urls))
+        targets = [TrackTarget(article_id(u), u, "local") for u in self.tracked]
+        self.store.sync_tracked(targets, now)
         return [article_id(u) for u in urls]
 
     def due(self, *urls: str) -> None:
