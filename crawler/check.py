@@ -270,6 +270,35 @@ def _page(
     page: ExtractedPage,
     policy: RecheckPolicy,
 ) -> Update:
+    """A page came: this article answers for its canonical URL, unless another does."""
+    canonical = article_id(location_of(page.canonical or fetch.final_url))
+    owner = history.owner(canonical)
+    if owner:
+        decision = decide(
+            policy, Outcome.UNCHANGED, fetch.fetched_at, state.interval, state.last_change
+        )
+        duplicate = replace(
+            state,
+            status=Status.DUPLICATE,
+            duplicate_of=owner,
+            interval=decision.interval,
+            next_check=decision.next_check,
+        )
+        return Update(_settle(duplicate), Finding.DUPLICATE, site_ok=True)
+    state = replace(state, duplicate_of="")
+    if state.status is Status.DUPLICATE:
+        state = replace(state, status=Status.ACTIVE if state.versions else Status.NEW)
+    return replace(_article(state, history, fetch, page, policy), canonical=canonical)
+
+
+def _article(
+    state: ArticleState,
+    history: History,
+    fetch: Fetch,
+    page: ExtractedPage,
+    policy: RecheckPolicy,
+) -> Update:
+    """The article of a page this article answers for: new text, same text, or suspect."""
     now = fetch.fetched_at
     article = page.article
     where = location_of(fetch.final_url)
@@ -283,22 +312,6 @@ def _page(
         kinds.append(ChangeKind.MOVED)
         details.append(f"now at {location}")
     state = replace(state, location=location, site=site_of(location or state.url))
-
-    canonical = article_id(location_of(page.canonical) if page.canonical else where)
-    owner = history.owner(canonical)
-    if owner:
-        decision = decide(policy, Outcome.UNCHANGED, now, state.interval, state.last_change)
-        duplicate = replace(
-            state,
-            status=Status.DUPLICATE,
-            duplicate_of=owner,
-            interval=decision.interval,
-            next_check=decision.next_check,
-        )
-        return Update(_settle(duplicate), Finding.DUPLICATE, site_ok=True)
-    state = replace(state, duplicate_of="")
-    if state.status is Status.DUPLICATE:
-        state = replace(state, status=Status.ACTIVE if state.versions else Status.NEW)
 
     digest = fingerprint(article)
     suspect_failed = bool(state.suspect) and digest != state.suspect

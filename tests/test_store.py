@@ -286,3 +286,16 @@ def test_a_url_that_is_another_tracked_article_becomes_its_duplicate(
         desktop.article_id,
         0,
     )
+
+
+def test_two_urls_naming_one_canonical_url_make_one_history(store: ArticleStore) -> None:
+    store.sync_tracked([target(1), target(2)], now=0.0)
+    story = text("The same story, reached through two links.")
+    canonical = "https://news.example/story"
+    assert check(store, "id1", 1.0, story, canonical=canonical) is Finding.CHANGED
+    assert check(store, "id2", 2.0, story, canonical=canonical) is Finding.DUPLICATE
+    store.sync_tracked([target(2)], now=3.0)  # the first one leaves the URLs file
+    assert check(store, "id2", 4.0, story, canonical=canonical) is Finding.CHANGED
+    state = store.load("id2")
+    assert state is not None
+    assert (state.status, state.duplicate_of, state.versions) == (Status.ACTIVE, "", 1)
