@@ -266,3 +266,30 @@ def test_kill_9_of_the_clock_and_of_the_whole_service_loses_nothing_and_bursts_n
     assert [len(store.versions(ids[name])) for name in "abc"] == [1, 2, 1]
     assert len(store.recent_events(10)) == 1
     assert service.stop() == 0
+
+
+def test_the_embedded_redis_is_restarted_and_every_role_reconnects(
+    service: Service, site: NewsSite
+) -> None:
+    service.env["REDLINE_INITIAL_INTERVAL"] = "1h"
+    url = site.add("/news/story", sample_story())
+    Path(service.env["REDLINE_URLS_FILE"]).write_text(url + "\n")
+    service.start()
+    wait_for(lambda: service.state(url).versions == 1, what="the first version")
+    pid_file = service.workdir / "var" / "redis.pid"
+    first_pid = int(pid_file.read_text())
+    os.kill(first_pid, signal.SIGKILL)
+    wait_for(lambda: _dead(first_pid), what="Redis to die")
+    wait_for(
+        lambda: pid_file.exists() and int(pid_file.read_text() or 0) not in (0, first_pid),
+        what="the supervisor to start Redis again",
+    )
+    store = ArticleStore(connect(embedded_url(service.workdir / "var"), wait=30), Keys())
+    assert len(store.versions(article_id(url))) == 1  # nothing recorded was lost
+    story = sample_story()
+    story.paragraphs[2] = "Opponents have since dropped their objections."
+    site.edit("/news/story", paragraphs=story.paragraphs)
+    store.redis.zadd(Keys().schedule, {article_id(url): 0})  # due: the clock must see it
+    wait_for(lambda: service.state(url).versions == 2, what="the edit after the restart")
+    assert [v.number for v in store.versions(article_id(url))] == [0, 1]
+    assert service.stop() == 0
