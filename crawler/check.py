@@ -74,7 +74,8 @@ class History(Protocol):
         """True if a revert between the two versions of ``pair`` was already published."""
 
     def owner(self, canonical_id: str) -> str:
-        """The id of another live article that is the page with this canonical id ("")."""
+        """The id of another live article that answers for this canonical id: the one that
+        claimed it, else the article tracked at that very URL ("" if none)."""
 
     def site_failures(self) -> int:
         """Consecutive failures of the article's site so far, all articles together."""
@@ -91,7 +92,7 @@ class Update:
         event: The change event to publish, if any.
         seen: A fingerprint first seen in this check, to remember (with ``version``).
         flip: A pair of fingerprints whose revert is now published (see :func:`flip_key`).
-        canonical: The canonical id this article now answers for ("" for none).
+        canonical: A canonical id this article starts to answer for ("" for none).
         site_ok: The site answered (its consecutive failures start again from 0).
         site_failed: The site failed (network error, 5xx, 429).
         site_backoff_until: Leave the whole site alone until then (None: no back-off).
@@ -272,6 +273,8 @@ def _page(
 ) -> Update:
     """A page came: this article answers for its canonical URL, unless another does."""
     canonical = article_id(location_of(page.canonical or fetch.final_url))
+    if canonical == state.canonical:  # it answers for it already
+        return _article(state, history, fetch, page, policy)
     owner = history.owner(canonical)
     if owner:
         decision = decide(
@@ -285,7 +288,7 @@ def _page(
             next_check=decision.next_check,
         )
         return Update(_settle(duplicate), Finding.DUPLICATE, site_ok=True)
-    state = replace(state, duplicate_of="")
+    state = replace(state, duplicate_of="", canonical=canonical)
     if state.status is Status.DUPLICATE:
         state = replace(state, status=Status.ACTIVE if state.versions else Status.NEW)
     return replace(_article(state, history, fetch, page, policy), canonical=canonical)

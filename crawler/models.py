@@ -143,6 +143,7 @@ class ArticleState:
         suspect: Fingerprint of a suspicious extraction waiting to be confirmed ("").
         flips: Returns to earlier versions recorded without being published again.
         duplicate_of: The id of the article this one duplicates ("" if none).
+        canonical: The id of the canonical URL this article answers for ("" if none yet).
         worker: Which worker made the last check (host:pid).
     """
 
@@ -170,6 +171,7 @@ class ArticleState:
     suspect: str = ""
     flips: int = 0
     duplicate_of: str = ""
+    canonical: str = ""
     worker: str = ""
 
     @property

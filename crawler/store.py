@@ -264,7 +264,7 @@ class ArticleStore:
                 if number % BATCH == 0:
                     pipe.execute()
             for number, article_id in enumerate(gone, start=1):
-                self._change_status(pipe, article_id, Status.REMOVED, next_check="")
+                self._change_status(pipe, article_id, Status.REMOVED, next_check="", canonical="")
                 pipe.zrem(self.keys.schedule, article_id)
                 pipe.zrem(self.keys.ready, article_id)
                 pipe.srem(self.keys.tracked, article_id)
@@ -420,19 +420,17 @@ class _WatchedHistory:
         return bool(self.pipe.hexists(self.keys.seen(self.state.id), f"flip:{pair}"))
 
     def owner(self, canonical_id: str) -> str:
-        if canonical_id == self.state.id:
-            return ""
-        candidates = [canonical_id]
         key = self.keys.canonical(canonical_id)
         self.pipe.watch(key)  # type: ignore[no-untyped-call]
         claimed = self.pipe.get(key)
-        if claimed is not None and as_text(claimed) != self.state.id:
-            candidates.append(as_text(claimed))
-        for candidate in candidates:
-            status = self.pipe.hget(self.keys.article(candidate), "status")
-            if status is not None and as_text(status) != Status.REMOVED:
-                return candidate
-        return ""
+        candidate = as_text(claimed) if claimed is not None else canonical_id
+        if candidate == self.state.id or not self._live(candidate):
+            return ""
+        return candidate
+
+    def _live(self, article_id: str) -> bool:
+        status = self.pipe.hget(self.keys.article(article_id), "status")
+        return status is not None and as_text(status) != Status.REMOVED
 
     def site_failures(self) -> int:
         site = self.state.site or site_of(self.state.location or self.state.url)
