@@ -59,6 +59,9 @@ class Finding(enum.Enum):
     """The site says the page no longer exists (404, 410)."""
     DUPLICATE = "duplicate"
     """The page is an article tracked under another URL."""
+    STALE = "stale"
+    """The fetch outlived its lease and a check claimed after it was recorded first:
+    nothing is written (its text may be older than what is stored)."""
 
 
 class History(Protocol):
@@ -145,10 +148,17 @@ def plan_update(
         policy: The recheck policy.
 
     Returns:
-        The update to write. Errors never produce a version or an event.
+        The update to write (nothing, if the fetch is stale). Errors never produce a
+        version or an event.
     """
+    if fetch.claimed_at and state.last_claim and fetch.claimed_at < state.last_claim:
+        return Update(state, Finding.STALE)
     checked = replace(
-        state, checks=state.checks + 1, last_check=fetch.fetched_at, worker=fetch.worker
+        state,
+        checks=state.checks + 1,
+        last_check=fetch.fetched_at,
+        last_claim=fetch.claimed_at or state.last_claim,
+        worker=fetch.worker,
     )
     if fetch.gone:
         update = _gone(checked, history, fetch, policy)

@@ -130,6 +130,7 @@ class ArticleState:
         checks: How many checks have completed.
         digest: Fingerprint of the latest version ("" before the first).
         last_check: When it was last checked (None: never).
+        last_claim: When the last recorded check was claimed (None: unknown).
         last_change: When the latest published change was found (None: none yet).
         next_check: When it is due next (None: never, it is stable or removed).
         interval: The recheck interval in force (None before the first check).
@@ -158,6 +159,7 @@ class ArticleState:
     checks: int = 0
     digest: str = ""
     last_check: float | None = None
+    last_claim: float | None = None
     last_change: float | None = None
     next_check: float | None = None
     interval: float | None = None
@@ -220,12 +222,14 @@ class Claim:
         url: Where to fetch it (its last known location, else its URL).
         etag: For ``If-None-Match`` ("" for none).
         last_modified: For ``If-Modified-Since`` ("" for none).
+        claimed_at: Epoch seconds of the claim (it orders checks of one article).
     """
 
     article_id: str
     url: str
     etag: str = ""
     last_modified: str = ""
+    claimed_at: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -249,6 +253,9 @@ class Fetch:
         retry_after: Seconds the server asked us to wait (``Retry-After``), if it did.
         network_error: True when no answer came (timeout, refused, reset, DNS failure).
         worker: Which worker fetched it (host:pid).
+        claimed_at: When the check was claimed (0: unknown). A fetch claimed before the
+            last recorded check's claim is stale: it outlived its lease and a newer check
+            was recorded meanwhile.
     """
 
     article_id: str
@@ -264,6 +271,7 @@ class Fetch:
     retry_after: float | None = None
     network_error: bool = False
     worker: str = ""
+    claimed_at: float = 0.0
 
     @property
     def transient(self) -> bool:

@@ -87,6 +87,10 @@ def _log(fetch: Fetch, update: Update) -> None:
         logger.info("suspicious extraction of %s; fetching it again to confirm", fetch.url)
     elif update.finding is Finding.FLIP:
         logger.info("%s flipped back to an earlier version again (not published)", fetch.url)
+    elif update.finding is Finding.STALE:
+        logger.warning(
+            "discarded a stale fetch of %s: a newer check was recorded meanwhile", fetch.url
+        )
     elif update.finding is Finding.DUPLICATE:
         logger.info(
             "%s is the same article as %s: not recorded twice", fetch.url, state.duplicate_of

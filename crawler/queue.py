@@ -198,7 +198,10 @@ class DueQueue:
             ],
         )
         fields = [as_text(value) for value in reply]
-        return [Claim(*fields[i : i + 4]) for i in range(0, len(fields), 4)]
+        return [
+            Claim(fields[i], fields[i + 1], fields[i + 2], fields[i + 3], claimed_at=now)
+            for i in range(0, len(fields), 4)
+        ]
 
     def release(self, article_ids: list[str], now: float) -> int:
         """Gives claimed articles back to the ready queue, due at ``now``."""

@@ -321,7 +321,8 @@ class ArticleStore:
         compared with.
 
         Returns:
-            The update written, or None if the article does not exist.
+            The update written (a stale one writes nothing), or None if the article does
+            not exist.
         """
         akey = self.keys.article(article_id)
         written: list[Update | None] = [None]
@@ -333,9 +334,11 @@ class ArticleStore:
                 return
             state = ArticleState.from_fields(article_id, raw)
             update = plan(state, _WatchedHistory(pipe, self.keys, state))
+            written[0] = update
+            if update.finding is Finding.STALE:
+                return
             pipe.multi()
             self._write(pipe, state, update)
-            written[0] = update
 
         self.redis.transaction(transaction, akey)
         return written[0]

@@ -360,3 +360,15 @@ def test_a_check_recorded_after_the_url_was_removed_keeps_it_removed() -> None:
     life.state = replace(life.state, status=Status.REMOVED)
     update = life.check(100.0, B)
     assert (update.state.status, update.state.next_check) == (Status.REMOVED, None)
+
+
+def test_a_fetch_claimed_before_the_last_recorded_check_is_stale_and_writes_nothing() -> None:
+    life = Life()
+    life.check(0, A)
+    newer = Fetch("id1", URL, URL, 700.0, status=200, html="<html>", claimed_at=690.0)
+    life.apply(plan_update(life.state, life, newer, ExtractedPage(B, ""), "", POLICY))
+    stale = Fetch("id1", URL, URL, 705.0, status=200, html="<html>", claimed_at=100.0)
+    update = plan_update(life.state, life, stale, ExtractedPage(A, ""), "", POLICY)
+    assert update.finding is Finding.STALE
+    assert update.state == life.state
+    assert (update.version, update.event) == (None, None)

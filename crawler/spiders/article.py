@@ -142,7 +142,11 @@ class ArticleSpider(scrapy.Spider):
             callback=self.parse,
             errback=self.failed,
             dont_filter=True,
-            meta={"article_id": claim.article_id, "requested_url": claim.url},
+            meta={
+                "article_id": claim.article_id,
+                "requested_url": claim.url,
+                "claimed_at": claim.claimed_at,
+            },
         )
 
     def parse(self, response: Response, **kwargs: Any) -> Any:
@@ -159,6 +163,7 @@ class ArticleSpider(scrapy.Spider):
             last_modified=_header(response, b"Last-Modified"),
             retry_after=retry_after(_header(response, b"Retry-After"), now),
             worker=self.worker_id,
+            claimed_at=meta["claimed_at"],
         )
         if response.status == 304:
             yield replace(fetch, not_modified=True)
@@ -181,6 +186,7 @@ class ArticleSpider(scrapy.Spider):
             error=_describe(failure),
             network_error=failure.check(*_NETWORK_ERRORS) is not None,  # type: ignore[no-untyped-call]
             worker=self.worker_id,
+            claimed_at=request.meta["claimed_at"],
         )
 
     def _on_item_done(self, item: Any, **kwargs: Any) -> None:
