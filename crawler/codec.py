@@ -1,13 +1,15 @@
 """Serialising the frozen dataclasses that cross processes: JSON, compressed with zstd.
 
 Nothing is ever pickled: a blob read from Redis can only become one of redline's own
-dataclasses, built field by field from JSON.
+dataclasses, built field by field from JSON. zstd contexts are not thread-safe, so each
+thread (the pipeline records checks in worker threads) has its own.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import json
+import threading
 import types
 import typing
 from functools import cache
@@ -18,8 +20,7 @@ import zstandard
 T = TypeVar("T")
 
 _COMPRESSION_LEVEL = 6
-_compressor = zstandard.ZstdCompressor(level=_COMPRESSION_LEVEL)
-_decompressor = zstandard.ZstdDecompressor()
+_contexts = threading.local()
 # A decompressed blob larger than this is refused (a corrupt or hostile value in Redis).
 MAX_BLOB_SIZE = 256 * 1024 * 1024
 
@@ -57,7 +58,7 @@ def as_text(value: object) -> str:
 
 def pack(obj: Any) -> bytes:
     """Returns a dataclass as zstd-compressed JSON."""
-    return bytes(_compressor.compress(to_json(obj).encode("utf-8")))
+    return bytes(_compressor().compress(to_json(obj).encode("utf-8")))
 
 
 def unpack(cls: type[T], blob: object) -> T:
@@ -69,10 +70,26 @@ def unpack(cls: type[T], blob: object) -> T:
     if not isinstance(blob, bytes):
         raise CodecError(f"not a valid {cls.__name__} blob: {type(blob).__name__}")
     try:
-        raw = _decompressor.decompress(blob, max_output_size=MAX_BLOB_SIZE)
+        raw = _decompressor().decompress(blob, max_output_size=MAX_BLOB_SIZE)
     except zstandard.ZstdError as exc:
         raise CodecError(f"not a valid {cls.__name__} blob: {exc}") from exc
     return from_json(cls, raw)
+
+
+def _compressor() -> zstandard.ZstdCompressor:
+    """This thread's compressor."""
+    if not hasattr(_contexts, "compressor"):
+        _contexts.compressor = zstandard.ZstdCompressor(level=_COMPRESSION_LEVEL)
+    compressor: zstandard.ZstdCompressor = _contexts.compressor
+    return compressor
+
+
+def _decompressor() -> zstandard.ZstdDecompressor:
+    """This thread's decompressor."""
+    if not hasattr(_contexts, "decompressor"):
+        _contexts.decompressor = zstandard.ZstdDecompressor()
+    decompressor: zstandard.ZstdDecompressor = _contexts.decompressor
+    return decompressor
 
 
 @cache

@@ -64,6 +64,9 @@ class ChangePipeline:
                 "could not record the check of %s (it will be retried): %s", fetch.url, exc
             )
             return None
+        except Exception:  # a bad stored value must not take the worker down
+            logger.exception("could not record the check of %s (it will be retried)", fetch.url)
+            return None
         if update is None:
             logger.warning("fetched %s but it is not tracked any more", fetch.url)
         else:

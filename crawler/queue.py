@@ -28,8 +28,10 @@ if TYPE_CHECKING:
 
     from crawler.keys import Keys
 
-# KEYS: schedule, ready, leases. ARGV: now, limit.
-# Moves up to `limit` due ids from the schedule, and up to `limit` expired leases, to ready.
+# KEYS: schedule, ready, leases. ARGV: now, limit, article key prefix, site key prefix,
+#       site leases suffix.
+# Moves up to `limit` due ids from the schedule, and up to `limit` expired leases, to ready;
+# an expired lease also leaves its site's checks in flight.
 _PROMOTE = """
 local moved = 0
 for _, source in ipairs({KEYS[1], KEYS[3]}) do
@@ -38,6 +40,10 @@ for _, source in ipairs({KEYS[1], KEYS[3]}) do
   for i = 1, #ids, 2 do
     redis.call('ZREM', source, ids[i])
     redis.call('ZADD', KEYS[2], 'NX', ids[i + 1], ids[i])
+    if source == KEYS[3] then
+      local site = redis.call('HGET', ARGV[3] .. ids[i], 'site')
+      if site then redis.call('ZREM', ARGV[4] .. site .. ARGV[5], ids[i]) end
+    end
   end
   moved = moved + #ids / 2
 end
@@ -167,7 +173,13 @@ class DueQueue:
             moved = int(
                 self._promote(
                     keys=[self.keys.schedule, self.keys.ready, self.keys.leases],
-                    args=[now, limit],
+                    args=[
+                        now,
+                        limit,
+                        self.keys.article_prefix,
+                        self.keys.site_prefix,
+                        SITE_LEASES_SUFFIX,
+                    ],
                 )
             )
             total += moved

@@ -38,6 +38,7 @@ def scrapy_settings(settings: Settings, redis_url: str) -> dict[str, Any]:
         "COOKIES_ENABLED": False,
         "METAREFRESH_ENABLED": False,
         "TELNETCONSOLE_ENABLED": False,
+        "REMOTE_CONTROL_ENABLED": False,
         "DUPEFILTER_CLASS": "scrapy.dupefilters.BaseDupeFilter",
         "LOG_LEVEL": settings.log_level,
         "LOGSTATS_INTERVAL": 60.0,

@@ -126,8 +126,10 @@ class ArticleSpider(scrapy.Spider):
             if not claims:
                 await asyncio.sleep(self.idle_poll)
                 continue
+            # Noted before the first yield: if the crawl stops between two, every claim
+            # not yet fetched is handed back when the spider closes.
+            self._outstanding.update(claim.article_id for claim in claims)
             for claim in claims:
-                self._outstanding.add(claim.article_id)
                 yield self._request(claim)
 
     def _request(self, claim: Claim) -> Request:
