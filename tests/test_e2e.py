@@ -113,9 +113,13 @@ def service(tmp_path: Path) -> Iterator[Service]:
     env.pop("REDIS_URL", None)
     running = Service(tmp_path, env)
     yield running
-    if running.process is not None:
-        running.process.kill()
-        running.process.wait()
+    if running.process is not None:  # the test failed: stop what it left running
+        running.process.terminate()
+        try:
+            running.process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            running.process.kill()
+            running.process.wait()
         print(running.log.read_text(errors="replace")[-5000:])
 
 
