@@ -103,13 +103,13 @@ def article_text(
         f"  errors:       {state.errors} in a row, {state.failures} in all, "
         f"{state.extraction_failures} extraction failures",
     ]
-    optional = [
-        ("last error", state.last_error),
-        ("location", state.location),
-        ("duplicate of", state.duplicate_of),
-        ("flips", f"{state.flips} returns to earlier versions not published" * (state.flips > 0)),
-        ("unconfirmed", "a suspicious extraction awaits its re-fetch" * bool(state.suspect)),
-    ]
+    optional = [("last error", state.last_error), ("location", state.location)]
+    if state.duplicate_of:
+        optional.append(("duplicate of", state.duplicate_of))
+    if state.flips:
+        optional.append(("flips", f"{state.flips} returns to earlier texts, not published"))
+    if state.suspect:
+        optional.append(("unconfirmed", "a suspicious extraction awaits its re-fetch"))
     lines += [f"  {name + ':':<14}{value}" for name, value in optional if value]
     if versions:
         first = versions[0].recorded_at

@@ -1,0 +1,100 @@
+"""What `redline status` and `redline show` say: pure, time passed in."""
+
+from __future__ import annotations
+
+from crawler.diff import NO_DIFF
+from crawler.models import Article, ArticleState, ChangeEvent, Status, Version
+from crawler.queue import Depth
+from crawler.store import SiteHealth, StoredEvent
+from scheduler.report import Overview, article_text, describe, status_text
+
+NOW = 1_800_000_000.0
+
+
+def test_status_counts_states_overdue_checks_the_last_hour_and_sick_sites() -> None:
+    overview = Overview(
+        counts={Status.ACTIVE: 7, Status.FAILING: 1, Status.GONE: 2, Status.REMOVED: 3},
+        depth=Depth(scheduled=9, overdue=2, ready=3, leased=1, oldest_due=NOW - 1500),
+        last_hour={"checks": 120, "changes": 4, "errors": 6, "extraction_failures": 1},
+        sites=[
+            SiteHealth(
+                "news.example",
+                checks=90,
+                failures=6,
+                consecutive=6,
+                last_error="HTTP 503",
+                backoff_until=NOW + 300,
+            ),
+            SiteHealth("quiet.example", checks=30),
+        ],
+        clock="host:123:abc",
+        problems=["config/urls.txt:4: only http and https URLs can be tracked: 'ftp://x'"],
+    )
+    text = status_text(overview, NOW)
+    assert "articles: 10 tracked, 3 removed" in text
+    assert "active 7  failing 1  gone 2  stable 0  duplicate 0  removed 3" in text
+    assert "checks: 5 overdue (the oldest by 25m), 1 in progress, 7 scheduled" in text
+    assert "last hour: 120 checks, 4 changes, 6 errors, 1 extraction failures" in text
+    assert "news.example   90 checks, 6 failures, 6 in a row" in text
+    assert "backed off for 5m, last error: HTTP 503" in text
+    assert "quiet.example  30 checks, 0 failures, 0 extraction failures" in text
+    assert "bad line: config/urls.txt:4" in text
+
+
+def test_nothing_overdue_is_said_plainly() -> None:
+    overview = Overview(
+        {},
+        Depth(4, 0, 0, 0, None),
+        dict.fromkeys(("checks", "changes", "errors", "extraction_failures"), 0),
+        [],
+        "",
+        [],
+    )
+    text = status_text(overview, NOW)
+    assert "checks: none overdue, 0 in progress, 4 scheduled" in text
+    assert "clock: not running" in text
+
+
+def test_show_tells_the_state_in_words_and_lists_versions_and_changes() -> None:
+    state = ArticleState(
+        "id1",
+        "https://news.example/1",
+        "example",
+        Status.ACTIVE,
+        created=NOW - 5 * 3600,
+        versions=2,
+        checks=9,
+        last_check=NOW - 600,
+        last_change=NOW - 3 * 3600,
+        next_check=NOW + 1200,
+        flips=2,
+    )
+    article = Article("Storm hits coast", "", ("Winds of 90 mph were recorded.",))
+    versions = [
+        Version(0, NOW - 5 * 3600, "d0", article, state.url, "x"),
+        Version(1, NOW - 3 * 3600, "d1", article, state.url, "x", same_as=0),
+    ]
+    event = ChangeEvent(
+        "id1",
+        state.url,
+        "example",
+        1,
+        NOW - 3 * 3600,
+        "Storm hits coast",
+        NO_DIFF,
+        kinds=("reverted",),
+        sequence=1,
+        detail="back to version 0",
+    )
+    text = article_text(state, versions, [StoredEvent("1-0", event)], NOW)
+    assert "state:        active: last changed 3h ago, next check in 20m" in text
+    assert "(first seen)" in text
+    assert "(2h later)" in text
+    assert "same text as version 0" in text
+    assert "reverted: reverted to an earlier version; back to version 0" in text
+    assert "flips:        2 returns to earlier texts, not published" in text
+
+
+def test_a_stable_article_is_described_as_never_checked_again() -> None:
+    state = ArticleState("id1", "u", "s", Status.STABLE, last_change=NOW - 41 * 86400)
+    assert describe(state, NOW) == "stable: last changed 41d ago and won't be checked again"
