@@ -3,6 +3,7 @@ not changes, removals and returns, moves, duplicates, flip-flops and suspicious 
 
 from __future__ import annotations
 
+import socket
 import time
 from dataclasses import replace
 from typing import TYPE_CHECKING
@@ -11,7 +12,7 @@ import pytest
 
 from crawler.models import Status
 from scheduler.policy import RecheckPolicy
-from scheduler.urls import article_id, normalise_url
+from scheduler.urls import article_id, normalise_url, site_of
 from tests.conftest import wait_for
 from tests.sites import Story, sample_story
 from tests.workers import Harness
@@ -205,3 +206,29 @@ def test_a_paywall_is_never_recorded_as_a_version(worker: Harness, site: NewsSit
     assert "wall or an error page" in state.last_error
     assert state.extraction_failures == 1
     assert kinds(worker, url) == []
+
+
+def test_timeouts_and_refused_connections_are_failures_of_the_site_not_changes(
+    redis_url: str, tmp_path: Path, site: NewsSite
+) -> None:
+    harness = Harness(redis_url, tmp_path, replace(POLICY, site_failure_limit=100))
+    harness.start_worker(REDLINE_DOWNLOAD_TIMEOUT="1s")
+    try:
+        slow = site.add("/slow", sample_story())
+        harness.check(slow)
+        site.edit("/slow", delay=3.0)
+        with socket.socket() as sock:  # a port nobody listens on
+            sock.bind(("127.0.0.1", 0))
+            refused = f"http://127.0.0.1:{sock.getsockname()[1]}/story"
+        timed_out, unreachable = harness.check(slow, refused)
+        assert "took longer than 1.0 seconds" in timed_out.last_error
+        assert "ConnectionRefused" in unreachable.last_error
+        assert (timed_out.versions, unreachable.versions) == (1, 0)
+        assert [s.errors for s in (timed_out, unreachable)] == [1, 1]
+        health = {h.site: h for h in harness.store.sites()}
+        assert health[site_of(slow)].consecutive == 1
+        assert health[site_of(refused)].consecutive == 1
+        assert harness.store.timeline(article_id(slow)) == []
+    finally:
+        print(harness.logs())
+        assert all(code == 0 for code in harness.stop())

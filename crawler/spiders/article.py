@@ -28,6 +28,13 @@ from typing import TYPE_CHECKING, Any, Self
 import redis
 import scrapy
 from scrapy import signals
+from scrapy.exceptions import (
+    CannotResolveHostError,
+    DownloadConnectionRefusedError,
+    DownloadFailedError,
+    DownloadTimeoutError,
+    ResponseDataLossError,
+)
 from scrapy.http import HtmlResponse, Request, XmlResponse
 from twisted.internet.error import (
     ConnectError,
@@ -61,6 +68,11 @@ _HTML_TYPES = {"text/html", "application/xhtml+xml"}
 _REDIS_RETRY = 1.0
 # Failures that mean no answer came: the network or the site, not the article.
 _NETWORK_ERRORS = (
+    CannotResolveHostError,
+    DownloadConnectionRefusedError,
+    DownloadFailedError,
+    DownloadTimeoutError,
+    ResponseDataLossError,
     ConnectError,
     ConnectionDone,
     ConnectionLost,
