@@ -27,23 +27,10 @@ from typing import TYPE_CHECKING, Any, Self
 
 import redis
 import scrapy
+from scrapy import exceptions as download
 from scrapy import signals
-from scrapy.exceptions import (
-    CannotResolveHostError,
-    DownloadConnectionRefusedError,
-    DownloadFailedError,
-    DownloadTimeoutError,
-    ResponseDataLossError,
-)
 from scrapy.http import HtmlResponse, Request, XmlResponse
-from twisted.internet.error import (
-    ConnectError,
-    ConnectionDone,
-    ConnectionLost,
-    DNSLookupError,
-    TCPTimedOutError,
-)
-from twisted.internet.error import TimeoutError as TwistedTimeoutError
+from twisted.internet import error as net
 from twisted.web._newclient import ResponseFailed, ResponseNeverReceived
 
 from crawler.connection import client
@@ -68,17 +55,17 @@ _HTML_TYPES = {"text/html", "application/xhtml+xml"}
 _REDIS_RETRY = 1.0
 # Failures that mean no answer came: the network or the site, not the article.
 _NETWORK_ERRORS = (
-    CannotResolveHostError,
-    DownloadConnectionRefusedError,
-    DownloadFailedError,
-    DownloadTimeoutError,
-    ResponseDataLossError,
-    ConnectError,
-    ConnectionDone,
-    ConnectionLost,
-    DNSLookupError,
-    TCPTimedOutError,
-    TwistedTimeoutError,
+    download.CannotResolveHostError,
+    download.DownloadConnectionRefusedError,
+    download.DownloadFailedError,
+    download.DownloadTimeoutError,
+    download.ResponseDataLossError,
+    net.ConnectError,
+    net.ConnectionDone,
+    net.ConnectionLost,
+    net.DNSLookupError,
+    net.TCPTimedOutError,
+    net.TimeoutError,
     ResponseFailed,
     ResponseNeverReceived,
     TimeoutError,
