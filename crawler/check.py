@@ -16,7 +16,11 @@ reactor, with time passed in as the fetch's ``fetched_at``:
 - a suspicious extraction (a wall, or most of the text lost) is re-fetched to confirm it
   before anything is recorded; unconfirmed, it is an extraction failure;
 - a return to a version seen before is recorded, published as "reverted" the first time
-  the article flips between those two versions, and only counted after that.
+  the article flips between those two versions, and only counted after that;
+- a document that is not HTML (a PDF, an image) is noted as such, never extracted;
+- text that differs only because something else reads it (new extraction code after an
+  upgrade, new rules for its source, another layer after a layout change) is recorded as a
+  new baseline, not published as a change.
 """
 
 from __future__ import annotations
@@ -26,7 +30,6 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Protocol
 
 from crawler.diff import NO_DIFF, ChangeKind, Diff, diff_articles
-from crawler.extract import EXTRACTOR_VERSION
 from crawler.hashing import fingerprint
 from crawler.models import ArticleState, ChangeEvent, Fetch, Status, Version
 from crawler.quality import suspicion, wall_reason
@@ -35,7 +38,6 @@ from scheduler.urls import BadUrlError, article_id, normalise_url, site_of
 
 if TYPE_CHECKING:
     from crawler.extract import ExtractedPage
-    from crawler.models import Article
 
 # Longest error text kept in an article's state.
 _MAX_ERROR = 500
@@ -62,6 +64,11 @@ class Finding(enum.Enum):
     STALE = "stale"
     """The fetch outlived its lease and a check claimed after it was recorded first:
     nothing is written (its text may be older than what is stored)."""
+    NOT_HTML = "not html"
+    """The URL answers with a document that is not an HTML page: noted, not extracted."""
+    REBASELINED = "rebaselined"
+    """What reads the page (code, layer or rules) changed since the latest version and reads
+    it differently: the text is recorded as a new version without publishing a change."""
 
 
 class History(Protocol):
@@ -100,6 +107,8 @@ class Update:
         site_failed: The site failed (network error, 5xx, 429).
         site_backoff_until: Leave the whole site alone until then (None: no back-off).
         extraction_failed: The page held no trustworthy article.
+        layer: Which extraction layer read the page ("" when none did).
+        fell_back: The source's body rule matched nothing, so another layer read it.
     """
 
     state: ArticleState
@@ -113,6 +122,8 @@ class Update:
     site_failed: bool = False
     site_backoff_until: float | None = None
     extraction_failed: bool = False
+    layer: str = ""
+    fell_back: bool = False
 
 
 def flip_key(a: str, b: str) -> str:
@@ -162,17 +173,28 @@ def plan_update(
     )
     if fetch.gone:
         update = _gone(checked, history, fetch, policy)
-    elif page is None and not fetch.not_modified:
+    elif page is None and not fetch.not_modified and not fetch.not_html:
         update = _failed(checked, history, fetch, error or "the fetch produced no article", policy)
     else:
         answered = replace(checked, errors=0, last_error="")
         if answered.status is Status.FAILING:
             answered = replace(answered, status=Status.ACTIVE if state.versions else Status.NEW)
-        if page is None:
-            update = _unchanged(answered, fetch, policy, suspect_failed=False)
+        if fetch.not_html:
+            update = replace(
+                _unchanged(replace(answered, not_html=fetch.not_html), fetch, policy),
+                finding=Finding.NOT_HTML,
+            )
+        elif page is None:
+            update = _unchanged(answered, fetch, policy)
         else:
-            answered = replace(answered, etag=fetch.etag, last_modified=fetch.last_modified)
-            update = _page(answered, history, fetch, page, policy)
+            answered = replace(
+                answered, etag=fetch.etag, last_modified=fetch.last_modified, not_html=""
+            )
+            update = replace(
+                _page(answered, history, fetch, page, policy),
+                layer=str(page.layer),
+                fell_back=page.fell_back,
+            )
     if state.status is Status.REMOVED:  # taken out of the URLs file while being checked
         update = replace(update, state=replace(update.state, status=state.status, next_check=None))
     return update
@@ -244,7 +266,7 @@ def _unchanged(
     fetch: Fetch,
     policy: RecheckPolicy,
     *,
-    suspect_failed: bool,
+    suspect_failed: bool = False,
     kinds: tuple[ChangeKind, ...] = (),
     headline: str = "",
     detail: str = "",
@@ -330,7 +352,7 @@ def _article(
     suspect_failed = bool(state.suspect) and digest != state.suspect
     if digest == state.digest:
         return _unchanged(
-            replace(state, status=Status.ACTIVE),
+            replace(state, status=Status.ACTIVE, extractor=page.extractor),
             fetch,
             policy,
             suspect_failed=suspect_failed,
@@ -353,6 +375,8 @@ def _article(
         )
     if reason and wall_reason(article):
         return _failed(state, history, fetch, reason, policy)
+    if latest is not None and state.extractor != page.extractor and not kinds:
+        return _rebaseline(state, fetch, page, digest, history, policy)
     state = replace(
         state,
         suspect="",
@@ -362,7 +386,7 @@ def _article(
         state,
         history,
         fetch,
-        article,
+        page,
         digest,
         latest,
         kinds,
@@ -376,7 +400,7 @@ def _record(
     state: ArticleState,
     history: History,
     fetch: Fetch,
-    article: Article,
+    page: ExtractedPage,
     digest: str,
     latest: Version | None,
     kinds: list[ChangeKind],
@@ -387,21 +411,13 @@ def _record(
 ) -> Update:
     """Records a new version; publishes it unless it is a flip already published."""
     now = fetch.fetched_at
+    article = page.article
     first = history.seen(digest) if state.versions else None
-    version = Version(
-        number=state.versions,
-        recorded_at=now,
-        digest=digest,
-        article=article,
-        url=fetch.final_url,
-        extractor=EXTRACTOR_VERSION,
-        same_as=first,
-    )
+    version, recorded = _append(state, fetch, page, digest, first)
     diff: Diff = NO_DIFF
     if latest is not None:
         diff = diff_articles(latest.article, article)
     flip = ""
-    recorded = replace(state, versions=state.versions + 1, digest=digest, status=Status.ACTIVE)
     if first is not None:
         pair = flip_key(state.digest, digest)
         if history.flip_published(pair) and not kinds:
@@ -446,6 +462,54 @@ def _record(
         flip=flip,
         site_ok=True,
         extraction_failed=suspect_failed,
+    )
+
+
+def _append(
+    state: ArticleState, fetch: Fetch, page: ExtractedPage, digest: str, same_as: int | None
+) -> tuple[Version, ArticleState]:
+    """The next version of the article, and its state with that version appended."""
+    version = Version(
+        number=state.versions,
+        recorded_at=fetch.fetched_at,
+        digest=digest,
+        article=page.article,
+        url=fetch.final_url,
+        extractor=page.extractor,
+        same_as=same_as,
+    )
+    recorded = replace(
+        state,
+        versions=state.versions + 1,
+        digest=digest,
+        extractor=page.extractor,
+        status=Status.ACTIVE,
+    )
+    return version, recorded
+
+
+def _rebaseline(
+    state: ArticleState,
+    fetch: Fetch,
+    page: ExtractedPage,
+    digest: str,
+    history: History,
+    policy: RecheckPolicy,
+) -> Update:
+    """Records the text the current extraction code reads, without publishing a change:
+    the page did not change, the code or the rules that read it did."""
+    now = fetch.fetched_at
+    version, recorded = _append(state, fetch, page, digest, history.seen(digest))
+    decision = decide(policy, Outcome.UNCHANGED, now, state.interval, state.last_change)
+    rebased = replace(
+        recorded, suspect="", interval=decision.interval, next_check=decision.next_check
+    )
+    return Update(
+        _settle(rebased),
+        Finding.REBASELINED,
+        version,
+        seen=digest if version.same_as is None else "",
+        site_ok=True,
     )
 
 

@@ -1,72 +1,76 @@
-"""Extraction: an HTML page in, the article (headline, byline, paragraphs) out.
+"""Extraction: an HTML page in, the article (headline, byline, dateline, paragraphs) out.
 
 A pure function with no state kept between calls, so the same page always gives the same
-article. Two layers, in order:
+article. Three layers, in order:
 
-1. structured data in the page: a JSON-LD ``NewsArticle`` (or ``Article``) with an
-   ``articleBody``;
-2. otherwise the general extractor (trafilatura, tuned for precision, without comments and
-   without its cross-call de-duplication cache).
+1. the source's rules (:mod:`crawler.rules`), when it has a ``body`` selector that matches;
+2. structured data in the page (:mod:`crawler.structured`): a JSON-LD ``NewsArticle`` whose
+   ``articleBody`` is the whole article, not a teaser;
+3. the general extractor (:mod:`crawler.general`).
 
-Every piece of text is normalised (:mod:`crawler.normalize`) and lines that are page
-furniture rather than article ("Advertisement", "Read more", "Updated 5 minutes ago") are
-dropped, so boilerplate churn never reaches the fingerprint.
+The headline and byline come from the first layer that has them (rules, JSON-LD, then the
+general extractor). Before any layer reads the page, the source's ``drop`` selectors and
+the default clutter rules (:mod:`crawler.clutter`) remove what is never article text; after
+it, every paragraph is normalised (:mod:`crawler.normalize`) and furniture paragraphs,
+link-only paragraphs and the source's ``drop_text`` patterns are removed. A leading
+dateline ("WASHINGTON (AP) -") is kept apart from the first paragraph.
 """
 
 from __future__ import annotations
 
-import json
+import enum
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from urllib.parse import urljoin
 
 import lxml.etree
 import lxml.html
-import trafilatura
 
+from crawler import general
+from crawler.clutter import is_furniture, strip_clutter
 from crawler.models import Article
 from crawler.normalize import normalise_text
+from crawler.paragraphs import paragraphs_of
+from crawler.rules import compile_rules, rules_digest, select
+from crawler.structured import structured_article
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Iterable
 
-EXTRACTOR_VERSION = f"redline-1+trafilatura-{trafilatura.__version__}"
+    from lxml.cssselect import CSSSelector
 
-# JSON-LD types that describe an article's text.
-_ARTICLE_TYPES = {
-    "article",
-    "newsarticle",
-    "reportagenewsarticle",
-    "analysisnewsarticle",
-    "opinionnewsarticle",
-    "backgroundnewsarticle",
-    "reviewnewsarticle",
-    "blogposting",
-    "liveblogposting",
-}
-# JSON-LD bodies shorter than this are teasers, not the article.
+    from crawler.paragraphs import Paragraph
+    from crawler.rules import ExtractionRules
+
+# Names the code that turns pages into articles; stored with every version, so texts
+# extracted by different code are never mistaken for edits.
+EXTRACTOR_VERSION = f"redline-2+{general.VERSION}"
+
+# A JSON-LD body shorter than this is a teaser, not the article.
 _MIN_STRUCTURED_BODY = 200
-
 # A JSON-LD body shorter than this share of the page's paragraph text is truncated.
 _MIN_STRUCTURED_SHARE = 0.6
+# A paragraph with at least this share of link text is a link, not prose.
+_LINK_PARAGRAPH = 0.75
 # Paragraphs inside these elements are not candidates for the article's text.
-_NOT_ARTICLE = {"header", "footer", "nav", "aside", "form", "noscript"}
-
-# Whole lines that are page furniture wherever they appear.
-_FURNITURE = re.compile(
-    r"""^(?:
-        advertisement|advertising|sponsored(?:\ content)?|ad|
-        (?:continue\ )?reading(?:\ the\ main\ story)?|read\ more.{0,80}|read\ next.{0,80}|
-        related(?:\ articles?|\ stories|\ content)?:?.{0,120}|see\ also:?.{0,120}|
-        (?:share|share\ this(?:\ article|\ story)?|tweet|email|print|comments?)|
-        (?:sign\ up|subscribe)\b.{0,120}|
-        (?:updated|published|last\ updated|posted)\b.{0,60}\b(?:ago|am|pm|gmt|utc|et|bst)\.?|
-        (?:copyright|\(c\)|©).{0,160}|all\ rights\ reserved\.?|
-        \d+\ (?:comments?|shares?|views?)
-    )$""",
-    re.IGNORECASE | re.VERBOSE,
+_NOT_ARTICLE = frozenset({"header", "footer", "nav", "aside", "form", "noscript"})
+# "WASHINGTON (AP) -", "LONDON, Nov 22 (Reuters) -", "(Reuters) -" at the start of the text.
+_DATELINE = re.compile(
+    r"""^(?P<dateline>
+        (?:[A-Z][A-Z.'\ ]{1,40}[A-Z.](?:,\ [A-Z][A-Za-z.]{1,12}(?:\ \d{1,2})?)?\ ?)?
+        (?:\((?:[A-Z][A-Za-z.&\ ]{0,30})\))?
+    )\ ?-{1,2}\ (?=\S)""",
+    re.VERBOSE,
 )
+
+
+class Layer(enum.StrEnum):
+    """Which layer of extraction read the article."""
+
+    RULES = "rules"
+    STRUCTURED = "structured"
+    GENERAL = "general"
 
 
 class ExtractionError(ValueError):
@@ -80,24 +84,39 @@ class ExtractedPage:
     Attributes:
         article: The normalised article.
         canonical: The page's ``rel=canonical`` URL, absolute ("" if it names none).
+        layer: Which layer read the body.
+        fell_back: The source has a body rule, but it matched nothing on this page.
+        rules_digest: Names the source's rules that applied ("" for none).
     """
 
     article: Article
     canonical: str
+    layer: Layer = Layer.GENERAL
+    fell_back: bool = False
+    rules_digest: str = ""
+
+    @property
+    def extractor(self) -> str:
+        """Names what read the text: the code, the layer and the source's rules. Texts read
+        by different extractors may differ without any edit to the page."""
+        name = f"{EXTRACTOR_VERSION}:{self.layer}"
+        return f"{name}:{self.rules_digest}" if self.rules_digest else name
 
 
-def extract_page(html: str, url: str = "") -> ExtractedPage:
+def extract_page(html: str, url: str = "", rules: ExtractionRules | None = None) -> ExtractedPage:
     """Extracts the article, and the URL the page says is its own, from a page.
 
     Args:
         html: The page, decoded.
         url: Where it came from (resolves relative links; helps the general extractor).
+        rules: The rules of the page's source, if it has any.
 
     Returns:
-        The article and the canonical URL.
+        The article, the canonical URL, and which layer read it.
 
     Raises:
         ExtractionError: the page is empty, not HTML, or has no article text.
+        crawler.rules.RulesError: a rule does not compile.
     """
     if not html.strip():
         raise ExtractionError("the page is empty")
@@ -105,86 +124,109 @@ def extract_page(html: str, url: str = "") -> ExtractedPage:
         tree = lxml.html.document_fromstring(html.replace("\x00", ""))
     except (lxml.etree.ParserError, ValueError) as exc:
         raise ExtractionError(f"not parsable as HTML: {exc}") from exc
+    compiled = compile_rules(rules) if rules else None
+    canonical = _canonical(tree, url)
+    if compiled is not None:
+        for selector in compiled.drop:
+            for element in select(selector, tree):
+                if element.getparent() is not None:
+                    element.drop_tree()
+    structured = structured_article(tree)
+    headline = _first_text(tree, compiled.headline) if compiled else ""
+    byline = _first_text(tree, compiled.byline) if compiled else ""
+    if structured is not None:
+        headline = headline or structured.headline
+        byline = byline or structured.byline
+    shown_headline = _shown_headline(tree)
 
-    structured = _structured_article(tree)
-    headline, byline, body = structured or ("", "", "")
-    if body and len(body) < _MIN_STRUCTURED_SHARE * _paragraph_text_length(tree):
-        body = ""  # a teaser or a truncated body: the page shows more than it
+    layer, lines, fell_back = Layer.RULES, list[str](), False
+    body = _first_match(tree, compiled.body) if compiled else []
+    if compiled is not None and compiled.body and not body:
+        fell_back = True
     if body:
-        paragraphs = _clean_paragraphs(body.splitlines())
+        for element in body:
+            strip_clutter(element)
+        lines = [p.text for p in _prose(p for element in body for p in paragraphs_of(element))]
+    elif structured is not None and _complete(structured.body, tree):
+        layer, lines = Layer.STRUCTURED, structured.body.splitlines()
     else:
-        document = trafilatura.bare_extraction(
-            tree,
-            url=url or None,
-            favor_precision=True,
-            include_comments=False,
-            include_tables=True,
-            include_links=False,
-            deduplicate=False,
-            with_metadata=True,
-        )
-        if document is None:
+        found = general.general_article(tree, url)
+        if found is None:
             raise ExtractionError("no article text found")
-        paragraphs = _clean_paragraphs((getattr(document, "text", "") or "").splitlines())
-        headline = headline or (getattr(document, "title", "") or "")
-        byline = byline or (getattr(document, "author", "") or "")
-    headline = normalise_text(headline)
+        layer, lines = Layer.GENERAL, list(found.lines)
+        headline = headline or found.headline
+        byline = byline or found.byline
+
+    headline = normalise_text(headline or shown_headline)
+    drop_text = compiled.drop_text if compiled else ()
+    paragraphs = [
+        text
+        for text in (normalise_text(line) for line in lines)
+        if text and not is_furniture(text) and not any(p.search(text) for p in drop_text)
+    ]
     if paragraphs and paragraphs[0] == headline:
         paragraphs = paragraphs[1:]  # the headline is not part of the body
+    dateline = ""
+    if paragraphs and (match := _DATELINE.match(paragraphs[0])) and match["dateline"].strip():
+        dateline = match["dateline"].strip()
+        paragraphs[0] = paragraphs[0][match.end() :]
     if not paragraphs:
         raise ExtractionError("no article text found")
     article = Article(
-        headline=headline, byline=normalise_text(byline), paragraphs=tuple(paragraphs)
+        headline=headline,
+        byline=normalise_text(byline),
+        dateline=dateline,
+        paragraphs=tuple(paragraphs),
     )
-    return ExtractedPage(article, _canonical(tree, url))
+    return ExtractedPage(article, canonical, layer, fell_back, rules_digest(rules) if rules else "")
 
 
-def _canonical(tree: lxml.html.HtmlElement, url: str) -> str:
-    """The absolute http(s) URL of the page's first ``<link rel=canonical>`` ("" if none)."""
-    for link in tree.iter("link"):
-        if "canonical" in (link.get("rel") or "").lower().split():
-            href = (link.get("href") or "").strip()
-            absolute = urljoin(url, href) if href else ""
-            return absolute if absolute.startswith(("http://", "https://")) else ""
+def _prose(paragraphs: Iterable[Paragraph]) -> list[Paragraph]:
+    """Paragraphs that are text, not links."""
+    return [p for p in paragraphs if p.link_share < _LINK_PARAGRAPH]
+
+
+def _first_match(
+    tree: lxml.html.HtmlElement, selectors: tuple[CSSSelector, ...]
+) -> list[lxml.html.HtmlElement]:
+    """The elements of the first selector that matches any, outermost only."""
+    for selector in selectors:
+        found = select(selector, tree)
+        if found:
+            inside = set[lxml.html.HtmlElement]()
+            for element in found:
+                inside.update(e for e in element.iterdescendants() if e in found)
+            return [e for e in found if e not in inside]
+    return []
+
+
+def _first_text(tree: lxml.html.HtmlElement, selectors: tuple[CSSSelector, ...]) -> str:
+    for element in _first_match(tree, selectors):
+        text = normalise_text(element.text_content())
+        if text:
+            return text
     return ""
 
 
-def _clean_paragraphs(lines: list[str]) -> list[str]:
-    paragraphs = []
-    for line in lines:
-        text = normalise_text(line)
-        if text and not _FURNITURE.match(text):
-            paragraphs.append(text)
-    return paragraphs
+def _shown_headline(tree: lxml.html.HtmlElement) -> str:
+    """The headline the page shows: its ``og:title``, else its first ``<h1>``."""
+    for meta in tree.iter("meta"):
+        if (meta.get("property") or meta.get("name") or "").lower() == "og:title":
+            text = normalise_text(meta.get("content") or "")
+            if text:
+                return text
+    for heading in tree.iter("h1"):
+        text = normalise_text(heading.text_content())
+        if text:
+            return text
+    return ""
 
 
-def _structured_article(tree: lxml.html.HtmlElement) -> tuple[str, str, str] | None:
-    """Returns (headline, byline, body) from the page's JSON-LD article, if it has one."""
-    best: tuple[str, str, str] | None = None
-    for script in tree.iter("script"):
-        if (script.get("type") or "").strip().lower() != "application/ld+json":
-            continue
-        try:
-            data = json.loads(script.text or "")
-        except ValueError:
-            continue
-        for node in _json_ld_nodes(data):
-            types = node.get("@type")
-            names = types if isinstance(types, list) else [types]
-            if not any(isinstance(t, str) and t.lower() in _ARTICLE_TYPES for t in names):
-                continue
-            body = node.get("articleBody")
-            headline = node.get("headline") or node.get("name") or ""
-            found = (
-                headline if isinstance(headline, str) else "",
-                _authors(node.get("author")),
-                body if isinstance(body, str) else "",
-            )
-            if best is None or len(found[2]) > len(best[2]):
-                best = found
-    if best is not None and len(best[2]) < _MIN_STRUCTURED_BODY:
-        best = (best[0], best[1], "")
-    return best
+def _complete(body: str, tree: lxml.html.HtmlElement) -> bool:
+    """True for a JSON-LD body that is the article, not a teaser or a truncated text."""
+    if len(body) < _MIN_STRUCTURED_BODY:
+        return False
+    return len(body) >= _MIN_STRUCTURED_SHARE * _paragraph_text_length(tree)
 
 
 def _paragraph_text_length(tree: lxml.html.HtmlElement) -> int:
@@ -197,21 +239,11 @@ def _paragraph_text_length(tree: lxml.html.HtmlElement) -> int:
     return total
 
 
-def _json_ld_nodes(data: Any) -> Iterator[dict[str, Any]]:
-    if isinstance(data, list):
-        for item in data:
-            yield from _json_ld_nodes(item)
-    elif isinstance(data, dict):
-        yield data
-        if "@graph" in data:
-            yield from _json_ld_nodes(data["@graph"])
-
-
-def _authors(value: Any) -> str:
-    items = value if isinstance(value, list) else [value]
-    names = []
-    for item in items:
-        name = item.get("name") if isinstance(item, dict) else item
-        if isinstance(name, str) and name.strip():
-            names.append(name.strip())
-    return ", ".join(names)
+def _canonical(tree: lxml.html.HtmlElement, url: str) -> str:
+    """The absolute http(s) URL of the page's first ``<link rel=canonical>`` ("" if none)."""
+    for link in tree.iter("link"):
+        if "canonical" in (link.get("rel") or "").lower().split():
+            href = (link.get("href") or "").strip()
+            absolute = urljoin(url, href) if href else ""
+            return absolute if absolute.startswith(("http://", "https://")) else ""
+    return ""

@@ -10,11 +10,12 @@ from crawler.codec import to_json
 if TYPE_CHECKING:
     from crawler.models import Article
 
-FINGERPRINT_VERSION = "1"
+FINGERPRINT_VERSION = "2"
 
 
 def fingerprint(article: Article) -> str:
-    """Returns a hex SHA-256 over the article's headline, byline and paragraphs.
+    """Returns a hex SHA-256 over the article's headline, byline, dateline and
+    paragraphs.
 
     The article's text is already normalised (see :mod:`crawler.normalize`), so the
     fingerprint only changes when the words or their order do.

@@ -17,10 +17,13 @@ key                       type    holds
 ``leases``                zset    id -> epoch seconds its worker's claim expires
 ``site:{site}``           hash    one site's health: counters, back-off, last error
 ``site:{site}:leases``    zset    id -> lease expiry, for the site's checks in flight
+``site:{site}:pages:{h}`` hash    one site's pages in one hour (epoch hour): read by
+                                  which layer, fell back, failed, not HTML; kept 2 days
 ``sites``                 set     every site ever checked
 ``stats:{minute}``        hash    counters of one minute (epoch minute), kept two hours
 ``events``                stream  change events, oldest first (field ``data``)
 ``policy``                string  the recheck policy the clock publishes for workers
+``rules``                 hash    source -> its extraction rules, published by the clock
 ``config``                hash    what the clock last loaded (file fingerprints, problems)
 ``clock:lock``            string  token of the one clock allowed to schedule
 ========================  ======  ====================================================
@@ -73,6 +76,10 @@ class Keys:
         """The leases of one site's checks in flight."""
         return f"{self.site_prefix}{site}{SITE_LEASES_SUFFIX}"
 
+    def site_pages(self, site: str, hour: int) -> str:
+        """One site's page counters of one hour (epoch seconds // 3600)."""
+        return f"{self.prefix}site:{site}:pages:{hour}"
+
     def stats(self, minute: int) -> str:
         """The counters of one minute (epoch seconds // 60)."""
         return f"{self.prefix}stats:{minute}"
@@ -119,6 +126,10 @@ class Keys:
     @property
     def policy(self) -> str:
         return f"{self.prefix}policy"
+
+    @property
+    def rules(self) -> str:
+        return f"{self.prefix}rules"
 
     @property
     def config(self) -> str:

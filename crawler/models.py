@@ -24,11 +24,14 @@ class Article:
         headline: The article's headline.
         byline: Who wrote it, as the page credits it ("" when it does not).
         paragraphs: The body, one normalised paragraph per item, in reading order.
+        dateline: Where and by whom the story was filed, when the text opens with it
+            ("WASHINGTON (AP)"; "" when it does not).
     """
 
     headline: str
     byline: str
     paragraphs: tuple[str, ...]
+    dateline: str = ""
 
 
 @dataclass(frozen=True)
@@ -41,7 +44,8 @@ class Version:
         digest: The article's fingerprint (see :mod:`crawler.hashing`).
         article: The text.
         url: The URL the page was fetched from (after redirects).
-        extractor: Which extraction code produced the text (to re-baseline on upgrades).
+        extractor: What read the text: the extraction code, layer and rules (see
+            :attr:`crawler.extract.ExtractedPage.extractor`); a new one re-baselines.
         same_as: The number of an earlier version with the very same text, when the page
             went back to it (None for text never seen before).
     """
@@ -129,6 +133,8 @@ class ArticleState:
         events: How many change events were published for it.
         checks: How many checks have completed.
         digest: Fingerprint of the latest version ("" before the first).
+        extractor: What read the latest version's text (code, layer and rules: see
+            :attr:`crawler.extract.ExtractedPage.extractor`; "" before the first, or unknown).
         last_check: When it was last checked (None: never).
         last_claim: When the last recorded check was claimed (None: unknown).
         last_change: When the latest published change was found (None: none yet).
@@ -141,6 +147,8 @@ class ArticleState:
         failures: Failed checks in all.
         extraction_failures: Checks whose page held no trustworthy article.
         last_error: What the last failed check reported, or the status of a gone page.
+        not_html: The media type the URL answered with, when its last answer was a
+            document that is not HTML ("" when it was a page).
         suspect: Fingerprint of a suspicious extraction waiting to be confirmed ("").
         flips: Returns to earlier versions recorded without being published again.
         duplicate_of: The id of the article this one duplicates ("" if none).
@@ -158,6 +166,7 @@ class ArticleState:
     events: int = 0
     checks: int = 0
     digest: str = ""
+    extractor: str = ""
     last_check: float | None = None
     last_claim: float | None = None
     last_change: float | None = None
@@ -170,6 +179,7 @@ class ArticleState:
     failures: int = 0
     extraction_failures: int = 0
     last_error: str = ""
+    not_html: str = ""
     suspect: str = ""
     flips: int = 0
     duplicate_of: str = ""
@@ -222,6 +232,7 @@ class Claim:
         url: Where to fetch it (its last known location, else its URL).
         etag: For ``If-None-Match`` ("" for none).
         last_modified: For ``If-Modified-Since`` ("" for none).
+        source: The source the article belongs to (its extraction rules apply).
         claimed_at: Epoch seconds of the claim (it orders checks of one article).
     """
 
@@ -229,6 +240,7 @@ class Claim:
     url: str
     etag: str = ""
     last_modified: str = ""
+    source: str = ""
     claimed_at: float = 0.0
 
 
@@ -236,8 +248,8 @@ class Claim:
 class Fetch:
     """What one fetch of an article produced; the spider hands it to the pipeline.
 
-    Exactly one of ``html`` (a page to extract), ``not_modified`` (a 304) and ``error``
-    (anything else) describes the result.
+    Exactly one of ``html`` (a page to extract), ``not_modified`` (a 304), ``not_html`` (a
+    document of another type) and ``error`` (anything else) describes the result.
 
     Attributes:
         article_id: The article's id.
@@ -245,8 +257,11 @@ class Fetch:
         final_url: The URL of the response (after redirects).
         fetched_at: Epoch seconds when the response (or error) arrived.
         status: The HTTP status (0 when there was no response).
+        source: The source the article belongs to.
         html: The decoded page, when there is one to extract.
         not_modified: True for a 304 answer to a conditional GET.
+        not_html: The media type of a response that is not an HTML page (a PDF, an image,
+            JSON): it is recorded as such and not extracted.
         error: Why the fetch failed ("" when it did not).
         etag: The response's ETag header ("" if none).
         last_modified: The response's Last-Modified header ("" if none).
@@ -263,8 +278,10 @@ class Fetch:
     final_url: str
     fetched_at: float
     status: int = 0
+    source: str = ""
     html: str | None = None
     not_modified: bool = False
+    not_html: str = ""
     error: str = ""
     etag: str = ""
     last_modified: str = ""

@@ -16,7 +16,8 @@ from crawler.connection import client
 from crawler.extract import ExtractedPage, ExtractionError, extract_page
 from crawler.keys import Keys
 from crawler.models import Fetch
-from crawler.queue import DueQueue
+from crawler.rules import ExtractionRules, RulesError
+from crawler.shared import SharedConfig
 from crawler.store import ArticleStore
 
 if TYPE_CHECKING:
@@ -34,16 +35,16 @@ class ChangePipeline:
     dropped: its claim expires and the article is checked again, so nothing is lost.
     """
 
-    def __init__(self, store: ArticleStore, queue: DueQueue) -> None:
+    def __init__(self, store: ArticleStore, shared: SharedConfig) -> None:
         self.store = store
-        self.queue = queue
+        self.shared = shared
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
         settings = crawler.settings
         conn = client(settings.get("REDLINE_REDIS_URL"))
         keys = Keys(settings.get("REDLINE_REDIS_PREFIX"))
-        return cls(ArticleStore(conn, keys), DueQueue(conn, keys))
+        return cls(ArticleStore(conn, keys), SharedConfig(conn, keys))
 
     async def process_item(self, item: Any) -> Any:
         if isinstance(item, Fetch):
@@ -51,10 +52,12 @@ class ChangePipeline:
         return item
 
     def record(self, fetch: Fetch) -> Update | None:
-        """Extracts the fetched page (if any) and records the check; returns what was written."""
-        page, error = _extract(fetch)
+        """Extracts the fetched page (if any) with its source's rules and records the check;
+        returns what was written."""
         try:
-            policy = self.queue.policy()
+            instructions = self.shared.for_source(fetch.source)
+            policy = instructions.policy
+            page, error = _extract(fetch, instructions.rules)
             update = self.store.record(
                 fetch.article_id,
                 lambda state, history: plan_update(state, history, fetch, page, error, policy),
@@ -94,6 +97,12 @@ def _log(fetch: Fetch, update: Update) -> None:
         logger.warning(
             "discarded a stale fetch of %s: a newer check was recorded meanwhile", fetch.url
         )
+    elif update.finding is Finding.NOT_HTML:
+        logger.info("%s is not an HTML page (%s): not extracted", fetch.url, fetch.not_html)
+    elif update.finding is Finding.REBASELINED:
+        logger.info(
+            "%s re-read by new extraction code: new baseline, no change published", fetch.url
+        )
     elif update.finding is Finding.DUPLICATE:
         logger.info(
             "%s is the same article as %s: not recorded twice", fetch.url, state.duplicate_of
@@ -108,13 +117,15 @@ def _log(fetch: Fetch, update: Update) -> None:
         )
 
 
-def _extract(fetch: Fetch) -> tuple[ExtractedPage | None, str]:
+def _extract(fetch: Fetch, rules: ExtractionRules) -> tuple[ExtractedPage | None, str]:
     if fetch.html is None:
         return None, fetch.error
     try:
-        return extract_page(fetch.html, fetch.final_url), ""
+        return extract_page(fetch.html, fetch.final_url, rules), ""
     except ExtractionError as exc:
         return None, f"extraction failed: {exc}"
+    except RulesError as exc:
+        return None, f"the rules of source {fetch.source!r} are wrong: {exc}"
     except Exception as exc:  # a hostile page must never take the worker down
         logger.exception("extraction crashed on %s", fetch.url)
         return None, f"extraction crashed: {type(exc).__name__}: {exc}"

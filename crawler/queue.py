@@ -18,10 +18,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from crawler.codec import as_text, from_json, to_json
+from crawler.codec import as_text
 from crawler.keys import SITE_LEASES_SUFFIX
 from crawler.models import Claim
-from scheduler.policy import RecheckPolicy
 
 if TYPE_CHECKING:
     from redis import Redis
@@ -55,7 +54,7 @@ return moved
 #       window, site leases suffix.
 # Claims up to `count` of the first `window` ready ids whose site is neither backed off nor
 # at its limit of checks in flight (all workers together), oldest due first. Returns id,
-# url, etag, last_modified for each. Ids of articles no longer fetched are dropped; ids of
+# url, etag, last_modified, source for each. Ids of articles no longer fetched are dropped; ids of
 # a backed-off site go back to the schedule until the back-off ends.
 _CLAIM = """
 local now = tonumber(ARGV[1])
@@ -67,7 +66,8 @@ local claimed = 0
 for _, id in ipairs(redis.call('ZRANGE', KEYS[1], 0, tonumber(ARGV[7]) - 1)) do
   if claimed >= want then break end
   local f = redis.call('HMGET', ARGV[4] .. id,
-                       'url', 'location', 'etag', 'last_modified', 'status', 'site')
+                       'url', 'location', 'etag', 'last_modified', 'status', 'site',
+                       'source')
   local status = f[5]
   if not f[1] or status == 'removed' or status == 'stable' then
     redis.call('ZREM', KEYS[1], id)
@@ -99,6 +99,7 @@ for _, id in ipairs(redis.call('ZRANGE', KEYS[1], 0, tonumber(ARGV[7]) - 1)) do
         table.insert(out, url)
         table.insert(out, f[3] or '')
         table.insert(out, f[4] or '')
+        table.insert(out, f[7] or '')
       end
     end
   end
@@ -211,8 +212,15 @@ class DueQueue:
         )
         fields = [as_text(value) for value in reply]
         return [
-            Claim(fields[i], fields[i + 1], fields[i + 2], fields[i + 3], claimed_at=now)
-            for i in range(0, len(fields), 4)
+            Claim(
+                article_id=fields[i],
+                url=fields[i + 1],
+                etag=fields[i + 2],
+                last_modified=fields[i + 3],
+                source=fields[i + 4],
+                claimed_at=now,
+            )
+            for i in range(0, len(fields), 5)
         ]
 
     def release(self, article_ids: list[str], now: float) -> int:
@@ -231,15 +239,6 @@ class DueQueue:
                 ],
             )
         )
-
-    def publish_policy(self, policy: RecheckPolicy) -> None:
-        """Makes ``policy`` the one workers apply from their next check on."""
-        self.redis.set(self.keys.policy, to_json(policy))
-
-    def policy(self) -> RecheckPolicy:
-        """The policy the clock published (the defaults if no clock has run yet)."""
-        raw = self.redis.get(self.keys.policy)
-        return from_json(RecheckPolicy, raw) if raw else RecheckPolicy()
 
     def depth(self, now: float) -> Depth:
         """How many checks are scheduled, overdue, ready and leased, and the oldest due."""

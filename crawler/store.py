@@ -9,7 +9,7 @@ same article never record one change twice.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from crawler.check import Finding
@@ -76,6 +76,53 @@ class SyncReport:
 
 # The per-minute counters.
 COUNTERS = ("checks", "changes", "errors", "extraction_failures")
+# Seconds each site's hourly page counters are kept.
+PAGES_TTL = 2 * 86400
+# Hours of page counters a site's extraction health covers.
+HEALTH_HOURS = 24
+
+
+@dataclass(frozen=True)
+class ExtractionHealth:
+    """How well a site's pages were read over a span of time.
+
+    Attributes:
+        pages: Answers with content (a page, or a document that is not HTML).
+        layers: Pages read by each extraction layer ("rules", "structured", "general").
+        fell_back: Pages the source's body rule did not match, read by another layer.
+        failed: Pages with no trustworthy article (nothing extracted, or an unconfirmed
+            suspicious text).
+        not_html: Documents that were not HTML.
+    """
+
+    pages: int = 0
+    layers: dict[str, int] = field(default_factory=dict)
+    fell_back: int = 0
+    failed: int = 0
+    not_html: int = 0
+
+    def share(self, count: int) -> float:
+        """``count`` as a share of the pages (0 when there were none)."""
+        return count / self.pages if self.pages else 0.0
+
+    @classmethod
+    def from_hours(cls, hours: list[dict[Any, Any]]) -> ExtractionHealth:
+        """Adds up hourly page counters as read with ``HGETALL``."""
+        totals: dict[str, int] = {}
+        for raw in hours:
+            for name, value in raw.items():
+                totals[as_text(name)] = totals.get(as_text(name), 0) + int(value)
+        return cls(
+            pages=totals.pop("pages", 0),
+            fell_back=totals.pop("fell_back", 0),
+            failed=totals.pop("failed", 0),
+            not_html=totals.pop("not_html", 0),
+            layers={
+                name.removeprefix("layer:"): count
+                for name, count in sorted(totals.items())
+                if name.startswith("layer:")
+            },
+        )
 
 
 @dataclass(frozen=True)
@@ -91,6 +138,7 @@ class SiteHealth:
         backoff_until: Epoch seconds until which the site is left alone (0: it is not).
         last_error: The last failure.
         last_ok: When the site last answered.
+        extraction: How well its pages were read in the last :data:`HEALTH_HOURS` hours.
     """
 
     site: str
@@ -101,9 +149,12 @@ class SiteHealth:
     backoff_until: float = 0.0
     last_error: str = ""
     last_ok: float = 0.0
+    extraction: ExtractionHealth = field(default_factory=ExtractionHealth)
 
     @classmethod
-    def from_fields(cls, site: str, raw: dict[Any, Any]) -> SiteHealth:
+    def from_fields(
+        cls, site: str, raw: dict[Any, Any], extraction: ExtractionHealth
+    ) -> SiteHealth:
         """Builds the health from a Redis hash as read with ``HGETALL``."""
         text = {as_text(k): as_text(v) for k, v in raw.items()}
         return cls(
@@ -115,6 +166,7 @@ class SiteHealth:
             backoff_until=float(text.get("backoff_until") or 0),
             last_error=text.get("last_error", ""),
             last_ok=float(text.get("last_ok") or 0),
+            extraction=extraction,
         )
 
 
@@ -190,16 +242,26 @@ class ArticleStore:
                 pipe.scard(self.keys.status(status))
             return dict(zip(Status, (int(n) for n in pipe.execute()), strict=True))
 
-    def sites(self) -> list[SiteHealth]:
-        """Every site checked so far, with its health, by name."""
+    def sites(self, now: float) -> list[SiteHealth]:
+        """Every site checked so far, with its health as of ``now``, by name."""
         names = sorted(as_text(s) for s in self.redis.smembers(self.keys.sites))
+        last = int(now // 3600)
+        hours = range(last - HEALTH_HOURS + 1, last + 1)
         with self.redis.pipeline(transaction=False) as pipe:
             for name in names:
                 pipe.hgetall(self.keys.site(name))
-            return [
-                SiteHealth.from_fields(name, raw)
-                for name, raw in zip(names, pipe.execute(), strict=True)
-            ]
+                for hour in hours:
+                    pipe.hgetall(self.keys.site_pages(name, hour))
+            replies = pipe.execute()
+        step = 1 + len(hours)
+        return [
+            SiteHealth.from_fields(
+                name,
+                replies[i * step],
+                ExtractionHealth.from_hours(replies[i * step + 1 : (i + 1) * step]),
+            )
+            for i, name in enumerate(names)
+        ]
 
     def counters(self, now: float, minutes: int = 60) -> dict[str, int]:
         """The counters (checks, changes, errors, extraction_failures) of the last
@@ -389,6 +451,7 @@ class ArticleStore:
             pipe.hset(skey, "backoff_until", update.site_backoff_until)
         if update.extraction_failed:
             pipe.hincrby(skey, "extraction_failures", 1)
+        self._count_page(pipe, site, update, now)
         stats = self.keys.stats(int(now // 60))
         counts = {
             "checks": 1,
@@ -400,6 +463,24 @@ class ArticleStore:
             if count:
                 pipe.hincrby(stats, name, count)
         pipe.expire(stats, STATS_TTL)
+
+    def _count_page(self, pipe: Pipeline, site: str, update: Update, now: float) -> None:
+        """Queues the site's hourly page counters (its extraction health) for one check."""
+        not_html = update.finding is Finding.NOT_HTML
+        if not (update.layer or update.extraction_failed or not_html):
+            return  # no content came: nothing to say about extraction
+        counts = {
+            "pages": 1,
+            f"layer:{update.layer}": int(bool(update.layer)),
+            "fell_back": int(update.fell_back),
+            "failed": int(update.extraction_failed),
+            "not_html": int(not_html),
+        }
+        key = self.keys.site_pages(site, int(now // 3600))
+        for name, count in counts.items():
+            if count:
+                pipe.hincrby(key, name, count)
+        pipe.expire(key, PAGES_TTL)
 
 
 class _WatchedHistory:

@@ -2,12 +2,14 @@
 
 ``redline run`` runs the whole service; ``clock``, ``worker``, ``web`` and ``redis`` run one
 role each (see the Procfile); ``add`` and ``list`` manage what is tracked; ``status`` and
-``show`` report on it, also while the service runs.
+``show`` report on it, also while the service runs; ``check`` shows what redline would store
+for one page, to write a source's rules against.
 """
 
 from __future__ import annotations
 
 import argparse
+import gzip
 import json
 import logging
 import signal
@@ -15,23 +17,37 @@ import sys
 import threading
 import time
 from contextlib import contextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from crawler.codec import as_text
 from crawler.connection import RedisUnavailableError, connect, embedded_url, redact
 from crawler.keys import Keys
+from crawler.rules import ExtractionRules
 from crawler.store import ArticleStore
 from scheduler.config import ConfigError, Settings, load_settings
 from scheduler.embedded import EmbeddedRedis, EmbeddedRedisError
 from scheduler.report import Overview, ago, ahead, article_text, status_text
-from scheduler.urls import BadUrlError, append_urls, article_id, normalise_url, read_urls
+from scheduler.urls import (
+    BadUrlError,
+    append_urls,
+    article_id,
+    normalise_url,
+    read_urls,
+    source_for,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
     import redis
 
+    from crawler.spiders.page import FetchedPage
+
 logger = logging.getLogger("redline")
+
+# The first bytes of a gzip file.
+GZIP_MAGIC = b"\x1f\x8b"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -43,7 +59,7 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"redline: {exc}", file=sys.stderr)
         return 2
-    if args.command != "worker":  # Scrapy configures the worker's logging
+    if args.command not in ("worker", "check"):  # Scrapy configures their logging
         logging.basicConfig(
             level=settings.log_level,
             format="%(asctime)s [%(name)s] %(levelname)s: %(message)s",
@@ -85,6 +101,14 @@ def _parser() -> argparse.ArgumentParser:
     command("status", "summarise the service: states, overdue checks, errors, sites", _status)
     show = command("show", "show one article's state and version history", _show)
     show.add_argument("url", metavar="URL", help="the article's URL (or its id)")
+    check = command(
+        "check", "fetch one page (or read a saved one) and print what would be stored", _check
+    )
+    check.add_argument(
+        "url", nargs="?", default="", metavar="URL", help="the page (with --html: its URL)"
+    )
+    check.add_argument("--html", metavar="FILE", help="read this saved page (.gz too) instead")
+    check.add_argument("--json", action="store_true", help="print the record as one JSON object")
     return parser
 
 
@@ -221,12 +245,68 @@ def _status(settings: Settings, args: argparse.Namespace) -> int:
             counts=store.status_counts(),
             depth=DueQueue(conn, keys).depth(now),
             last_hour=store.counters(now),
-            sites=store.sites(),
+            sites=store.sites(now),
             clock=ClockLock(conn, keys.clock_lock, 1.0).holder(),
             problems=json.loads(config.get("problems") or "[]"),
         )
     print(status_text(overview, now))
     return 0
+
+
+def _check(settings: Settings, args: argparse.Namespace) -> int:
+    from crawler.preview import preview_page
+
+    if not args.url and not args.html:
+        print("redline check: give a URL, or --html FILE", file=sys.stderr)
+        return 2
+    url = args.url
+    if url:
+        try:
+            url = normalise_url(url)
+        except BadUrlError as exc:
+            print(f"redline check: {exc}", file=sys.stderr)
+            return 2
+    if args.html:
+        try:
+            body = Path(args.html).read_bytes()
+        except OSError as exc:
+            print(f"redline check: cannot read {args.html}: {exc}", file=sys.stderr)
+            return 2
+        if body[:2] == GZIP_MAGIC:
+            try:
+                body = gzip.decompress(body)
+            except (OSError, EOFError) as exc:
+                print(f"redline check: {args.html}: broken gzip file: {exc}", file=sys.stderr)
+                return 2
+        content_type = ""
+    else:
+        fetched = _fetch_once(settings, url)
+        if fetched.error or fetched.status >= 300:
+            why = fetched.error or f"HTTP {fetched.status}"
+            print(f"redline check: could not fetch {url}: {why}", file=sys.stderr)
+            return 1
+        url, body, content_type = fetched.url, fetched.body, fetched.content_type
+    source = source_for(url, settings.sources) if url else ""
+    rules = next((s.rules for s in settings.sources if s.name == source), ExtractionRules())
+    preview = preview_page(body, content_type, url, source, rules)
+    print(preview.to_json() if args.json else preview.to_text())
+    return 0 if preview.article is not None else 1
+
+
+def _fetch_once(settings: Settings, url: str) -> FetchedPage:
+    """Fetches ``url`` once with a worker's Scrapy settings (but no Redis)."""
+    from scrapy.crawler import CrawlerProcess
+
+    from crawler.settings import scrapy_settings
+    from crawler.spiders.page import FetchedPage, PageSpider
+
+    fetched = FetchedPage()
+    process = CrawlerProcess(
+        {**scrapy_settings(settings, ""), "ITEM_PIPELINES": {}, "LOG_LEVEL": "WARNING"}
+    )
+    process.crawl(PageSpider, url=url, sink=fetched)
+    process.start()
+    return fetched
 
 
 def _show(settings: Settings, args: argparse.Namespace) -> int:

@@ -32,6 +32,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from crawler.codec import as_text
 from crawler.keys import Keys
 from crawler.queue import DueQueue
+from crawler.shared import SharedConfig
 from crawler.store import ArticleStore, TrackTarget
 from scheduler.config import ConfigError, Settings, load_settings
 from scheduler.policy import RecheckPolicy
@@ -144,6 +145,7 @@ class Clock:
         self.keys = Keys(settings.redis_prefix)
         self.store = ArticleStore(redis, self.keys)
         self.queue = DueQueue(redis, self.keys)
+        self.shared = SharedConfig(redis, self.keys)
         self.lock = ClockLock(
             redis, self.keys.clock_lock, max(MIN_LOCK_TTL, LOCK_TICKS * settings.clock_tick)
         )
@@ -177,7 +179,9 @@ class Clock:
             TrackTarget(article_id(u.url), u.url, source_for(u.url, settings.sources)) for u in urls
         ]
         report = self.store.sync_tracked(targets, now)
-        self.queue.publish_policy(policy_of(settings))
+        self.shared.publish(
+            policy_of(settings), {source.name: source.rules for source in settings.sources}
+        )
         self.redis.hset(
             self.keys.config,
             mapping={

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from crawler.rules import RULE_KEYS, ExtractionRules, RulesError, compile_rules
 from scheduler.policy import RecheckPolicy
 
 if TYPE_CHECKING:
@@ -34,17 +35,20 @@ class ConfigError(ValueError):
 
 
 @dataclass(frozen=True)
-class SourceRule:
-    """A named source: the sites (domains) whose articles belong to it.
+class Source:
+    """A named source: the sites (domains) whose articles belong to it, and how to read them.
 
     Attributes:
         name: The source's name, as used in feeds and the web view.
         domains: Host names; a URL belongs to the source when its host is one of them or a
             subdomain of one.
+        rules: How to extract its articles (empty: structured data and the general
+            extractor only).
     """
 
     name: str
     domains: tuple[str, ...]
+    rules: ExtractionRules = field(default_factory=ExtractionRules)
 
 
 @dataclass(frozen=True)
@@ -88,7 +92,7 @@ class Settings:
     feed_title: str = "redline: article changes"
     feed_size: int = 100
     log_level: str = "INFO"
-    sources: tuple[SourceRule, ...] = field(default=())
+    sources: tuple[Source, ...] = field(default=())
     config_path: Path | None = None
 
 
@@ -308,23 +312,43 @@ def _parse_setting(key: str, value: Any, where: str) -> Any:
         raise ConfigError(f"{where}: {exc}") from exc
 
 
-def _parse_sources(raw: Any, path: Path) -> tuple[SourceRule, ...]:
+def _parse_sources(raw: Any, path: Path) -> tuple[Source, ...]:
     if not isinstance(raw, dict):
         raise ConfigError(f"{path}: [sources] must be a table of [sources.NAME] tables")
-    rules = []
+    sources = []
     for name, table in raw.items():
         where = f"{path}: [sources.{name}]"
         if not re.fullmatch(r"[a-z0-9][a-z0-9_-]*", name):
             raise ConfigError(f"{where}: a source name is lower-case letters, digits, - and _")
         if not isinstance(table, dict):
             raise ConfigError(f"{where}: must be a table")
-        unknown = set(table) - {"domains"}
+        unknown = set(table) - {"domains", *RULE_KEYS}
         if unknown:
-            raise ConfigError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
-        domains = table.get("domains", [])
-        if not isinstance(domains, list) or not all(isinstance(d, str) for d in domains):
-            raise ConfigError(f"{where}: domains must be a list of host names")
-        rules.append(
-            SourceRule(name=name, domains=tuple(d.strip().lower().rstrip(".") for d in domains))
+            raise ConfigError(
+                f"{where}: unknown key(s) {', '.join(sorted(unknown))} "
+                f"(known: domains, {', '.join(RULE_KEYS)})"
+            )
+        domains = _strings(table, "domains", where)
+        rules = ExtractionRules(**{key: _strings(table, key, where) for key in RULE_KEYS})
+        try:
+            compile_rules(rules)
+        except RulesError as exc:
+            raise ConfigError(f"{where}: {exc}") from exc
+        sources.append(
+            Source(
+                name=name,
+                domains=tuple(d.strip().lower().rstrip(".") for d in domains),
+                rules=rules,
+            )
         )
-    return tuple(rules)
+    return tuple(sources)
+
+
+def _strings(table: dict[str, Any], key: str, where: str) -> tuple[str, ...]:
+    """A key that holds one string or a list of strings, as a tuple (empty if absent)."""
+    value = table.get(key, [])
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise ConfigError(f"{where}: {key} must be a string or a list of non-empty strings")
+    return tuple(v.strip() for v in value)

@@ -14,11 +14,11 @@ from crawler.feed import summary
 from crawler.models import Status
 from crawler.quality import article_words
 from crawler.queue import Depth
-from crawler.store import SiteHealth
+from crawler.store import HEALTH_HOURS, SiteHealth
 
 if TYPE_CHECKING:
     from crawler.models import ArticleState, Version
-    from crawler.store import StoredEvent
+    from crawler.store import ExtractionHealth, StoredEvent
 
 
 @dataclass(frozen=True)
@@ -82,9 +82,34 @@ def status_text(overview: Overview, now: float) -> str:
             if site.consecutive and site.last_error:
                 health.append(f"last error: {site.last_error}")
             lines.append(f"  {site.site:<{width}}  " + ", ".join(health))
+            if site.extraction.pages:
+                lines.append(f"  {'':<{width}}  {extraction_text(site.extraction)}")
     for problem in overview.problems:
         lines.append(f"bad line: {problem}")
     return "\n".join(lines)
+
+
+# A site whose pages fail extraction (or fall back) at least this often is flagged.
+UNHEALTHY_SHARE = 0.2
+
+
+def extraction_text(health: ExtractionHealth) -> str:
+    """A site's extraction health in one line: how its pages were read, in the last day."""
+    parts = [f"last {HEALTH_HOURS}h: {health.pages} pages"]
+    parts += [
+        f"{layer} {health.share(count):.0%}" for layer, count in sorted(health.layers.items())
+    ]
+    for label, count in (
+        ("fell back", health.fell_back),
+        ("failed", health.failed),
+        ("not HTML", health.not_html),
+    ):
+        if count:
+            parts.append(f"{label} {health.share(count):.0%}")
+    text = ", ".join(parts)
+    if health.share(health.failed + health.fell_back) >= UNHEALTHY_SHARE:
+        text += "  <- extraction is failing: has the layout changed? (redline check URL)"
+    return text
 
 
 def article_text(
@@ -104,6 +129,8 @@ def article_text(
         f"{state.extraction_failures} extraction failures",
     ]
     optional = [("last error", state.last_error), ("location", state.location)]
+    if state.not_html:
+        optional.append(("not HTML", f"the URL answers {state.not_html}: not extracted"))
     if state.duplicate_of:
         optional.append(("duplicate of", state.duplicate_of))
     if state.flips:
@@ -114,10 +141,12 @@ def article_text(
     if versions:
         first = versions[0].recorded_at
         lines.append("versions:")
-        for version in versions:
+        for previous, version in zip([None, *versions], versions, strict=False):
             same = (
                 f", same text as version {version.same_as}" if version.same_as is not None else ""
             )
+            if previous is not None and previous.extractor != version.extractor:
+                same += ", re-read by new extraction code (not an edit)"
             when = (
                 "first seen"
                 if version.number == 0

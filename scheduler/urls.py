@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterable
     from pathlib import Path
 
-    from scheduler.config import SourceRule
+    from scheduler.config import Source
 
 # Leading host labels that name a variant of a site rather than the site.
 _HOST_PREFIXES = {"www", "www1", "www2", "m", "mobile", "amp", "edition", "news", "beta"}
@@ -119,7 +119,7 @@ def article_id(url: str) -> str:
     return hashlib.sha256(url.encode("utf-8")).hexdigest()[:20]
 
 
-def source_for(url: str, rules: Iterable[SourceRule] = ()) -> str:
+def source_for(url: str, rules: Iterable[Source] = ()) -> str:
     """Names the source a URL belongs to.
 
     A ``[sources.NAME]`` rule whose domains include the URL's host (or a parent domain of

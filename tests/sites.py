@@ -36,6 +36,8 @@ class Story:
     """Answer 301 to this location instead of the page."""
     canonical: str = ""
     """The page's ``<link rel=canonical>``."""
+    body: bytes | None = None
+    """Serve these bytes instead of the rendered page."""
 
 
 _TEASERS = [
@@ -137,7 +139,12 @@ class NewsSite:
         headers = dict(story.extra_headers)
         if story.etag:
             headers["ETag"] = story.etag
-        body = b"" if story.status == 304 else render_page(story, next(self._views)).encode()
+        if story.status == 304:
+            body = b""
+        elif story.body is not None:
+            body = story.body
+        else:
+            body = render_page(story, next(self._views)).encode()
         self._send(handler, story.status, body, story.content_type, headers)
 
     @staticmethod

@@ -372,3 +372,48 @@ def test_a_fetch_claimed_before_the_last_recorded_check_is_stale_and_writes_noth
     assert update.finding is Finding.STALE
     assert update.state == life.state
     assert (update.version, update.event) == (None, None)
+
+
+def test_text_read_differently_by_new_extraction_code_is_a_baseline_not_a_change() -> None:
+    life = Life()
+    life.check(0, A)
+    # The stored version was read by older code (or by code that stored no version name).
+    life.state = replace(life.state, extractor="redline-1+trafilatura-1.0")
+    reread = (*BODY, "A caption the new code reads")
+    rebased = life.check(100, replace(A, paragraphs=reread))
+    assert rebased.finding is Finding.REBASELINED
+    assert rebased.event is None
+    assert rebased.version is not None
+    assert rebased.version.extractor == ExtractedPage(A, "").extractor
+    assert life.state.versions == 2
+    assert life.state.extractor == ExtractedPage(A, "").extractor
+    assert life.state.last_change == 0  # not an edit: the schedule keeps backing off
+    # From then on, changes are published again.
+    changed = life.check(200, replace(B, paragraphs=reread))
+    assert changed.finding is Finding.CHANGED
+    assert life.events == [("headline",)]
+
+
+def test_same_text_from_new_extraction_code_just_adopts_it() -> None:
+    life = Life()
+    life.check(0, A)
+    life.state = replace(life.state, extractor="")
+    update = life.check(100, A)
+    assert update.finding is Finding.UNCHANGED
+    assert (life.state.versions, life.state.extractor) == (1, ExtractedPage(A, "").extractor)
+
+
+def test_a_document_that_is_not_html_is_noted_not_failed() -> None:
+    life = Life()
+    life.check(0, A)
+    fetch = Fetch("id1", URL, URL, 100.0, status=200, not_html="application/pdf")
+    update = plan_update(life.state, life, fetch, None, "", POLICY)
+    assert update.finding is Finding.NOT_HTML
+    assert (update.version, update.event, update.extraction_failed) == (None, None, False)
+    assert (update.state.not_html, update.state.errors) == ("application/pdf", 0)
+    assert update.state.next_check is not None
+    assert update.state.next_check > 100 + 60
+    life.apply(update)
+    back = life.check(200, A)
+    assert back.state.not_html == ""
+    assert back.layer == "general"

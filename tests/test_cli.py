@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import gzip
+import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -15,7 +18,7 @@ from crawler.keys import Keys
 from crawler.store import ArticleStore
 from scheduler.cli import main
 from scheduler.urls import article_id
-from tests.conftest import wait_for
+from tests.conftest import SHARED_DATA, wait_for
 from tests.sites import NewsSite, sample_story
 
 
@@ -105,3 +108,73 @@ def test_honcho_runs_the_service_from_the_procfile(workdir: Path, site: NewsSite
     assert honcho.returncode is not None
     assert "embedded Redis stopped" in output
     assert "Spider closed (shutdown)" in output
+
+
+def _redline(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """Runs the ``redline`` command in a process of its own (Scrapy's reactor runs once per
+    process)."""
+    command = [sys.executable, "-c", "from scheduler.cli import main; raise SystemExit(main())"]
+    return subprocess.run(
+        [*command, *args], cwd=cwd, capture_output=True, text=True, timeout=120, check=False
+    )
+
+
+AEB_PAGE = next(iter(sorted((SHARED_DATA / "aeb" / "html").glob("*.html.gz"))), None)
+
+
+@pytest.mark.skipif(AEB_PAGE is None, reason="needs ../shared/data/aeb")
+def test_check_reads_a_saved_gzipped_page_and_prints_the_record_as_json(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert AEB_PAGE is not None
+    assert main(["check", "https://www.reuters.com/a", "--html", str(AEB_PAGE), "--json"]) == 0
+    record = json.loads(capsys.readouterr().out)
+    assert {"source", "layer", "headline", "byline", "paragraphs", "hash"} <= set(record)
+    assert record["source"] == "reuters"
+    assert record["layer"] == "general"
+    assert record["headline"]
+    assert len(record["paragraphs"]) > 5
+    assert all(isinstance(p, str) and p for p in record["paragraphs"])
+    assert re.fullmatch(r"[0-9a-f]{64}", record["hash"])
+    # The same page as plain text, uncompressed this time: the same hash.
+    plain = workdir / "page.html"
+    plain.write_bytes(gzip.decompress(AEB_PAGE.read_bytes()))
+    assert main(["check", "--html", str(plain)]) == 0
+    assert f"hash:      {record['hash']}" in capsys.readouterr().out
+
+
+def test_check_fetches_a_page_with_the_source_rules_of_the_settings(
+    workdir: Path, site: NewsSite
+) -> None:
+    url = site.add("/story", sample_story())
+    (workdir / "redline.toml").write_text(
+        "[sources.ledger]\n"
+        'domains = ["127.0.0.1"]\n'
+        'body = "article"\n'
+        'drop = ["p.byline"]\n'
+        'headline = "h1"\n'
+    )
+    done = _redline("--config", "redline.toml", "check", url, cwd=workdir)
+    assert done.returncode == 0, done.stderr
+    assert "source:    ledger" in done.stdout
+    assert "layer:     rules" in done.stdout
+    assert f"headline:  {sample_story().headline}" in done.stdout
+    assert f"  1. {sample_story().paragraphs[0]}" in done.stdout
+    missing = _redline("--config", "redline.toml", "check", site.url("/missing"), cwd=workdir)
+    assert missing.returncode == 1
+    assert "could not fetch" in missing.stderr
+    assert "HTTP 404" in missing.stderr
+
+
+def test_check_says_when_a_document_is_not_html(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pdf = workdir / "report.pdf"
+    pdf.write_bytes(b"%PDF-1.7\n1 0 obj\n")
+    assert main(["check", "--html", str(pdf), "--json"]) == 1
+    record = json.loads(capsys.readouterr().out)
+    assert (record["not_html"], record["layer"], record["paragraphs"]) == (
+        "application/pdf",
+        "",
+        [],
+    )

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from crawler.models import Status
+from crawler.shared import SharedConfig
 from scheduler.clock import Clock, ClockLock
 from scheduler.config import load_settings
 from scheduler.urls import article_id
@@ -71,10 +72,10 @@ def test_policy_changes_are_published_for_workers(
     config, _ = files
     clock = make_clock(config, redis_conn)
     clock.tick(now=0.0)
-    assert queue.policy().initial_interval == 600
+    assert SharedConfig(redis_conn, queue.keys).for_source("").policy.initial_interval == 600
     touch(config, config.read_text().replace('"10m"', '"2m"'))
     clock.tick(now=1.0)
-    assert queue.policy().initial_interval == 120
+    assert SharedConfig(redis_conn, queue.keys).for_source("").policy.initial_interval == 120
 
 
 def test_a_broken_settings_file_keeps_the_previous_settings(
@@ -88,7 +89,7 @@ def test_a_broken_settings_file_keeps_the_previous_settings(
     clock.tick(now=0.0)
     touch(config, "initial_interval = [\n")
     clock.tick(now=1.0)
-    assert queue.policy().initial_interval == 600
+    assert SharedConfig(redis_conn, queue.keys).for_source("").policy.initial_interval == 600
     assert "not valid TOML" in caplog.text
 
 

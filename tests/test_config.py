@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+from crawler.rules import ExtractionRules
 from scheduler.config import ConfigError, load_settings, parse_duration, parse_size
 
 
@@ -122,6 +123,44 @@ def test_a_named_config_file_must_exist(tmp_path: Path) -> None:
 def test_sources_map_domains_to_names(tmp_path: Path) -> None:
     config = tmp_path / "redline.toml"
     config.write_text('[sources.guardian]\ndomains = ["theguardian.com", "Guardian.co.uk"]\n')
-    (rule,) = load_settings(config, {}).sources
-    assert rule.name == "guardian"
-    assert rule.domains == ("theguardian.com", "guardian.co.uk")
+    (source,) = load_settings(config, {}).sources
+    assert source.name == "guardian"
+    assert source.domains == ("theguardian.com", "guardian.co.uk")
+    assert not source.rules
+
+
+def test_sources_carry_their_extraction_rules(tmp_path: Path) -> None:
+    config = tmp_path / "redline.toml"
+    config.write_text(
+        "[sources.ledger]\n"
+        'domains = ["ledger.example"]\n'
+        'headline = "h1.story-title"\n'
+        'body = ["div.story-body", "article"]\n'
+        'drop = [".puzzle-box", "figure"]\n'
+        "drop_text = ['^Updated \\d+ minutes ago$']\n"
+    )
+    (source,) = load_settings(config, {}).sources
+    assert source.rules == ExtractionRules(
+        headline=("h1.story-title",),
+        body=("div.story-body", "article"),
+        drop=(".puzzle-box", "figure"),
+        drop_text=(r"^Updated \d+ minutes ago$",),
+    )
+
+
+@pytest.mark.parametrize(
+    ("table", "message"),
+    [
+        ('body = "div["', r"\[sources\.ledger\]: body: not a CSS selector: 'div\['"),
+        ("drop_text = ['(']", r"\[sources\.ledger\]: drop_text: not a regular expression"),
+        ("drop = [1]", r"\[sources\.ledger\]: drop must be a string or a list"),
+        ('bodies = "div"', r"\[sources\.ledger\]: unknown key\(s\) bodies"),
+    ],
+)
+def test_bad_source_rules_are_named_with_their_source_and_key(
+    tmp_path: Path, table: str, message: str
+) -> None:
+    config = tmp_path / "redline.toml"
+    config.write_text(f"[sources.ledger]\n{table}\n")
+    with pytest.raises(ConfigError, match=message):
+        load_settings(config, {})

@@ -9,9 +9,10 @@ from collections import Counter
 
 import pytest
 
-from crawler.extract import ExtractionError, extract_page
+from crawler.extract import ExtractionError, Layer, extract_page
 from crawler.hashing import fingerprint
 from crawler.normalize import normalise_text
+from crawler.rules import ExtractionRules, RulesError
 from tests.conftest import SHARED_DATA
 from tests.sites import render_page, sample_story
 
@@ -88,3 +89,124 @@ def test_json_ld_article_body_is_used_when_the_page_shows_it() -> None:
 def test_pages_without_an_article_raise_a_clear_error(page: str) -> None:
     with pytest.raises(ExtractionError, match=r"empty|no article"):
         extract_page(page)
+
+
+RULED_PAGE = """<html><head><title>Ledger</title>
+<meta property="og:title" content="Council backs harbour plan | Ledger"></head><body>
+<div class="masthead"><h1 class="story-title">Council backs harbour plan</h1>
+<span class="story-byline">Ann Author</span>
+<span class="stamp">Updated 12 minutes ago</span></div>
+<div class="story-body">
+<p>The city council voted on Tuesday to approve a new harbour plan after three years of
+debate over the cost of dredging the old channel.</p>
+<div class="puzzle-box"><p>Try our puzzles: a new crossword every single morning!</p></div>
+<p>Related: <a href="/x">Harbour fees to rise next spring</a></p>
+<p>The plan will be reviewed again in the autumn, when the first contracts are signed
+and the dredging schedule is made public by the port authority.</p>
+<figure><img src="a.jpg"><figcaption>Photo: Jo Smith/Getty Images</figcaption></figure>
+<div class="newsletter-signup"><p>Get the morning briefing in your inbox.</p></div>
+<p>Read more: <a href="/y">What the plan means for fishermen</a></p>
+<p>Published 5 minutes ago</p>
+</div>
+<div class="sidebar"><p>Most popular stories of the week, chosen by our readers.</p></div>
+</body></html>"""
+RULES = ExtractionRules(
+    headline=("h1.story-title",),
+    byline=(".story-byline",),
+    body=("div.story-body",),
+    drop=(".puzzle-box",),
+    drop_text=(r"^Published \d+ minutes ago$",),
+)
+RULED_BODY = (
+    "The city council voted on Tuesday to approve a new harbour plan after three years of "
+    "debate over the cost of dredging the old channel.",
+    "The plan will be reviewed again in the autumn, when the first contracts are signed and "
+    "the dredging schedule is made public by the port authority.",
+)
+
+
+def test_source_rules_read_the_article_and_drop_what_they_name() -> None:
+    page = extract_page(RULED_PAGE, "https://ledger.example/a", RULES)
+    assert page.layer is Layer.RULES
+    assert not page.fell_back
+    assert page.article.headline == "Council backs harbour plan"
+    assert page.article.byline == "Ann Author"
+    assert page.article.paragraphs == RULED_BODY
+
+
+def test_inline_clutter_is_removed_by_default_rules_without_any_drop_rule() -> None:
+    rules = ExtractionRules(body=("div.story-body",))
+    paragraphs = extract_page(RULED_PAGE, "", rules).article.paragraphs
+    # Only the puzzle box, which no default rule can know, is left.
+    assert paragraphs == (
+        RULED_BODY[0],
+        "Try our puzzles: a new crossword every single morning!",
+        RULED_BODY[1],
+    )
+
+
+def test_a_body_rule_that_matches_nothing_falls_back_and_says_so() -> None:
+    rules = ExtractionRules(body=("div.article-text",), headline=("h1.story-title",))
+    page = extract_page(RULED_PAGE, "", rules)
+    assert page.fell_back
+    assert page.layer is Layer.GENERAL
+    assert page.article.headline == "Council backs harbour plan"
+    assert RULED_BODY[0] in page.article.paragraphs
+
+
+def test_the_first_body_selector_that_matches_wins() -> None:
+    rules = ExtractionRules(body=("div.article-text", "div.story-body"))
+    page = extract_page(RULED_PAGE, "", rules)
+    assert (page.layer, page.fell_back) == (Layer.RULES, False)
+
+
+@pytest.mark.parametrize(
+    ("rules", "message"),
+    [
+        (ExtractionRules(body=("div[",)), r"body: not a CSS selector: 'div\['"),
+        (ExtractionRules(drop_text=("(unclosed",)), "drop_text: not a regular expression"),
+    ],
+)
+def test_rules_that_do_not_compile_are_named(rules: ExtractionRules, message: str) -> None:
+    with pytest.raises(RulesError, match=message):
+        extract_page(RULED_PAGE, "", rules)
+
+
+@pytest.mark.parametrize(
+    ("first", "dateline", "rest"),
+    [
+        ("WASHINGTON (AP) - The Senate voted", "WASHINGTON (AP)", "The Senate voted"),
+        ("LONDON, Nov 22 (Reuters) - Shares fell", "LONDON, Nov 22 (Reuters)", "Shares fell"),
+        ("(Reuters) \u2014 The company said", "(Reuters)", "The company said"),
+        ("NEW YORK -- Rents rose again", "NEW YORK", "Rents rose again"),
+        ("The Senate voted - narrowly - on Monday", "", "The Senate voted - narrowly"),
+        ("NASA said on Monday it would launch", "", "NASA said on Monday"),
+    ],
+)
+def test_a_leading_dateline_is_kept_apart(first: str, dateline: str, rest: str) -> None:
+    body = f"{first} after a long debate that lasted for most of the afternoon session."
+    page = f"<html><body><article><h1>Title</h1><p>{body}</p></article></body></html>"
+    article = extract_page(page, "", ExtractionRules(body=("article",))).article
+    assert article.dateline == dateline
+    assert article.paragraphs[0].startswith(rest)
+
+
+def test_text_differences_that_are_not_edits_do_not_change_the_fingerprint() -> None:
+    plain = "<p>\u201cIt\u2019s done,\u201d she said \u2014 at last.</p>"
+    variants = [
+        plain,
+        '<p>"It\'s done," she said - at last.</p>',
+        "<p>\u201cIt\u2019s\u200b done,\u201d  she\u00a0said \u2014\n at last.</p>",
+        "<p>\u201cIt\u2019s done,\u201d she said \u2014 at last.\ufeff</p>",
+    ]
+    fingerprints = {
+        fingerprint(
+            extract_page(
+                f"<html><body><article><h1>T</h1>{v}</article></body></html>",
+                "",
+                ExtractionRules(body=("article",)),
+            ).article
+        )
+        for v in variants
+    }
+    assert len(fingerprints) == 1

@@ -5,7 +5,7 @@ from __future__ import annotations
 from crawler.diff import NO_DIFF
 from crawler.models import Article, ArticleState, ChangeEvent, Status, Version
 from crawler.queue import Depth
-from crawler.store import SiteHealth, StoredEvent
+from crawler.store import ExtractionHealth, SiteHealth, StoredEvent
 from scheduler.report import Overview, article_text, describe, status_text
 
 NOW = 1_800_000_000.0
@@ -25,7 +25,18 @@ def test_status_counts_states_overdue_checks_the_last_hour_and_sick_sites() -> N
                 last_error="HTTP 503",
                 backoff_until=NOW + 300,
             ),
-            SiteHealth("quiet.example", checks=30),
+            SiteHealth(
+                "quiet.example",
+                checks=30,
+                extraction=ExtractionHealth(pages=30, layers={"general": 24, "structured": 6}),
+            ),
+            SiteHealth(
+                "moved.example",
+                checks=20,
+                extraction=ExtractionHealth(
+                    pages=20, layers={"general": 12, "rules": 4}, fell_back=12, failed=4
+                ),
+            ),
         ],
         clock="host:123:abc",
         problems=["config/urls.txt:4: only http and https URLs can be tracked: 'ftp://x'"],
@@ -38,6 +49,11 @@ def test_status_counts_states_overdue_checks_the_last_hour_and_sick_sites() -> N
     assert "news.example   90 checks, 6 failures, 6 in a row" in text
     assert "backed off for 5m, last error: HTTP 503" in text
     assert "quiet.example  30 checks, 0 failures, 0 extraction failures" in text
+    assert "last 24h: 30 pages, general 80%, structured 20%\n" in text
+    assert (
+        "last 24h: 20 pages, general 60%, rules 20%, fell back 60%, failed 20%"
+        "  <- extraction is failing" in text
+    )
     assert "bad line: config/urls.txt:4" in text
 
 

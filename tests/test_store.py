@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING
 
 from crawler.check import Finding, plan_update
@@ -231,7 +232,7 @@ def test_status_sets_counters_and_timeline_follow_every_check(
     assert store.counters(now=60.0 + 3600) == dict.fromkeys(store.counters(0), 0)
     (event,) = store.timeline("id1")
     assert event.event.kinds == ("body",)
-    (site,) = store.sites()
+    (site,) = store.sites(time.time())
     assert (site.site, site.checks) == ("news.example", 3)
 
 

@@ -4,7 +4,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from scheduler.config import SourceRule
+from scheduler.config import Source
 from scheduler.urls import append_urls, normalise_url, parse_urls, read_urls, source_for
 
 if TYPE_CHECKING:
@@ -77,7 +77,7 @@ def test_a_source_is_named_after_its_site(url: str, source: str) -> None:
 
 
 def test_source_rules_win_for_their_domains() -> None:
-    rules = [SourceRule("guardian", ("theguardian.com",))]
+    rules = [Source("guardian", ("theguardian.com",))]
     assert source_for("https://www.theguardian.com/world/x", rules) == "guardian"
     assert source_for("https://www.nytimes.com/x", rules) == "nytimes"
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from crawler.connection import connect
 from crawler.keys import Keys
 from crawler.queue import DueQueue
+from crawler.shared import SharedConfig
 from crawler.store import ArticleStore, TrackTarget
 from scheduler.policy import RecheckPolicy
 from scheduler.urls import article_id
@@ -50,9 +51,8 @@ class Harness:
         conn: redis.Redis = connect(redis_url)
         self.store = ArticleStore(conn, self.keys)
         self.queue = DueQueue(conn, self.keys)
-        self.queue.publish_policy(
-            policy or RecheckPolicy(initial_interval=60, stability_window=3600)
-        )
+        self.shared = SharedConfig(conn, self.keys)
+        self.shared.publish(policy or RecheckPolicy(initial_interval=60, stability_window=3600), {})
         self.workers: list[subprocess.Popen[bytes]] = []
         self.tracked: dict[str, None] = {}
 

@@ -29,11 +29,12 @@ import redis
 import scrapy
 from scrapy import exceptions as download
 from scrapy import signals
-from scrapy.http import HtmlResponse, Request, XmlResponse
+from scrapy.http import Request
 from twisted.internet import error as net
 from twisted.web._newclient import ResponseFailed, ResponseNeverReceived
 
 from crawler.connection import client
+from crawler.decode import decode_html, non_html_type
 from crawler.keys import Keys
 from crawler.models import Claim, Fetch
 from crawler.queue import DueQueue
@@ -48,9 +49,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 # Statuses handed to the spider rather than filtered out: all of them are outcomes.
-_HANDLED_STATUSES = [304, *range(400, 600)]
-# Content types of pages that can hold an article.
-_HTML_TYPES = {"text/html", "application/xhtml+xml"}
+HANDLED_STATUSES = [304, *range(400, 600)]
 # Seconds to wait before asking Redis again after it failed.
 _REDIS_RETRY = 1.0
 # Failures that mean no answer came: the network or the site, not the article.
@@ -76,7 +75,7 @@ class ArticleSpider(scrapy.Spider):
     """Fetches due articles, with conditional GET when the last response allowed it."""
 
     name = "articles"
-    handle_httpstatus_list = _HANDLED_STATUSES
+    handle_httpstatus_list = HANDLED_STATUSES
 
     def __init__(
         self, queue: DueQueue, lease: float, idle_poll: float, capacity: int, per_site: int
@@ -146,23 +145,27 @@ class ArticleSpider(scrapy.Spider):
             meta={
                 "article_id": claim.article_id,
                 "requested_url": claim.url,
+                "source": claim.source,
                 "claimed_at": claim.claimed_at,
             },
         )
 
     def parse(self, response: Response, **kwargs: Any) -> Any:
-        """Turns a response into a :class:`Fetch`: a page, a 304, or an HTTP error."""
+        """Turns a response into a :class:`Fetch`: a page, a 304, a document that is not
+        HTML, or an HTTP error."""
         meta = response.meta
         now = time.time()
+        content_type = header(response, b"Content-Type")
         fetch = Fetch(
             article_id=meta["article_id"],
             url=meta["requested_url"],
             final_url=response.url,
             fetched_at=now,
             status=response.status,
-            etag=_header(response, b"ETag"),
-            last_modified=_header(response, b"Last-Modified"),
-            retry_after=retry_after(_header(response, b"Retry-After"), now),
+            source=meta["source"],
+            etag=header(response, b"ETag"),
+            last_modified=header(response, b"Last-Modified"),
+            retry_after=retry_after(header(response, b"Retry-After"), now),
             worker=self.worker_id,
             claimed_at=meta["claimed_at"],
         )
@@ -170,11 +173,10 @@ class ArticleSpider(scrapy.Spider):
             yield replace(fetch, not_modified=True)
         elif response.status >= 400:
             yield replace(fetch, error=f"HTTP {response.status}")
-        elif not _is_html(response):
-            kind = _header(response, b"Content-Type") or "none"
-            yield replace(fetch, error=f"not an HTML page (Content-Type: {kind})")
+        elif kind := non_html_type(content_type, response.body):
+            yield replace(fetch, not_html=kind)
         else:
-            yield replace(fetch, html=response.text)
+            yield replace(fetch, html=decode_html(response.body, content_type))
 
     def failed(self, failure: Failure) -> Any:
         """Turns a failed request (timeout, refused, too large, robots.txt) into a Fetch."""
@@ -184,7 +186,8 @@ class ArticleSpider(scrapy.Spider):
             url=request.meta["requested_url"],
             final_url=request.url,
             fetched_at=time.time(),
-            error=_describe(failure),
+            source=request.meta["source"],
+            error=describe_failure(failure),
             network_error=failure.check(*_NETWORK_ERRORS) is not None,  # type: ignore[no-untyped-call]
             worker=self.worker_id,
             claimed_at=request.meta["claimed_at"],
@@ -207,14 +210,6 @@ class ArticleSpider(scrapy.Spider):
         logger.info("handed %d unfinished claims back to the queue", released)
 
 
-def _is_html(response: Response) -> bool:
-    """True for an HTML page: declared as HTML, or undeclared and sniffed as HTML."""
-    declared = _header(response, b"Content-Type").split(";")[0].strip().lower()
-    if declared:
-        return declared in _HTML_TYPES
-    return isinstance(response, HtmlResponse) and not isinstance(response, XmlResponse)
-
-
 def retry_after(value: str, now: float) -> float | None:
     """Seconds to wait according to a ``Retry-After`` header: a number of seconds or an
     HTTP date (None when absent or unreadable; never negative)."""
@@ -229,12 +224,14 @@ def retry_after(value: str, now: float) -> float | None:
         return None
 
 
-def _header(response: Response, name: bytes) -> str:
+def header(response: Response, name: bytes) -> str:
+    """A response header's value as text ("" when absent)."""
     value = response.headers.get(name)
     return value.decode("latin-1").strip() if value else ""
 
 
-def _describe(failure: Failure) -> str:
+def describe_failure(failure: Failure) -> str:
+    """A failed request in words: the error's type and message."""
     error = failure.value
     text = str(error).strip() or type(error).__name__
     return f"{type(error).__name__}: {text}"

@@ -1,0 +1,132 @@
+"""Reading an element's text as paragraphs, the way a person sees the blocks on the page.
+
+Block-level elements (``<p>``, headings, list items, quotes, ``<div>``, ``<br>`` ...) end
+a paragraph; inline elements (``<a>``, ``<em>``, ``<span>`` ...) do not. Each paragraph
+remembers how much of its text is link text, so link lists and "Related: <link>" lines can
+be told apart from prose.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from crawler.normalize import normalise_text
+
+if TYPE_CHECKING:
+    import lxml.html
+
+# Elements that start and end a paragraph of their own.
+BLOCKS = frozenset(
+    {
+        "p",
+        "div",
+        "section",
+        "article",
+        "main",
+        "header",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "li",
+        "ul",
+        "ol",
+        "dl",
+        "dt",
+        "dd",
+        "blockquote",
+        "pre",
+        "table",
+        "tr",
+        "td",
+        "th",
+        "figure",
+        "hr",
+        "br",
+        "address",
+        "center",
+    }
+)
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    """One block of text.
+
+    Attributes:
+        text: The normalised text.
+        link_chars: How many of its characters are inside links.
+        tag: The tag of the block element that holds it.
+    """
+
+    text: str
+    link_chars: int
+    tag: str
+
+    @property
+    def link_share(self) -> float:
+        """The share of its text that is link text (0 to 1)."""
+        return min(self.link_chars / len(self.text), 1.0) if self.text else 0.0
+
+
+def paragraphs_of(element: lxml.html.HtmlElement) -> list[Paragraph]:
+    """The non-empty paragraphs under ``element``, in document order.
+
+    Iterative, so any depth of nesting is read without recursion.
+    """
+    reader = _Reader()
+    # (node, inside a link, entering?): a node is entered, its children read, then left.
+    stack: list[tuple[lxml.html.HtmlElement, bool, bool]] = [(element, False, True)]
+    while stack:
+        node, in_link, entering = stack.pop()
+        tag = node.tag.lower() if isinstance(node.tag, str) else ""
+        if entering:
+            linked = in_link or tag == "a"
+            if tag in BLOCKS:
+                reader.open_block(tag)
+            if tag and node.text:
+                reader.add(node.text, linked=linked)
+            stack.append((node, in_link, False))
+            stack.extend((child, linked, True) for child in reversed(node))
+        else:
+            if tag in BLOCKS:
+                reader.close_block()
+            if node is not element and node.tail:
+                reader.add(node.tail, linked=in_link)
+    reader.flush()
+    return reader.paragraphs
+
+
+class _Reader:
+    """Collects text into paragraphs, ending one at every block boundary."""
+
+    def __init__(self) -> None:
+        self.paragraphs: list[Paragraph] = []
+        self._parts: list[str] = []
+        self._link_parts: list[str] = []
+        self._blocks: list[str] = []
+
+    def open_block(self, tag: str) -> None:
+        self.flush()
+        self._blocks.append(tag)
+
+    def close_block(self) -> None:
+        self.flush()
+        self._blocks.pop()
+
+    def add(self, text: str, *, linked: bool) -> None:
+        self._parts.append(text)
+        if linked:
+            self._link_parts.append(text)
+
+    def flush(self) -> None:
+        text = normalise_text("".join(self._parts))
+        if text:
+            link = normalise_text("".join(self._link_parts))
+            tag = self._blocks[-1] if self._blocks else "p"
+            self.paragraphs.append(Paragraph(text, len(link), tag))
+        self._parts.clear()
+        self._link_parts.clear()
