@@ -7,7 +7,8 @@ Two levels:
   recommended links, newsletter sign-ups, sharing buttons or comments;
 - paragraphs (:func:`is_furniture`): lines such as "Advertisement", "Read more: ...",
   "Related: ...", "Sign up for our newsletter", "Updated 5 minutes ago", copyright lines,
-  image credits, and counters ("12 comments").
+  image credits, counters ("12 comments"), and short lines that open with a date or a time
+  ("Monday November 18, 2019 7:45 am PST by ...").
 
 These rules hold across sites; a source's own quirks go in its rules
 (:mod:`crawler.rules`).
@@ -88,6 +89,11 @@ _FURNITURE = re.compile(
         (?:photo|image|picture|video|illustration|graphic)s?(?:\ credit)?\ ?[:/].{0,120}|
         [\w.'\ -]{0,60}/(?:getty|afp|ap|reuters|epa|shutterstock|alamy|pa)\b.{0,60}|
         \d[\d,.]*\ ?[km]?\ (?:comments?|shares?|views?|reads?|likes?)|
+        (?:(?:mon|tues|wednes|thurs|fri|satur|sun)day,?\ )?
+            (?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\ \d{1,2},?\ \d{4}\b.{0,60}|
+        \d{1,2}\ (?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?,?\ \d{4}\b.{0,60}|
+        \d{1,2}:\d{2}\ ?(?:am|pm|a\.m\.|p\.m\.)?\b.{0,60}|
+        \d{1,2}/\d{1,2}/\d{2,4}\b.{0,60}|
         \d+\ min(?:ute)?s?\ read
     )$""",
     re.IGNORECASE | re.VERBOSE,
@@ -114,10 +120,16 @@ def _is_clutter(element: lxml.html.HtmlElement) -> bool:
     style = (element.get("style") or "").replace(" ", "").lower()
     if "display:none" in style or "visibility:hidden" in style:
         return True
-    name = f"{element.get('class') or ''} {element.get('id') or ''}"
-    if tag in {"html", "body", "main", "article"} or not _CLUTTER_NAME.search(name):
+    if tag in {"html", "body", "main", "article"} or not is_clutter_name(element):
         return False
     return _paragraph_text(element) < _WRAPPER_TEXT
+
+
+def is_clutter_name(element: lxml.html.HtmlElement) -> bool:
+    """True when an element's class or id names it as furniture (an ad, a promotion, related
+    links, a sign-up, sharing buttons, comments ...)."""
+    name = f"{element.get('class') or ''} {element.get('id') or ''}"
+    return _CLUTTER_NAME.search(name) is not None
 
 
 def _paragraph_text(element: lxml.html.HtmlElement) -> int:

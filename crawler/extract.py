@@ -8,17 +8,20 @@ article. Three layers, in order:
    ``articleBody`` is the whole article, not a teaser;
 3. the general extractor (:mod:`crawler.general`).
 
-The headline and byline come from the first layer that has them (rules, JSON-LD, then the
-general extractor). Before any layer reads the page, the source's ``drop`` selectors and
-the default clutter rules (:mod:`crawler.clutter`) remove what is never article text; after
-it, every paragraph is normalised (:mod:`crawler.normalize`) and furniture paragraphs,
-link-only paragraphs and the source's ``drop_text`` patterns are removed. A leading
-dateline ("WASHINGTON (AP) -") is kept apart from the first paragraph.
+The headline comes from the first layer that has one (rules, JSON-LD, the general
+extractor, then the page's ``og:title`` or ``<h1>``); the byline from the rules, JSON-LD or
+the page's ``<meta name="author">``. Before any layer reads the page, the source's ``drop``
+selectors remove what they name; the rules and JSON-LD layers also apply the default
+clutter rules (:mod:`crawler.clutter`), the general extractor its own (:mod:`crawler.general`).
+After it, every paragraph is normalised (:mod:`crawler.normalize`) and furniture
+paragraphs and the source's ``drop_text`` patterns are removed. A leading dateline
+("WASHINGTON (AP) -") is kept apart from the first paragraph.
 """
 
 from __future__ import annotations
 
 import enum
+import html
 import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -51,8 +54,10 @@ EXTRACTOR_VERSION = f"redline-2+{general.VERSION}"
 _MIN_STRUCTURED_BODY = 200
 # A JSON-LD body shorter than this share of the page's paragraph text is truncated.
 _MIN_STRUCTURED_SHARE = 0.6
-# A paragraph with at least this share of link text is a link, not prose.
-_LINK_PARAGRAPH = 0.75
+# An HTML tag in a JSON-LD body.
+_MARKUP = re.compile(
+    r"</?(?:p|div|br|span|a|em|strong|b|i|h[1-6]|img|ul|ol|li|figure|iframe)\b", re.I
+)
 # Paragraphs inside these elements are not candidates for the article's text.
 _NOT_ARTICLE = frozenset({"header", "footer", "nav", "aside", "form", "noscript"})
 # "WASHINGTON (AP) -", "LONDON, Nov 22 (Reuters) -", "(Reuters) -" at the start of the text.
@@ -148,16 +153,16 @@ def extract_page(html: str, url: str = "", rules: ExtractionRules | None = None)
             strip_clutter(element)
         lines = [p.text for p in _prose(p for element in body for p in paragraphs_of(element))]
     elif structured is not None and _complete(structured.body, tree):
-        layer, lines = Layer.STRUCTURED, structured.body.splitlines()
+        layer, lines = Layer.STRUCTURED, _body_lines(structured.body)
     else:
         found = general.general_article(tree, url)
         if found is None:
             raise ExtractionError("no article text found")
         layer, lines = Layer.GENERAL, list(found.lines)
         headline = headline or found.headline
-        byline = byline or found.byline
 
     headline = normalise_text(headline or shown_headline)
+    byline = byline or _meta_byline(tree)
     drop_text = compiled.drop_text if compiled else ()
     paragraphs = [
         text
@@ -181,9 +186,20 @@ def extract_page(html: str, url: str = "", rules: ExtractionRules | None = None)
     return ExtractedPage(article, canonical, layer, fell_back, rules_digest(rules) if rules else "")
 
 
+def _body_lines(body: str) -> list[str]:
+    """The paragraphs of a JSON-LD body: plain text, or HTML (some publishers put the
+    article's markup there, escaped or not)."""
+    text = html.unescape(body) if "&lt;" in body else body
+    if not _MARKUP.search(text):
+        return text.splitlines()
+    fragment = lxml.html.fragment_fromstring(text, create_parent="div")
+    strip_clutter(fragment)
+    return [p.text for p in _prose(paragraphs_of(fragment))]
+
+
 def _prose(paragraphs: Iterable[Paragraph]) -> list[Paragraph]:
     """Paragraphs that are text, not links."""
-    return [p for p in paragraphs if p.link_share < _LINK_PARAGRAPH]
+    return [p for p in paragraphs if not p.is_link]
 
 
 def _first_match(
@@ -219,6 +235,18 @@ def _shown_headline(tree: lxml.html.HtmlElement) -> str:
         text = normalise_text(heading.text_content())
         if text:
             return text
+    return ""
+
+
+def _meta_byline(tree: lxml.html.HtmlElement) -> str:
+    """The author the page names in ``<meta name="author">`` ("" if none). Bylines are not
+    guessed from the page's text: a wrong guess (a name from a list of other stories) would
+    change with the list."""
+    for meta in tree.iter("meta"):
+        if (meta.get("name") or "").lower() == "author":
+            text = normalise_text(meta.get("content") or "")
+            if text and not text.startswith(("http://", "https://")):
+                return text
     return ""
 
 

@@ -1,34 +1,67 @@
 """The general extractor: the article of any page, with no rules and no structured data.
 
-trafilatura, tuned for precision, without comments, and without its de-duplication cache
-(which carries state from one call to the next and would make the same page extract
-differently later).
+trafilatura chooses the article's text: tuned for precision, without comments, and without
+its de-duplication cache (which carries state from one call to the next and would make the
+same page extract differently later). Its choice is then checked against the page itself,
+so that what is around the article can never change what is read:
+
+1. before it reads the page, inline clutter is removed: blocks that are furniture and
+   mostly link ("Related: <a>...</a>", "Read more: <a>...</a>");
+2. each line it returns is matched to the block of the page it came from (a line it cut
+   short is replaced by the whole block). The *article region* is the innermost element
+   holding most of the matched text that is not link text. Lines from blocks outside the
+   region (a sidebar teaser, a "Most read" list) and lines that are mostly link text are
+   dropped;
+3. blocks of prose inside the region that it skipped are added back where they stand, so
+   an edit to any paragraph of the article is seen.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import trafilatura
+
+from crawler.clutter import is_clutter_name, is_furniture
+from crawler.normalize import normalise_text
+from crawler.paragraphs import Paragraph, paragraphs_of
 
 if TYPE_CHECKING:
     import lxml.html
 
 VERSION = f"trafilatura-{trafilatura.__version__}"
 
+# The article region holds at least this share of the text matched to the page.
+_REGION_SHARE = 0.8
+# A skipped paragraph is added back only with at most this share of link text...
+_PROSE_LINKS = 0.3
+# ... and at least this many words.
+_PROSE_WORDS = 8
+# How many paragraphs after the previous line's a line cut short is looked for in.
+_LOOKAHEAD = 50
+# Blocks whose text may be added back.
+_PROSE_BLOCKS = frozenset({"p", "div"})
+# Elements whose paragraphs are never added back.
+_NOT_PROSE = frozenset({"figure", "figcaption", "aside", "nav", "footer", "header", "form"})
+_WORD = re.compile(r"\w+")
+
 
 @dataclass(frozen=True)
 class GeneralArticle:
-    """What the general extractor found (paragraph lines not yet normalised)."""
+    """What the general extractor found: a headline, and the article's paragraphs."""
 
     headline: str
-    byline: str
     lines: tuple[str, ...]
 
 
 def general_article(tree: lxml.html.HtmlElement, url: str) -> GeneralArticle | None:
-    """The article of a page, or None when the extractor finds no main text."""
+    """The article of a page, or None when no main text is found.
+
+    ``tree`` is changed: inline clutter is removed from it.
+    """
+    paragraphs = _strip_inline_clutter(tree)
     document = trafilatura.bare_extraction(
         tree,
         url=url or None,
@@ -41,8 +74,135 @@ def general_article(tree: lxml.html.HtmlElement, url: str) -> GeneralArticle | N
     )
     if document is None:
         return None
+    lines = [normalise_text(line) for line in (getattr(document, "text", "") or "").splitlines()]
     return GeneralArticle(
         headline=getattr(document, "title", "") or "",
-        byline=getattr(document, "author", "") or "",
-        lines=tuple((getattr(document, "text", "") or "").splitlines()),
+        lines=tuple(_checked_lines([line for line in lines if line], paragraphs)),
     )
+
+
+def _strip_inline_clutter(tree: lxml.html.HtmlElement) -> list[Paragraph]:
+    """Removes link furniture blocks (see the module docstring); returns the paragraphs of
+    the page as it is then."""
+    paragraphs = paragraphs_of(tree)
+    doomed = [
+        paragraph.element
+        for paragraph in paragraphs
+        if paragraph.is_link
+        and is_furniture(paragraph.text)
+        and paragraph.element.tag in ("p", "div", "li", "span")
+    ]
+    if not doomed:
+        return paragraphs
+    for element in doomed:
+        if element.getparent() is not None:
+            element.drop_tree()
+    return paragraphs_of(tree)
+
+
+def _checked_lines(lines: list[str], paragraphs: list[Paragraph]) -> list[str]:
+    """The extractor's lines, checked against the page's paragraphs (steps 2 and 3 of the
+    module docstring)."""
+    source = _sources(lines, paragraphs)
+    matched = [paragraphs[i] for i in source if i is not None and i >= 0]
+    region = _region([p for p in matched if not p.is_link])
+    if region is None:
+        return lines
+    inside = {id(e) for e in region.iter()}
+    kept: dict[int, list[str]] = {}  # paragraph index -> its lines, read in document order
+    anchor = -1
+    for line, index in zip(lines, source, strict=True):
+        if index == -1:  # the rest of a paragraph read whole
+            continue
+        if index is None:  # not found in the page: kept where it stands
+            kept.setdefault(anchor, []).append(line)
+            continue
+        anchor = index
+        paragraph = paragraphs[index]
+        if id(paragraph.element) in inside and not paragraph.is_link:
+            kept.setdefault(index, []).append(paragraph.text)
+    seen = {line for group in kept.values() for line in group}
+    for index, paragraph in enumerate(paragraphs):
+        if (
+            index not in kept
+            and paragraph.text not in seen
+            and id(paragraph.element) in inside
+            and _prose(paragraph, region)
+        ):
+            kept[index] = [paragraph.text]
+            seen.add(paragraph.text)
+    return [line for index in sorted(kept) for line in kept[index]]
+
+
+def _sources(lines: list[str], paragraphs: list[Paragraph]) -> list[int | None]:
+    """For each line, the index of the paragraph of the page it came from (None if none).
+
+    A line is the first unused paragraph with the same text after the previous line's (or
+    before it, if none is after). A line the extractor cut short
+    (it broke a paragraph at the page source's line breaks) is the first unused paragraph
+    after the previous line's that begins with it; the lines that continue that paragraph
+    are marked -1 (already read with it).
+    """
+    unused: dict[str, list[int]] = {}
+    for index, paragraph in enumerate(paragraphs):
+        unused.setdefault(paragraph.text, []).append(index)
+    taken: set[int] = set()
+    sources: list[int | None] = []
+    previous = -1
+    rest = ""  # what remains of a paragraph being read line by line
+    for line in lines:
+        if rest.startswith(line):
+            rest = rest[len(line) :].lstrip()
+            sources.append(-1)
+            continue
+        same = [i for i in unused.get(line, []) if i not in taken]
+        candidates = [i for i in same if i > previous] or same
+        rest = ""
+        if not candidates:
+            candidates = [
+                i
+                for i in range(previous + 1, min(previous + 1 + _LOOKAHEAD, len(paragraphs)))
+                if i not in taken and paragraphs[i].text.startswith(line)
+            ][:1]
+            if candidates:
+                rest = paragraphs[candidates[0]].text[len(line) :].lstrip()
+        if candidates:
+            taken.add(candidates[0])
+            previous = candidates[0]
+        sources.append(candidates[0] if candidates else None)
+    return sources
+
+
+def _region(matched: list[Paragraph]) -> lxml.html.HtmlElement | None:
+    """The innermost element that holds at least :data:`_REGION_SHARE` of the text of the
+    matched paragraphs (None if nothing matched)."""
+    total = sum(len(p.text) for p in matched)
+    if not total:
+        return None
+    held: dict[int, int] = {}
+    depth: dict[int, int] = {}
+    elements: dict[int, lxml.html.HtmlElement] = {}
+    for paragraph in matched:
+        chain = [paragraph.element, *paragraph.element.iterancestors()]
+        for level, element in enumerate(reversed(chain)):
+            key = id(element)
+            held[key] = held.get(key, 0) + len(paragraph.text)
+            depth[key] = level
+            elements[key] = element
+    qualifying = [key for key, count in held.items() if count >= _REGION_SHARE * total]
+    return elements[max(qualifying, key=depth.__getitem__)]
+
+
+def _prose(paragraph: Paragraph, region: lxml.html.HtmlElement) -> bool:
+    """True for a ``<p>`` of the region that reads as article prose."""
+    if paragraph.tag not in _PROSE_BLOCKS or paragraph.link_share > _PROSE_LINKS:
+        return False
+    if len(_WORD.findall(paragraph.text)) < _PROSE_WORDS or is_furniture(paragraph.text):
+        return False
+    for ancestor in paragraph.element.iterancestors():
+        if ancestor is region:
+            return True
+        tag = str(ancestor.tag).lower()
+        if tag in _NOT_PROSE or is_clutter_name(ancestor):
+            return False
+    return True

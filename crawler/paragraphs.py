@@ -9,12 +9,10 @@ be told apart from prose.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+
+import lxml.html
 
 from crawler.normalize import normalise_text
-
-if TYPE_CHECKING:
-    import lxml.html
 
 # Elements that start and end a paragraph of their own.
 BLOCKS = frozenset(
@@ -52,6 +50,14 @@ BLOCKS = frozenset(
 )
 
 
+# Elements whose content is code or markup, never text; what follows them is read.
+SILENT = frozenset({"script", "style", "noscript", "template", "textarea", "svg", "math"})
+
+
+# A paragraph with at least this share of link text is a link, not prose.
+LINK_SHARE = 0.5
+
+
 @dataclass(frozen=True)
 class Paragraph:
     """One block of text.
@@ -59,12 +65,22 @@ class Paragraph:
     Attributes:
         text: The normalised text.
         link_chars: How many of its characters are inside links.
-        tag: The tag of the block element that holds it.
+        element: The block element that holds it.
     """
 
     text: str
     link_chars: int
-    tag: str
+    element: lxml.html.HtmlElement
+
+    @property
+    def tag(self) -> str:
+        """The tag of the block element that holds it."""
+        return str(self.element.tag).lower()
+
+    @property
+    def is_link(self) -> bool:
+        """True when most of its text is link text: a link, or a list of links, not prose."""
+        return self.link_share >= LINK_SHARE
 
     @property
     def link_share(self) -> float:
@@ -73,11 +89,12 @@ class Paragraph:
 
 
 def paragraphs_of(element: lxml.html.HtmlElement) -> list[Paragraph]:
-    """The non-empty paragraphs under ``element``, in document order.
+    """The non-empty paragraphs under ``element``, in document order (the content of
+    scripts, styles and the like is not text).
 
     Iterative, so any depth of nesting is read without recursion.
     """
-    reader = _Reader()
+    reader = _Reader(element)
     # (node, inside a link, entering?): a node is entered, its children read, then left.
     stack: list[tuple[lxml.html.HtmlElement, bool, bool]] = [(element, False, True)]
     while stack:
@@ -86,10 +103,12 @@ def paragraphs_of(element: lxml.html.HtmlElement) -> list[Paragraph]:
         if entering:
             linked = in_link or tag == "a"
             if tag in BLOCKS:
-                reader.open_block(tag)
+                reader.open_block(node)
+            stack.append((node, in_link, False))
+            if tag in SILENT:
+                continue
             if tag and node.text:
                 reader.add(node.text, linked=linked)
-            stack.append((node, in_link, False))
             stack.extend((child, linked, True) for child in reversed(node))
         else:
             if tag in BLOCKS:
@@ -103,15 +122,15 @@ def paragraphs_of(element: lxml.html.HtmlElement) -> list[Paragraph]:
 class _Reader:
     """Collects text into paragraphs, ending one at every block boundary."""
 
-    def __init__(self) -> None:
+    def __init__(self, root: lxml.html.HtmlElement) -> None:
         self.paragraphs: list[Paragraph] = []
         self._parts: list[str] = []
         self._link_parts: list[str] = []
-        self._blocks: list[str] = []
+        self._blocks: list[lxml.html.HtmlElement] = [root]
 
-    def open_block(self, tag: str) -> None:
+    def open_block(self, element: lxml.html.HtmlElement) -> None:
         self.flush()
-        self._blocks.append(tag)
+        self._blocks.append(element)
 
     def close_block(self) -> None:
         self.flush()
@@ -126,7 +145,6 @@ class _Reader:
         text = normalise_text("".join(self._parts))
         if text:
             link = normalise_text("".join(self._link_parts))
-            tag = self._blocks[-1] if self._blocks else "p"
-            self.paragraphs.append(Paragraph(text, len(link), tag))
+            self.paragraphs.append(Paragraph(text, len(link), self._blocks[-1]))
         self._parts.clear()
         self._link_parts.clear()

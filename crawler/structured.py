@@ -45,18 +45,9 @@ class StructuredArticle:
 
 
 def structured_article(tree: lxml.html.HtmlElement) -> StructuredArticle | None:
-    """The page's JSON-LD article with the longest body (None if the page has none).
-
-    Unparsable JSON-LD blocks are skipped: they are the publisher's bug, not the article's.
-    """
+    """The page's JSON-LD article with the longest body (None if the page has none)."""
     best: StructuredArticle | None = None
-    for script in tree.iter("script"):
-        if (script.get("type") or "").strip().lower() != "application/ld+json":
-            continue
-        try:
-            data = json.loads(script.text or "")
-        except ValueError:
-            continue
+    for _, data in json_ld(tree):
         for node in _nodes(data):
             types = node.get("@type")
             names = types if isinstance(types, list) else [types]
@@ -72,6 +63,18 @@ def structured_article(tree: lxml.html.HtmlElement) -> StructuredArticle | None:
             if best is None or len(found.body) > len(best.body):
                 best = found
     return best
+
+
+def json_ld(tree: lxml.html.HtmlElement) -> Iterator[tuple[lxml.html.HtmlElement, Any]]:
+    """Each JSON-LD script of the page with its parsed document (unparsable ones are
+    skipped: they are the publisher's bug, not the article's)."""
+    for script in tree.iter("script"):
+        if (script.get("type") or "").strip().lower() != "application/ld+json":
+            continue
+        try:
+            yield script, json.loads(script.text or "")
+        except ValueError:
+            continue
 
 
 def _nodes(data: Any) -> Iterator[dict[str, Any]]:

@@ -1,0 +1,1 @@
+"""Benchmarks of redline's components on recorded real-world pages."""

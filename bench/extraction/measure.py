@@ -1,0 +1,265 @@
+"""Running extractors: quality and speed on the pages, stability on their variants."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+from bench.extraction.others import COMPETITORS
+from bench.extraction.region import find_region, parse
+from bench.extraction.score import Scores, first_difference, word_scores
+from bench.extraction.variants import (
+    CHURN_KINDS,
+    EDIT_KINDS,
+    churn_variants,
+    edit_variants,
+    identity,
+)
+from crawler.extract import EXTRACTOR_VERSION, ExtractionError, extract_page
+from crawler.hashing import fingerprint
+
+if TYPE_CHECKING:
+    from bench.extraction.pages import Page
+    from crawler.models import Article
+
+R = TypeVar("R")
+
+NO_REGION = "no ground-truth sentence found on the page: no article region"
+"""Why a page has no variants at all."""
+NOT_GENERATED = {
+    "churn": "nothing of this kind to change on the page",
+    "edit": "no place for this edit in the article",
+}
+"""Why a page has no variant of some kind, by family."""
+
+
+@dataclass(frozen=True)
+class Output:
+    """What an extractor made of a page.
+
+    Attributes:
+        text: The article body, one paragraph per line ("" when nothing was found).
+        identity: What decides whether two outputs are the same article: redline's
+            fingerprint, the text itself for other extractors.
+        lines: The output line by line (for redline, headline and byline first), to say
+            what changed.
+    """
+
+    text: str
+    identity: str
+    lines: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Subject(Generic[R]):
+    """An extractor under measurement.
+
+    Attributes:
+        name: Its name in reports.
+        version: The version of the code that extracts.
+        settings: How it is called, in words.
+        call: The extraction call (the only part that is timed).
+        read: Turns the call's result into an :class:`Output`.
+    """
+
+    name: str
+    version: str
+    settings: str
+    call: Callable[[str, str], R]
+    read: Callable[[R], Output]
+
+    def output(self, html: str, url: str) -> Output:
+        """Extracts from ``html``."""
+        return self.read(self.call(html, url))
+
+    def timed(self, html: str, url: str, repeats: int) -> tuple[Output, float]:
+        """Extracts ``repeats`` times; returns the output and the fastest call in ms."""
+        seconds = []
+        for _ in range(repeats):
+            start = time.perf_counter()
+            result = self.call(html, url)
+            seconds.append(time.perf_counter() - start)
+        return self.read(result), min(seconds) * 1000
+
+
+@dataclass(frozen=True)
+class Measurement:
+    """One extractor on one page: quality and time.
+
+    Attributes:
+        extractor: The extractor's name.
+        page: The page id.
+        scores: Its output against the ground truth.
+        empty: Whether it extracted nothing.
+        ms: The fastest of the timed calls, in milliseconds.
+    """
+
+    extractor: str
+    page: str
+    scores: Scores
+    empty: bool
+    ms: float
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One extractor on one variant.
+
+    Attributes:
+        extractor: The extractor's name.
+        page: The page id.
+        url: The page's URL.
+        kind: The variant's kind.
+        family: ``"churn"`` or ``"edit"``.
+        passed: Churn: the output is the same as the page's. Edit: it differs.
+        variant: What the variant changed.
+        change: When it did not pass, what happened to the output ("" when it passed).
+    """
+
+    extractor: str
+    page: str
+    url: str
+    kind: str
+    family: str
+    passed: bool
+    variant: str
+    change: str
+
+
+@dataclass(frozen=True)
+class Missing:
+    """A variant that could not be generated.
+
+    Attributes:
+        page: The page id.
+        url: The page's URL.
+        kind: The variant's kind (``"*"``: all of them).
+        reason: Why.
+    """
+
+    page: str
+    url: str
+    kind: str
+    reason: str
+
+
+def subjects() -> tuple[list[Subject[Any]], list[str]]:
+    """Redline and every installed competitor, and the pip packages of missing ones."""
+    found: list[Subject[Any]] = [
+        Subject("redline", EXTRACTOR_VERSION, "crawler.extract.extract_page", _redline, _article)
+    ]
+    missing = []
+    for competitor in COMPETITORS:
+        if competitor.installed:
+            found.append(
+                Subject(
+                    competitor.name,
+                    competitor.version,
+                    competitor.settings,
+                    competitor.extract,
+                    _text,
+                )
+            )
+        else:
+            missing.append(competitor.package)
+    return found, missing
+
+
+def select(names: list[str] | None) -> list[Subject[Any]]:
+    """The subjects named (a name also selects ``name-*``, so "trafilatura" picks both).
+
+    Raises:
+        ValueError: a name matches no installed extractor.
+    """
+    available, _ = subjects()
+    if names is None:
+        return available
+    chosen: list[Subject[Any]] = []
+    for name in names:
+        matches = [s for s in available if s.name == name or s.name.startswith(name + "-")]
+        if not matches:
+            known = ", ".join(s.name for s in available)
+            raise ValueError(f"unknown or uninstalled extractor {name!r} (have: {known})")
+        chosen.extend(s for s in matches if s not in chosen)
+    return chosen
+
+
+def measure_quality(chosen: list[Subject[Any]], page: Page, repeats: int) -> list[Measurement]:
+    """Each subject on the page as recorded: scores against the truth and fastest time."""
+    measurements = []
+    for subject in chosen:
+        output, ms = subject.timed(page.html, page.url, repeats)
+        scores = word_scores(output.text, page.truth)
+        measurements.append(Measurement(subject.name, page.id, scores, not output.text, ms))
+    return measurements
+
+
+def measure_stability(names: list[str], page: Page) -> tuple[list[Outcome], list[Missing]]:
+    """Each named subject on the page's variants, against its output on the identity page.
+
+    Takes names rather than subjects so that it can run in a worker process.
+    """
+    if find_region(parse(page.html), page.truth) is None:
+        return [], [Missing(page.id, page.url, "*", NO_REGION)]
+    families = {
+        "churn": churn_variants(page.html, page.truth, page.id),
+        "edit": edit_variants(page.html, page.truth, page.id),
+    }
+    missing = [
+        Missing(page.id, page.url, kind, NOT_GENERATED[family])
+        for family, kinds in (("churn", CHURN_KINDS), ("edit", EDIT_KINDS))
+        for kind in kinds
+        if kind not in {v.kind for v in families[family]}
+    ]
+    original = identity(page.html)
+    outcomes = []
+    for subject in select(names):
+        base = subject.output(original, page.url)
+        for family, variants in families.items():
+            for variant in variants:
+                output = subject.output(variant.html, page.url)
+                if family == "churn":
+                    passed = output.text == base.text and output.identity == base.identity
+                    change = first_difference(base.lines, output.lines)
+                else:
+                    passed = output.identity != base.identity
+                    change = "unchanged" if base.text else "unchanged: no article extracted"
+                outcomes.append(
+                    Outcome(
+                        subject.name,
+                        page.id,
+                        page.url,
+                        variant.kind,
+                        family,
+                        passed,
+                        variant.description,
+                        "" if passed else change,
+                    )
+                )
+    return outcomes, missing
+
+
+def _redline(html: str, url: str) -> Article | None:
+    try:
+        return extract_page(html, url).article
+    except ExtractionError:
+        return None
+
+
+def _article(article: Article | None) -> Output:
+    """Redline's output: body = dateline (when there is one) and paragraphs."""
+    if article is None:
+        return Output("", "", ())
+    dateline = getattr(article, "dateline", "")
+    body = ([dateline] if dateline else []) + list(article.paragraphs)
+    return Output(
+        "\n".join(body),
+        fingerprint(article),
+        (f"headline: {article.headline}", f"byline: {article.byline}", *body),
+    )
+
+
+def _text(text: str) -> Output:
+    return Output(text, text, tuple(text.splitlines()))
