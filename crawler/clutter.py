@@ -78,7 +78,7 @@ _FURNITURE = re.compile(
         advertisement|advertising|sponsored(?:\ content)?|ad|
         (?:continue|keep)\ reading.{0,80}|read\ more.{0,160}|read\ next.{0,160}|
         read\ the\ (?:full\ )?(?:story|article).{0,120}|
-        (?:related|recommended|more\ on\ this|more\ from|see\ also|also\ read|
+        (?:related|recommended|more\ on\ this|more\ from|see\ also|also\ read|read|more|
             most\ read|trending|watch|listen)(?:\ \w+){0,2}\ ?:.{0,200}|
         related(?:\ articles?|\ stories|\ content|\ coverage)?|
         (?:share|share\ this(?:\ article|\ story)?|tweet|email|print|comments?|save)|

@@ -10,8 +10,8 @@ so that what is around the article can never change what is read:
 2. each line it returns is matched to the block of the page it came from (a line it cut
    short is replaced by the whole block). The *article region* is the innermost element
    holding most of the matched text that is not link text. Lines from blocks outside the
-   region (a sidebar teaser, a "Most read" list) and lines that are mostly link text are
-   dropped;
+   region (a sidebar teaser, a "Most read" list) are dropped, and so are lines that are
+   mostly link text, unless they are a paragraph (``<p>``) of their own in the article;
 3. blocks of prose inside the region that it skipped are added back where they stand, so
    an edit to any paragraph of the article is seen.
 """
@@ -119,7 +119,7 @@ def _checked_lines(lines: list[str], paragraphs: list[Paragraph]) -> list[str]:
             continue
         anchor = index
         paragraph = paragraphs[index]
-        if id(paragraph.element) in inside and not paragraph.is_link:
+        if id(paragraph.element) in inside and (not paragraph.is_link or paragraph.tag == "p"):
             kept.setdefault(index, []).append(paragraph.text)
     seen = {line for group in kept.values() for line in group}
     for index, paragraph in enumerate(paragraphs):
