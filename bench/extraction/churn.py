@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import lxml.html
 
-from bench.extraction.fillers import AD_COPY, HEADLINES
+from bench.extraction.fillers import AD_COPY, HEADLINES, LINK_LABELS
 from bench.extraction.region import (
     GAP_TAGS,
     body_of,
@@ -283,7 +283,8 @@ def rotate_ids(tree: HtmlElement, region: Region, rng: random.Random) -> str:
 
 
 def insert_related(tree: HtmlElement, region: Region, rng: random.Random) -> str:
-    """Puts "Related: <a>…</a>" and "Read more: <a>…</a>" paragraphs into the article body.
+    """Puts two inline link paragraphs ("Related: <a>…</a>", "Don't miss: <a>…</a>", a bare
+    link ...) into the article body, with labels drawn from :data:`LINK_LABELS`.
 
     News sites put such inline links between an article's paragraphs; the headlines rotate
     from page view to page view.
@@ -293,9 +294,10 @@ def insert_related(tree: HtmlElement, region: Region, rng: random.Random) -> str
     if not points:
         return ""
     first, second = rng.sample(HEADLINES, 2)
-    points[0].addnext(_link_paragraph("Related: ", first, rng))
-    points[-1].addnext(_link_paragraph("Read more: ", second, rng))
-    return f'"Related: {first}" and "Read more: {second}" inserted between article paragraphs'
+    label_one, label_two = rng.sample(LINK_LABELS, 2)
+    points[0].addnext(_link_paragraph(label_one, first, rng))
+    points[-1].addnext(_link_paragraph(label_two, second, rng))
+    return f'"{label_one}{first}" and "{label_two}{second}" inserted between article paragraphs'
 
 
 MUTATIONS: dict[str, Mutation] = {

@@ -51,6 +51,20 @@ AD_COPY = (
     "Upgrade your home Wi-Fi with mesh routers from $99",
 )
 
+LINK_LABELS = (
+    "Related: ",
+    "Read more: ",
+    "Don't miss: ",
+    "Popular now: ",
+    "Also on the site: ",
+    "Recommended: ",
+    "Watch: ",
+    "Trending: ",
+    "You may also like: ",
+    "",
+)
+"""What inline link paragraphs in an article body open with ("" for a bare link)."""
+
 SENTENCES = (
     "The company did not immediately respond to a request for further comment.",
     "Officials said more details would be released later in the week.",

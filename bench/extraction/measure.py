@@ -252,8 +252,7 @@ def _article(article: Article | None) -> Output:
     """Redline's output: body = dateline (when there is one) and paragraphs."""
     if article is None:
         return Output("", "", ())
-    dateline = getattr(article, "dateline", "")
-    body = ([dateline] if dateline else []) + list(article.paragraphs)
+    body = ([article.dateline] if article.dateline else []) + list(article.paragraphs)
     return Output(
         "\n".join(body),
         fingerprint(article),

@@ -128,13 +128,18 @@ COMPETITORS = (
         trafilatura_default,
     ),
     Competitor(
-        "readability", "readability-lxml", "readability", "Document(html).summary()", readability
+        "readability",
+        "readability-lxml",
+        "readability",
+        "Document(html, url).summary(html_partial=True)",
+        readability,
     ),
     Competitor(
         "resiliparse",
         "resiliparse",
         "resiliparse",
-        "main_content=True, preserve_formatting=True, comments=False",
+        "main_content=True, preserve_formatting=True, list_bullets=False, alt_texts=False, "
+        "comments=False",
         resiliparse,
     ),
 )

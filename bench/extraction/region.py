@@ -180,12 +180,6 @@ def body_of(tree: HtmlElement) -> HtmlElement:
     return tree if body is None else body
 
 
-def article_region(tree: HtmlElement, truth: str) -> HtmlElement | None:
-    """The article's element on a parsed page (see :func:`find_region`), or None."""
-    region = find_region(tree, truth)
-    return None if region is None else region.element
-
-
 def paragraph_ends(truth: str) -> set[tuple[str, ...]]:
     """The last :data:`PARAGRAPH_END_WORDS` words of each ground-truth paragraph."""
     return {

@@ -29,7 +29,6 @@ import lxml.html
 from bench.extraction.churn import MUTATIONS
 from bench.extraction.edits import EDITS
 from bench.extraction.region import (
-    article_region,
     body_of,
     find_region,
     normalise,
@@ -41,7 +40,6 @@ __all__ = [
     "CHURN_KINDS",
     "EDIT_KINDS",
     "Variant",
-    "article_region",
     "churn_variants",
     "edit_variants",
     "identity",
