@@ -19,22 +19,19 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+from crawler.paragraphs import SILENT
+
 if TYPE_CHECKING:
     import lxml.html
 
-# Elements whose content is never article text.
-NEVER_TEXT = frozenset(
+# Elements whose content is never article text: code and markup (what is never read as text
+# at all), then embedded media, forms and page navigation.
+NEVER_TEXT = SILENT | frozenset(
     {
-        "script",
-        "style",
-        "noscript",
-        "template",
         "iframe",
         "frame",
         "object",
         "embed",
-        "svg",
-        "math",
         "canvas",
         "video",
         "audio",
@@ -45,7 +42,6 @@ NEVER_TEXT = frozenset(
         "form",
         "input",
         "select",
-        "textarea",
         "label",
         "dialog",
         "nav",

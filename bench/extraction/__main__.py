@@ -39,10 +39,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         chosen = select(options.extractors.split(",") if options.extractors else None)
         ids = _ids(page_ids(options.data), options.only, options.pages)
+        pages = load_pages(options.data, ids)
     except (ValueError, FileNotFoundError) as exc:
         print(f"bench.extraction: {exc}", file=sys.stderr)
         return 2
-    pages = load_pages(options.data, ids)
     _, uninstalled = subjects()
 
     measurements: list[Measurement] = []

@@ -197,10 +197,7 @@ def measure_quality(chosen: list[Subject[Any]], page: Page, repeats: int) -> lis
 
 
 def measure_stability(names: list[str], page: Page) -> tuple[list[Outcome], list[Missing]]:
-    """Each named subject on the page's variants, against its output on the identity page.
-
-    Takes names rather than subjects so that it can run in a worker process.
-    """
+    """Each named subject on the page's variants, against its output on the identity page."""
     if find_region(parse(page.html), page.truth) is None:
         return [], [Missing(page.id, page.url, "*", NO_REGION)]
     families = {

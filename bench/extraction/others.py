@@ -16,14 +16,12 @@ from dataclasses import dataclass
 import lxml.html
 import trafilatura
 
+from crawler.paragraphs import paragraphs_of
+
 Adapter = Callable[[str, str], str]
 """An extractor's adapter: (decoded page, URL) -> article body text, "" on failure."""
 
 # Tags that start a new line when readability's HTML output is turned into text.
-_BLOCKS = (
-    "p", "div", "section", "article", "li", "blockquote", "pre", "h1", "h2", "h3", "h4",
-    "h5", "h6", "tr", "table", "ul", "ol", "dl", "dt", "dd", "figure", "figcaption",
-)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -147,13 +145,9 @@ COMPETITORS = (
 
 
 def _html_text(fragment: str) -> str:
-    """The text of an HTML fragment, one line per block element or line break."""
+    """The text of an HTML fragment, one line per block, read as redline reads blocks."""
     if not fragment.strip():
         return ""
-    root: lxml.html.HtmlElement = lxml.html.fromstring(fragment)
-    for element in root.iter(*_BLOCKS, "br"):
-        element.tail = "\n" + (element.tail or "")
-        if element.tag != "br":
-            element.text = "\n" + (element.text or "")
-    lines = (" ".join(line.split()) for line in root.text_content().splitlines())
-    return "\n".join(line for line in lines if line)
+    return "\n".join(
+        p.text for p in paragraphs_of(lxml.html.fragment_fromstring(fragment, create_parent="div"))
+    )

@@ -100,7 +100,8 @@ def first_difference(before: tuple[str, ...], after: tuple[str, ...]) -> str:
 
 
 def _cut(line: str, at: int) -> str:
-    """``line`` from a little before position ``at``, cut to about 120 characters, quoted."""
+    """``line`` from a little before position ``at``, cut to ``_SHOWN // 2`` characters,
+    quoted."""
     start = max(0, at - _BEFORE_DIFFERENCE)
     shown = line[start : start + _SHOWN // 2]
     prefix = "…" if start else ""

@@ -21,8 +21,10 @@ the returned list; so is every kind of a page whose article region cannot be fou
 
 from __future__ import annotations
 
+import functools
 import random
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import lxml.html
 
@@ -35,6 +37,15 @@ from bench.extraction.region import (
     parse,
     visible_text,
 )
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from lxml.html import HtmlElement
+
+    from bench.extraction.churn import Mutation
+    from bench.extraction.edits import Edit
+    from bench.extraction.region import Region
 
 __all__ = [
     "CHURN_KINDS",
@@ -83,20 +94,14 @@ def churn_variants(html: str, truth: str, page_id: str) -> list[Variant]:
         The variants, in the order of :data:`CHURN_KINDS` ([] when the article region
         cannot be found).
     """
-    original = identity(html)
-    variants = []
-    for kind in CHURN_KINDS:
-        tree = parse(html)
-        region = find_region(tree, truth)
-        if region is None:
-            return []
-        rng = random.Random(f"{page_id}:{kind}")
+
+    def mutate(kind: str) -> Mutation:
         mutations = MUTATIONS.values() if kind == "all" else [MUTATIONS[kind]]
-        notes = [note for mutate in mutations if (note := mutate(tree, region, rng))]
-        page = _serialise(tree)
-        if notes and page != original:
-            variants.append(Variant(kind, page, "; ".join(notes)))
-    return variants
+        return lambda tree, region, rng: "; ".join(
+            note for change in mutations if (note := change(tree, region, rng))
+        )
+
+    return _variants(html, truth, page_id, {kind: mutate(kind) for kind in CHURN_KINDS}, str)
 
 
 def edit_variants(html: str, truth: str, page_id: str) -> list[Variant]:
@@ -111,16 +116,32 @@ def edit_variants(html: str, truth: str, page_id: str) -> list[Variant]:
         The variants, in the order of :data:`EDIT_KINDS` ([] when the article region
         cannot be found).
     """
-    original = _shown(identity(html))
+    makers: dict[str, Mutation] = {
+        kind: functools.partial(_edit, edit, truth) for kind, edit in EDITS.items()
+    }
+    return _variants(html, truth, page_id, makers, _shown)
+
+
+def _edit(edit: Edit, truth: str, tree: HtmlElement, region: Region, rng: random.Random) -> str:
+    return edit(tree, region, truth, rng)
+
+
+def _variants(
+    html: str, truth: str, page_id: str, makers: dict[str, Mutation], seen: Callable[[str], str]
+) -> list[Variant]:
+    """One variant per maker whose change shows in ``seen`` of the serialised page, each
+    made on a fresh parse with a generator seeded by the page id and kind ([] when the
+    article region cannot be found)."""
+    original = seen(identity(html))
     variants = []
-    for kind, edit in EDITS.items():
+    for kind, make in makers.items():
         tree = parse(html)
         region = find_region(tree, truth)
         if region is None:
             return []
-        note = edit(tree, region, truth, random.Random(f"{page_id}:{kind}"))
+        note = make(tree, region, random.Random(f"{page_id}:{kind}"))
         page = _serialise(tree)
-        if note and _shown(page) != original:
+        if note and seen(page) != original:
             variants.append(Variant(kind, page, note))
     return variants
 

@@ -51,15 +51,13 @@ class PageSpider(scrapy.Spider):
         """Yields the one request."""
         yield Request(self.url, callback=self.parse, errback=self.failed, dont_filter=True)
 
-    def parse(self, response: Response, **kwargs: Any) -> Any:
+    def parse(self, response: Response, **kwargs: Any) -> None:
         """Keeps the response."""
         self.sink.url = response.url
         self.sink.status = response.status
         self.sink.content_type = header(response, b"Content-Type")
         self.sink.body = response.body
-        yield from ()
 
-    def failed(self, failure: Failure) -> Any:
+    def failed(self, failure: Failure) -> None:
         """Keeps why the request failed (timeout, refused, too large, robots.txt)."""
         self.sink.error = describe_failure(failure)
-        yield from ()
