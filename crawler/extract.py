@@ -48,7 +48,7 @@ if TYPE_CHECKING:
 
 # Names the code that turns pages into articles; stored with every version, so texts
 # extracted by different code are never mistaken for edits.
-EXTRACTOR_VERSION = f"redline-2+{general.VERSION}"
+EXTRACTOR_VERSION = f"redline-3+{general.VERSION}"
 
 # A JSON-LD body shorter than this is a teaser, not the article.
 _MIN_STRUCTURED_BODY = 200

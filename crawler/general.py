@@ -12,7 +12,10 @@ so that what is around the article can never change what is read:
    short is replaced by the whole block). The *article region* is the innermost element
    holding most of the matched text that is not link text. Lines from blocks outside the
    region (a sidebar teaser, a "Most read" list) and lines that are mostly link text are
-   dropped;
+   dropped. When the page's main block of prose lies apart from the region and holds
+   several times as much text, the extractor read a notice or a teaser, and that block is
+   the region instead. Elements with the region's tag and class near it continue it (an
+   article cut into chunks with ads between them);
 3. blocks of prose inside the region that it skipped are added back where they stand, so
    an edit to any paragraph of the article is seen.
 """
@@ -30,6 +33,8 @@ from crawler.normalize import normalise_text
 from crawler.paragraphs import Paragraph, paragraphs_of
 
 if TYPE_CHECKING:
+    from collections.abc import Collection
+
     import lxml.html
 
 VERSION = f"trafilatura-{trafilatura.__version__}"
@@ -45,6 +50,11 @@ _PROSE_WORDS = 8
 _INLINE_LINK_WORDS = 20
 # How many paragraphs after the previous line's a line cut short is looked for in.
 _LOOKAHEAD = 50
+# The page's main block of prose replaces the region when it holds this many times the
+# text matched to the page, apart from it.
+_OUTWEIGH = 3
+# How far up from the region elements that continue it are looked for.
+_KIN_LEVELS = 3
 # Blocks whose text may be added back.
 _PROSE_BLOCKS = frozenset({"p", "div"})
 # Elements whose paragraphs are never added back.
@@ -120,7 +130,9 @@ def _checked_lines(lines: list[str], paragraphs: list[Paragraph]) -> list[str]:
     region = _region([p for p in matched if not p.is_link])
     if region is None:
         return lines
-    inside = {id(e) for e in region.iter()}
+    parts = _continued(_outweighed(region, matched, paragraphs))
+    tops = {id(part) for part in parts}
+    inside = {id(e) for part in parts for e in part.iter()}
     kept: dict[int, list[str]] = {}  # paragraph index -> its lines, read in document order
     anchor = -1
     for line, index in zip(lines, source, strict=True):
@@ -139,7 +151,7 @@ def _checked_lines(lines: list[str], paragraphs: list[Paragraph]) -> list[str]:
             index not in kept
             and paragraph.text not in seen
             and id(paragraph.element) in inside
-            and _prose(paragraph, region)
+            and _prose(paragraph, tops)
         ):
             kept[index] = [paragraph.text]
             seen.add(paragraph.text)
@@ -205,16 +217,86 @@ def _region(matched: list[Paragraph]) -> lxml.html.HtmlElement | None:
     return elements[max(qualifying, key=depth.__getitem__)]
 
 
-def _prose(paragraph: Paragraph, region: lxml.html.HtmlElement) -> bool:
-    """True for a ``<p>`` of the region that reads as article prose."""
+def _outweighed(
+    region: lxml.html.HtmlElement, matched: list[Paragraph], paragraphs: list[Paragraph]
+) -> lxml.html.HtmlElement:
+    """The region, or the page's main block of prose when that lies apart from the region
+    and holds :data:`_OUTWEIGH` times the text matched to the page (the extractor read a
+    notice or a teaser instead of the article).
+
+    The main block of prose is the element whose ``<p>`` children hold the most prose,
+    widened to each ancestor that has prose ``<p>`` children of its own (an article whose
+    later paragraphs sit in a box of their own).
+    """
+    held: dict[int, int] = {}
+    parents: dict[int, lxml.html.HtmlElement] = {}
+    for paragraph in paragraphs:
+        parent = paragraph.element.getparent()
+        if parent is None or paragraph.tag != "p" or not _prose(paragraph, frozenset()):
+            continue
+        held[id(parent)] = held.get(id(parent), 0) + len(paragraph.text)
+        parents[id(parent)] = parent
+    if not held:
+        return region
+    key = max(held, key=held.__getitem__)
+    prose = parents[key]
+    if held[key] < _OUTWEIGH * sum(len(p.text) for p in matched):
+        return region
+    while (parent := prose.getparent()) is not None and id(parent) in held:
+        prose = parent
+    if prose is region or region in prose.iterancestors() or prose in region.iterancestors():
+        return region
+    return prose
+
+
+def _continued(region: lxml.html.HtmlElement) -> list[lxml.html.HtmlElement]:
+    """The region and the elements that continue it: those with its tag and class, near it
+    (under its ancestor :data:`_KIN_LEVELS` up), as when a layout cuts an article into
+    chunks with ads between them.
+
+    Class names are compared without their generated tokens (those with a digit), which
+    change from one page view to the next.
+    """
+    name = _stable_class(region)
+    top = region
+    for _ in range(_KIN_LEVELS):
+        top = top.getparent() if top.getparent() is not None else top
+    if not name or top is region:
+        return [region]
+    holding = set(region.iterancestors())
+    covered = set(region.iter())
+    parts = [region]
+    for element in top.iter(region.tag):
+        if element in covered or element in holding or _stable_class(element) != name:
+            continue
+        if not _clear(element, {id(top)}):
+            continue
+        parts.append(element)
+        covered.update(element.iter())
+    return parts
+
+
+def _clear(element: lxml.html.HtmlElement, tops: Collection[int]) -> bool:
+    """True when no ancestor of ``element`` below the nearest of ``tops`` (ids of
+    elements; the root when none holds it) is furniture: a comment, an aside ..."""
+    for ancestor in element.iterancestors():
+        if id(ancestor) in tops:
+            return True
+        if str(ancestor.tag).lower() in _NOT_PROSE or is_clutter_name(ancestor):
+            return False
+    return True
+
+
+def _stable_class(element: lxml.html.HtmlElement) -> str:
+    tokens = (element.get("class") or "").split()
+    return " ".join(t for t in tokens if not any(c.isdigit() for c in t))
+
+
+def _prose(paragraph: Paragraph, region: Collection[int]) -> bool:
+    """True for a ``<p>`` that reads as article prose, with no furniture between it and
+    the nearest of ``region`` (ids of elements) that holds it."""
     if paragraph.tag not in _PROSE_BLOCKS or paragraph.link_share > _PROSE_LINKS:
         return False
     if len(_WORD.findall(paragraph.text)) < _PROSE_WORDS or is_furniture(paragraph.text):
         return False
-    for ancestor in paragraph.element.iterancestors():
-        if ancestor is region:
-            return True
-        tag = str(ancestor.tag).lower()
-        if tag in _NOT_PROSE or is_clutter_name(ancestor):
-            return False
-    return True
+    return _clear(paragraph.element, region)

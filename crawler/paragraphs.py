@@ -2,7 +2,8 @@
 
 Block-level elements (``<p>``, headings, list items, quotes, ``<div>``, ``<br>`` ...) end
 a paragraph; inline elements (``<a>``, ``<em>``, ``<span>`` ...) do not. Each paragraph
-remembers how much of its text is link text, so link lists and "Related: <link>" lines can
+remembers how much of its text is link text (links to other pages, not e-mail addresses),
+so link lists and "Related: <link>" lines can
 be told apart from prose.
 """
 
@@ -54,6 +55,10 @@ BLOCKS = frozenset(
 SILENT = frozenset({"script", "style", "noscript", "template", "textarea", "svg", "math"})
 
 
+# Link targets that are contact addresses, not pages.
+_CONTACT = ("mailto:", "tel:", "sms:")
+
+
 # A paragraph with at least this share of link text is a link, not prose.
 LINK_SHARE = 0.5
 
@@ -101,7 +106,7 @@ def paragraphs_of(element: lxml.html.HtmlElement) -> list[Paragraph]:
         node, in_link, entering = stack.pop()
         tag = node.tag.lower() if isinstance(node.tag, str) else ""
         if entering:
-            linked = in_link or tag == "a"
+            linked = in_link or (tag == "a" and _navigates(node))
             if tag in BLOCKS:
                 reader.open_block(node)
             stack.append((node, in_link, False))
@@ -117,6 +122,12 @@ def paragraphs_of(element: lxml.html.HtmlElement) -> list[Paragraph]:
                 reader.add(node.tail, linked=in_link)
     reader.flush()
     return reader.paragraphs
+
+
+def _navigates(link: lxml.html.HtmlElement) -> bool:
+    """True for a link to another page; not for an address to write to or call
+    (``mailto:``, ``tel:``), which is part of the text it stands in."""
+    return not (link.get("href") or "").strip().lower().startswith(_CONTACT)
 
 
 class _Reader:
