@@ -482,6 +482,7 @@ def _append(
         state,
         versions=state.versions + 1,
         digest=digest,
+        headline=page.article.headline,
         extractor=page.extractor,
         status=Status.ACTIVE,
     )

@@ -45,8 +45,8 @@ ADDED = "added"
 REMOVED = "removed"
 EDITED = "edited"
 
-# Two paragraphs this similar (share of words in common) are one paragraph, edited.
-_SAME_PARAGRAPH = 0.5
+SAME_PARAGRAPH = 0.5
+"""Two paragraphs this similar (share of words in common) are one paragraph, edited."""
 _TOKEN = re.compile(r"\w+|[^\w\s]|\s+")
 _WORD = re.compile(r"\w")
 # How an added paragraph that corrects the article begins.
@@ -186,14 +186,14 @@ def _diff_paragraphs(old: tuple[str, ...], new: tuple[str, ...]) -> list[Paragra
             continue
         i, j = i1, j1
         while i < i2 or j < j2:
-            if i < i2 and j < j2 and _similarity(old[i], new[j]) >= _SAME_PARAGRAPH:
+            if i < i2 and j < j2 and _similarity(old[i], new[j]) >= SAME_PARAGRAPH:
                 changes.append(ParagraphChange(EDITED, i, j, diff_words(old[i], new[j])))
                 i, j = i + 1, j + 1
             elif j < j2 and (
                 i >= i2
-                or (j + 1 < j2 and _similarity(old[i], new[j + 1]) >= _SAME_PARAGRAPH)
+                or (j + 1 < j2 and _similarity(old[i], new[j + 1]) >= SAME_PARAGRAPH)
                 or i + 1 >= i2
-                or _similarity(old[i + 1], new[j]) < _SAME_PARAGRAPH
+                or _similarity(old[i + 1], new[j]) < SAME_PARAGRAPH
             ):
                 changes.append(ParagraphChange(ADDED, None, j, (Segment(INSERT, new[j]),)))
                 j += 1

@@ -22,6 +22,16 @@ key                       type    holds
 ``sites``                 set     every site ever checked
 ``stats:{minute}``        hash    counters of one minute (epoch minute), kept two hours
 ``events``                stream  change events, oldest first (field ``data``)
+``events:source:{s}``     stream  ids of one source's events (same ids, no fields but
+                                  ``e``), so its feed is read without scanning
+``events:kind:{k}``       stream  ids of the events of one change kind ("headline" ...)
+``events:source:{s}:kind:{k}``
+                          stream  ids of one source's events of one kind
+``events:indexed``        string  set once every event is in the index streams above;
+                                  from then on each event is indexed as it is published
+``events:indexing``       string  token of the one process completing the index streams
+``source:{s}:articles``   set     ids of the articles of one source
+``sources``               set     every source that has had an article
 ``policy``                string  the recheck policy the clock publishes for workers
 ``rules``                 hash    source -> its extraction rules, published by the clock
 ``config``                hash    what the clock last loaded (file fingerprints, problems)
@@ -80,6 +90,18 @@ class Keys:
         """One site's page counters of one hour (epoch seconds // 3600)."""
         return f"{self.prefix}site:{site}:pages:{hour}"
 
+    def event_index(self, source: str = "", kind: str = "") -> str:
+        """The stream of a feed's events: all (:attr:`events`), one source's, one kind's,
+        or one source's of one kind."""
+        if not source and not kind:
+            return self.events
+        scope = f":source:{source}" if source else ""
+        return f"{self.events}{scope}" + (f":kind:{kind}" if kind else "")
+
+    def source_articles(self, source: str) -> str:
+        """The set of one source's article ids."""
+        return f"{self.prefix}source:{source}:articles"
+
     def stats(self, minute: int) -> str:
         """The counters of one minute (epoch seconds // 60)."""
         return f"{self.prefix}stats:{minute}"
@@ -122,6 +144,18 @@ class Keys:
     @property
     def events(self) -> str:
         return f"{self.prefix}events"
+
+    @property
+    def events_indexed(self) -> str:
+        return f"{self.prefix}events:indexed"
+
+    @property
+    def events_indexing(self) -> str:
+        return f"{self.prefix}events:indexing"
+
+    @property
+    def sources(self) -> str:
+        return f"{self.prefix}sources"
 
     @property
     def policy(self) -> str:

@@ -133,6 +133,7 @@ class ArticleState:
         events: How many change events were published for it.
         checks: How many checks have completed.
         digest: Fingerprint of the latest version ("" before the first).
+        headline: The latest version's headline ("" before the first).
         extractor: What read the latest version's text (code, layer and rules: see
             :attr:`crawler.extract.ExtractedPage.extractor`; "" before the first, or unknown).
         last_check: When it was last checked (None: never).
@@ -166,6 +167,7 @@ class ArticleState:
     events: int = 0
     checks: int = 0
     digest: str = ""
+    headline: str = ""
     extractor: str = ""
     last_check: float | None = None
     last_claim: float | None = None

@@ -9,6 +9,7 @@ same article never record one change twice.
 from __future__ import annotations
 
 import logging
+import secrets
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -30,6 +31,8 @@ logger = logging.getLogger(__name__)
 
 # How many commands to send to Redis per round trip in bulk operations.
 BATCH = 1000
+# Milliseconds a process indexing older events holds its lock without progress.
+INDEX_LOCK_MS = 60_000
 # Seconds the per-minute counters are kept.
 STATS_TTL = 2 * 3600
 
@@ -45,12 +48,37 @@ redis.call('HSET', KEYS[1], 'status', ARGV[3], unpack(ARGV, 4))
 return 1
 """
 
-# KEYS: events stream, the article's timeline. ARGV: packed event.
-# Publishes an event and notes its id in the article's timeline.
+# KEYS: events stream, the article's timeline, the "indexed" marker, then the event's
+# index streams. ARGV: packed event.
+# Publishes an event, notes its id in the article's timeline and, once the index streams
+# are complete (the marker is set), in its index streams.
 _PUBLISH = """
 local id = redis.call('XADD', KEYS[1], '*', 'data', ARGV[1])
 redis.call('RPUSH', KEYS[2], id)
+if redis.call('EXISTS', KEYS[3]) == 1 then
+  for i = 4, #KEYS do redis.call('XADD', KEYS[i], id, 'e', '') end
+end
 return id
+"""
+
+# KEYS: events stream, the "indexed" marker, the indexing lock, then index streams.
+# ARGV: the lock's token, the last event id read, then for each index stream the event id
+# to add to it.
+# Adds a batch of older events to the index streams, if the caller still holds the lock
+# (an id already there is skipped, so a batch may be applied twice); sets the marker,
+# atomically, once no event is newer than the batch's last, so that from then on
+# publishing indexes each event. Returns 1 when done, 0 for more, -1 if the lock is lost.
+_INDEX = """
+if redis.call('EXISTS', KEYS[2]) == 1 then return 1 end
+if redis.call('GET', KEYS[3]) ~= ARGV[1] then return -1 end
+redis.call('PEXPIRE', KEYS[3], ARGV[2])
+for i = 4, #KEYS do redis.pcall('XADD', KEYS[i], ARGV[i], 'e', '') end
+if #redis.call('XRANGE', KEYS[1], '(' .. ARGV[3], '+', 'COUNT', 1) == 0 then
+  redis.call('SET', KEYS[2], '1')
+  redis.call('DEL', KEYS[3])
+  return 1
+end
+return 0
 """
 
 
@@ -191,6 +219,7 @@ class ArticleStore:
         self.keys = keys
         self._set_status = redis.register_script(_SET_STATUS)
         self._publish = redis.register_script(_PUBLISH)
+        self._index = redis.register_script(_INDEX)
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -219,13 +248,67 @@ class ArticleStore:
                     if raw:
                         yield ArticleState.from_fields(article_id, raw)
 
-    def recent_events(self, count: int, before: str = "+") -> list[StoredEvent]:
-        """Returns up to ``count`` change events, newest first, older than ``before``.
+    def recent_events(
+        self, count: int, before: str = "", *, source: str = "", kind: str = ""
+    ) -> list[StoredEvent]:
+        """Returns up to ``count`` change events, newest first: of one source and of one
+        change kind when given, and older than the event id ``before`` when given.
 
-        Unreadable entries are logged and skipped, never fatal.
+        Reads only the events returned (from the feed's index stream), however many are
+        stored. Unreadable entries are logged and skipped, never fatal.
         """
-        entries = self.redis.xrevrange(self.keys.events, before, "-", count=count) or []
-        return _events(entries)
+        start = f"({before}" if before else "+"
+        index = self.keys.event_index(source, kind)
+        entries = self.redis.xrevrange(index, start, "-", count=count) or []
+        if index == self.keys.events:
+            return _events(entries)
+        with self.redis.pipeline(transaction=False) as pipe:
+            for entry_id, _ in entries:
+                pipe.xrange(self.keys.events, as_text(entry_id), as_text(entry_id))
+            return _events([entry for found in pipe.execute() for entry in found])
+
+    def index_events(self) -> int:
+        """Completes the index streams of the feeds (per source and per change kind) with
+        the events published before they existed; returns how many events were read.
+
+        One process at a time does it (under a lock; the others return 0 at once), and it
+        may be interrupted: the next run starts over, skipping what is already indexed.
+        Once the index streams are complete it returns at once.
+        """
+        if self.redis.exists(self.keys.events_indexed):
+            return 0
+        token = secrets.token_hex(8)
+        if not self.redis.set(self.keys.events_indexing, token, nx=True, px=INDEX_LOCK_MS):
+            return 0
+        read = 0
+        after = "0-0"
+        while True:
+            entries = self.redis.xrange(self.keys.events, f"({after}", "+", count=BATCH) or []
+            keys, ids = [], []
+            for stored in _events(entries):
+                for index in self.event_indexes(stored.event):
+                    keys.append(index)
+                    ids.append(stored.event_id)
+            if entries:
+                after = as_text(entries[-1][0])
+                read += len(entries)
+            done = self._index(
+                keys=[self.keys.events, self.keys.events_indexed, self.keys.events_indexing, *keys],
+                args=[token, INDEX_LOCK_MS, after, *ids],
+            )
+            if done == -1:
+                logger.warning("indexing events: another process took over")
+                return read
+            if done == 1:
+                return read
+
+    def event_indexes(self, event: ChangeEvent) -> list[str]:
+        """The index streams an event belongs in: its source's, and per change kind."""
+        return [
+            self.keys.event_index(event.source),
+            *(self.keys.event_index(kind=kind) for kind in event.kinds),
+            *(self.keys.event_index(event.source, kind) for kind in event.kinds),
+        ]
 
     def timeline(self, article_id: str) -> list[StoredEvent]:
         """Returns one article's change events, oldest first."""
@@ -234,6 +317,26 @@ class ArticleStore:
             for event_id in ids:
                 pipe.xrange(self.keys.events, event_id, event_id)
             return _events([entry for found in pipe.execute() for entry in found])
+
+    def source_names(self) -> list[str]:
+        """Every source that has had an article, by name."""
+        return sorted(as_text(s) for s in self.redis.smembers(self.keys.sources))
+
+    def source_article_ids(self, source: str) -> list[str]:
+        """The ids of one source's articles (removed ones too: their history is kept)."""
+        return sorted(as_text(a) for a in self.redis.smembers(self.keys.source_articles(source)))
+
+    def source_counts(self, sources: list[str]) -> dict[str, tuple[int, int]]:
+        """For each source, how many articles it has and how many change events."""
+        with self.redis.pipeline(transaction=False) as pipe:
+            for source in sources:
+                pipe.scard(self.keys.source_articles(source))
+                pipe.xlen(self.keys.event_index(source))
+            replies = pipe.execute()
+        return {
+            source: (int(replies[2 * i]), int(replies[2 * i + 1]))
+            for i, source in enumerate(sources)
+        }
 
     def status_counts(self) -> dict[Status, int]:
         """How many articles are in each status."""
@@ -277,9 +380,10 @@ class ArticleStore:
                         totals[as_text(name)] += int(value)
         return totals
 
-    def latest_event_id(self) -> str:
-        """The id of the newest change event ("" when there is none)."""
-        newest = self.redis.xrevrange(self.keys.events, "+", "-", count=1)
+    def latest_event_id(self, *, source: str = "", kind: str = "") -> str:
+        """The id of the newest change event ("" when there is none), of one source and
+        one change kind when given."""
+        newest = self.redis.xrevrange(self.keys.event_index(source, kind), "+", "-", count=1)
         return as_text(newest[0][0]) if newest else ""
 
     # -- tracking --------------------------------------------------------------------------
@@ -321,8 +425,11 @@ class ArticleStore:
                     restored += 1
                 if state is not None and state.source != target.source:
                     pipe.hset(akey, "source", target.source)
+                    pipe.srem(self.keys.source_articles(state.source), target.article_id)
                     renamed += 1
                 pipe.sadd(self.keys.tracked, target.article_id)
+                pipe.sadd(self.keys.source_articles(target.source), target.article_id)
+                pipe.sadd(self.keys.sources, target.source)
                 if number % BATCH == 0:
                     pipe.execute()
             for number, article_id in enumerate(gone, start=1):
@@ -419,7 +526,12 @@ class ArticleStore:
             pipe.set(keys.canonical(update.canonical), state.id)
         if update.event is not None:
             self._publish(
-                keys=[keys.events, keys.timeline(state.id)],
+                keys=[
+                    keys.events,
+                    keys.timeline(state.id),
+                    keys.events_indexed,
+                    *self.event_indexes(update.event),
+                ],
                 args=[pack(update.event)],
                 client=pipe,
             )

@@ -1,21 +1,28 @@
-"""The web role: a read-only HTTP server for the Atom feed and a page of recent changes.
+"""The web role: a read-only HTTP server for the Atom feeds and the web view.
 
 The application is plain WSGI (:class:`WebApp`), served by Twisted's WSGI container on a
 bounded thread pool, gzip-compressed when the client accepts it. Feed responses carry an
-``ETag`` and ``Last-Modified`` derived from the newest event, so a poller that already has
-the latest feed gets a ``304`` without the feed being rendered.
+``ETag`` and ``Last-Modified`` derived from the newest event of that feed, so a poller
+that already has the latest feed gets a ``304`` without the feed being rendered; a page
+reads only the events it shows, from the feed's index stream.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
+import re
 import time
+from dataclasses import dataclass, field
 from email.utils import formatdate, parsedate_to_datetime
-from html import escape
 from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qs, quote
 
-from crawler.feed import render_feed, summary
+from crawler.codec import to_json
+from crawler.diff import ChangeKind
+from crawler.feed import FeedPage, render_feed
+from crawler.pages import article_page, error_page, index_page, source_page
+from crawler.views import ViewError, article_view, index_view, source_view
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
@@ -33,6 +40,7 @@ _SECURITY_HEADERS = [
 _STATUS = {
     200: "200 OK",
     304: "304 Not Modified",
+    400: "400 Bad Request",
     404: "404 Not Found",
     405: "405 Method Not Allowed",
     503: "503 Service Unavailable",
@@ -42,10 +50,23 @@ _STATUS = {
 class WebApp:
     """The WSGI application.
 
+    Routes (every page also as JSON, with ``Accept: application/json`` or a ``.json``
+    suffix):
+
+    - ``/``: recent changes and the sources; ``/feed.atom``: all changes.
+    - ``/sources/NAME``: a source's articles; ``/sources/NAME/feed.atom``: its changes.
+    - ``/articles/ID?from=A&to=B``: an article's history, versions A and B side by side;
+      ``/articles/ID/feed.atom``: its changes.
+    - ``/healthz``: 200 while Redis answers.
+
+    Feeds take ``?kind=KIND`` (only changes of that kind: headline, byline, body,
+    correction, removed, restored, moved, reverted) and ``?before=EVENT`` (the page of
+    older entries its ``rel="next"`` link names, RFC 5005).
+
     Args:
         store: Where events are read from.
-        feed_title: The feed's title.
-        feed_size: How many entries the feed holds.
+        feed_title: The title of the feed of all changes (and of the index page).
+        feed_size: How many entries a feed page holds.
     """
 
     def __init__(self, store: ArticleStore, feed_title: str, feed_size: int) -> None:
@@ -57,88 +78,213 @@ class WebApp:
         self, environ: dict[str, object], start_response: Callable[..., object]
     ) -> Iterable[bytes]:
         method = str(environ.get("REQUEST_METHOD", "GET"))
-        path = str(environ.get("PATH_INFO", "/"))
         if method not in ("GET", "HEAD"):
-            status, headers, body = 405, [("Allow", "GET, HEAD")], b"method not allowed\n"
-        elif path == "/feed.atom":
-            status, headers, body = self._feed(environ)
-        elif path == "/":
-            status, headers, body = self._index()
-        elif path == "/healthz":
-            status, headers, body = self._health()
+            response = Response(
+                405, "text/plain", b"method not allowed\n", [("Allow", "GET, HEAD")]
+            )
         else:
-            status, headers, body = 404, [("Content-Type", "text/plain")], b"not found\n"
-        start_response(_STATUS[status], headers + _SECURITY_HEADERS)
-        return [b"" if method == "HEAD" else body]
+            try:
+                response = self._route(Request.of(environ))
+            except ViewError as exc:
+                response = _error(exc.status, str(exc), Request.of(environ))
+        start_response(_STATUS[response.status], response.header_list() + _SECURITY_HEADERS)
+        return [b"" if method == "HEAD" else response.body]
 
-    def _feed(self, environ: dict[str, object]) -> tuple[int, list[tuple[str, str]], bytes]:
-        newest = self.store.latest_event_id()
+    def _route(self, request: Request) -> Response:
+        path = request.path
+        if path == "/healthz":
+            return self._health()
+        if path.endswith("/feed.atom"):
+            scope = path.removesuffix("/feed.atom")
+            if scope == "":
+                return self._feed(request, "all", self.feed_title, "/")
+            kind, _, name = scope.strip("/").partition("/")
+            if kind == "sources" and name and "/" not in name:
+                title = f"{self.feed_title}: {name}"
+                return self._feed(request, f"source/{name}", title, _path("sources", name))
+            if kind == "articles" and name and "/" not in name:
+                title = f"{self.feed_title}: article {name}"
+                return self._feed(request, f"article/{name}", title, _path("articles", name))
+            raise ViewError(404, f"no feed at {path}")
+        json, path = request.wants_json, path.removesuffix(".json")
+        now = time.time()
+        if path in ("/", "/index"):
+            index = index_view(self.store, INDEX_CHANGES, now)
+            return _view(index, json, lambda: index_page(index, self.feed_title))
+        kind, _, name = path.strip("/").partition("/")
+        if kind == "sources" and name and "/" not in name:
+            source = source_view(self.store, name, now)
+            return _view(source, json, lambda: source_page(source))
+        if kind == "articles" and name and "/" not in name:
+            query = request.query
+            article = article_view(
+                self.store, name, now, query.get("from", ""), query.get("to", "")
+            )
+            return _view(article, json, lambda: article_page(article))
+        raise ViewError(404, f"nothing at {path}")
+
+    def _feed(self, request: Request, feed_id: str, title: str, site_path: str) -> Response:
+        """One page of a feed: ``feed_id`` is "all", "source/NAME" or "article/ID"."""
+        kind = request.query.get("kind", "")
+        before = request.query.get("before", "")
+        if kind and kind not in _KINDS:
+            raise ViewError(400, f"kind={kind!r}: kinds are {', '.join(sorted(_KINDS))}")
+        if before and not _EVENT_ID.fullmatch(before):
+            raise ViewError(400, f"before={before!r} is not an event id (such as 1700000000000-0)")
+        scope, _, name = feed_id.partition("/")
+        if scope == "article":
+            if self.store.load(name) is None:
+                raise ViewError(404, f"no article with id {name!r}")
+            events = [
+                e for e in reversed(self.store.timeline(name)) if not kind or kind in e.event.kinds
+            ]
+            newest = events[0].event_id if events else ""
+            if before:
+                events = [e for e in events if _older(e.event_id, before)]
+            events = events[: self.feed_size + 1]
+        else:
+            source = name if scope == "source" else ""
+            if source and not self.store.source_article_ids(source):
+                raise ViewError(404, f"no source named {source!r}")
+            newest = self.store.latest_event_id(source=source, kind=kind)
+            events = self.store.recent_events(self.feed_size + 1, before, source=source, kind=kind)
+        base = request.base_url
         etag = (
             '"'
-            + hashlib.sha256(f"{newest}|{self.feed_size}|{self.feed_title}".encode()).hexdigest()[
-                :32
-            ]
+            + hashlib.sha256(
+                f"{newest}|{request.path}|{kind}|{before}|{base}|{self.feed_size}|{title}".encode()
+            ).hexdigest()[:32]
             + '"'
         )
+        headers = [("ETag", etag), ("Vary", "Accept-Encoding")]
+        headers.append(("Cache-Control", "max-age=3600" if before else "no-cache"))
         newest_ms = int(newest.split("-")[0]) if newest else 0
-        headers = [("ETag", etag), ("Cache-Control", "no-cache")]
         if newest_ms:
             headers.append(("Last-Modified", formatdate(newest_ms / 1000, usegmt=True)))
-        if _not_modified(environ, etag, newest_ms / 1000):
-            return 304, headers, b""
-        base = _base_url(environ)
-        body = render_feed(
-            self.store.recent_events(self.feed_size),
-            title=self.feed_title,
-            feed_url=f"{base}/feed.atom",
-            site_url=f"{base}/",
-            now=time.time(),
+        if request.not_modified(etag, newest_ms / 1000):
+            return Response(304, "", b"", headers)
+        more = len(events) > self.feed_size
+        events = events[: self.feed_size]
+        filters = f"?kind={quote(kind)}" if kind else ""
+        own = f"{base}{request.path}"
+        if kind:
+            feed_id += f"/kind/{kind}"
+            title += f" ({kind} changes)"
+        page = FeedPage(
+            feed_id=feed_id,
+            title=title,
+            self_url=own
+            + (f"{filters}{'&' if kind else '?'}before={before}" if before else filters),
+            first_url=own + filters,
+            next_url=(
+                f"{own}{filters}{'&' if kind else '?'}before={events[-1].event_id}" if more else ""
+            ),
+            site_url=f"{base}{site_path}",
+            base_url=base,
         )
-        return 200, [("Content-Type", "application/atom+xml; charset=utf-8"), *headers], body
+        body = render_feed(events, page, now=time.time())
+        return Response(200, "application/atom+xml; charset=utf-8", body, headers)
 
-    def _index(self) -> tuple[int, list[tuple[str, str]], bytes]:
-        rows = []
-        for stored in self.store.recent_events(50):
-            event = stored.event
-            when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(event.detected_at))
-            rows.append(
-                f"<tr><td>{escape(when)}</td><td>{escape(event.source)}</td>"
-                f'<td><a href="{escape(event.url)}" rel="noreferrer">'
-                f"{escape(event.headline or event.url)}</a></td>"
-                f"<td>{escape(summary(event))}</td></tr>"
-            )
-        table = "\n".join(rows) or '<tr><td colspan="4">No changes recorded yet.</td></tr>'
-        page = (
-            "<!doctype html><html><head><meta charset=utf-8>"
-            f"<title>{escape(self.feed_title)}</title>"
-            '<link rel="alternate" type="application/atom+xml" href="/feed.atom"></head>'
-            f"<body><h1>{escape(self.feed_title)}</h1>"
-            '<p><a href="/feed.atom">Atom feed of all changes</a></p>'
-            "<table><tr><th>When</th><th>Source</th><th>Article</th><th>Change</th></tr>"
-            f"{table}</table></body></html>"
-        )
-        return 200, [("Content-Type", "text/html; charset=utf-8")], page.encode()
-
-    def _health(self) -> tuple[int, list[tuple[str, str]], bytes]:
+    def _health(self) -> Response:
         try:
             self.store.redis.ping()
         except Exception as exc:
             logger.warning("health check: Redis unreachable: %s", exc)
-            return 503, [("Content-Type", "text/plain")], b"redis unreachable\n"
-        return 200, [("Content-Type", "text/plain")], b"ok\n"
+            return Response(503, "text/plain", b"redis unreachable\n")
+        return Response(200, "text/plain", b"ok\n")
 
 
-def _not_modified(environ: dict[str, object], etag: str, newest: float) -> bool:
-    if_none_match = str(environ.get("HTTP_IF_NONE_MATCH", ""))
-    if if_none_match:
-        return etag in [tag.strip() for tag in if_none_match.split(",")] or if_none_match == "*"
-    if_modified_since = str(environ.get("HTTP_IF_MODIFIED_SINCE", ""))
-    if if_modified_since:
-        try:
-            return int(newest) <= parsedate_to_datetime(if_modified_since).timestamp()
-        except (TypeError, ValueError):
-            return False
-    return False
+# How many changes the index page lists.
+INDEX_CHANGES = 50
+_KINDS = frozenset(ChangeKind)
+_EVENT_ID = re.compile(r"\d{1,20}-\d{1,20}")
+
+
+@dataclass(frozen=True)
+class Response:
+    """A response: status, media type ("" for none), body and extra headers."""
+
+    status: int
+    content_type: str
+    body: bytes
+    headers: list[tuple[str, str]] = field(default_factory=list)
+
+    def header_list(self) -> list[tuple[str, str]]:
+        typed = [("Content-Type", self.content_type)] if self.content_type else []
+        return typed + self.headers
+
+
+@dataclass(frozen=True)
+class Request:
+    """What the application reads of a WSGI request."""
+
+    path: str
+    query: dict[str, str]
+    headers: dict[str, str]
+    base_url: str
+
+    @classmethod
+    def of(cls, environ: dict[str, object]) -> Request:
+        """Reads the path, the query (first value of each name) and the HTTP headers."""
+        query = {k: v[0] for k, v in parse_qs(str(environ.get("QUERY_STRING", ""))).items()}
+        headers = {
+            k[5:].replace("_", "-").lower(): str(v)
+            for k, v in environ.items()
+            if k.startswith("HTTP_")
+        }
+        # WSGI gives the path's bytes as latin-1; names in it may be UTF-8.
+        raw = str(environ.get("PATH_INFO", "/")) or "/"
+        path = raw.encode("latin-1", "replace").decode("utf-8", "replace")
+        return cls(path, query, headers, _base_url(environ))
+
+    @property
+    def wants_json(self) -> bool:
+        """True for a ``.json`` path, or an ``Accept`` header that asks for JSON before
+        HTML."""
+        if self.path.endswith(".json"):
+            return True
+        accept = self.headers.get("accept", "")
+        return "application/json" in accept and "text/html" not in accept
+
+    def not_modified(self, etag: str, newest: float) -> bool:
+        """True when the client's conditional headers say it has this version."""
+        if_none_match = self.headers.get("if-none-match", "")
+        if if_none_match:
+            tags = [tag.strip() for tag in if_none_match.split(",")]
+            return etag in tags or if_none_match.strip() == "*"
+        if_modified_since = self.headers.get("if-modified-since", "")
+        if if_modified_since and newest:
+            try:
+                return int(newest) <= parsedate_to_datetime(if_modified_since).timestamp()
+            except (TypeError, ValueError):
+                return False
+        return False
+
+
+def _view(view: object, json: bool, html: Callable[[], str]) -> Response:
+    headers = [("Vary", "Accept"), ("Cache-Control", "no-cache")]
+    if json:
+        return Response(200, "application/json", to_json(view).encode(), headers)
+    return Response(200, "text/html; charset=utf-8", html().encode(), headers)
+
+
+def _error(status: int, message: str, request: Request) -> Response:
+    if request.wants_json:
+        return Response(status, "application/json", to_json({"error": message}).encode())
+    if request.path.endswith(".atom"):
+        return Response(status, "text/plain; charset=utf-8", f"{message}\n".encode())
+    return Response(status, "text/html; charset=utf-8", error_page(status, message).encode())
+
+
+def _older(event_id: str, than: str) -> bool:
+    def key(text: str) -> tuple[int, ...]:
+        return tuple(int(part) for part in text.split("-"))
+
+    return key(event_id) < key(than)
+
+
+def _path(kind: str, name: str) -> str:
+    return f"/{kind}/{quote(name, safe='')}"
 
 
 def _base_url(environ: dict[str, object]) -> str:

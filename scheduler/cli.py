@@ -25,9 +25,10 @@ from crawler.connection import RedisUnavailableError, connect, embedded_url, red
 from crawler.keys import Keys
 from crawler.rules import ExtractionRules
 from crawler.store import ArticleStore
+from crawler.wording import ago, ahead
 from scheduler.config import ConfigError, Settings, load_settings
 from scheduler.embedded import EmbeddedRedis, EmbeddedRedisError
-from scheduler.report import Overview, ago, ahead, article_text, status_text
+from scheduler.report import Overview, article_text, status_text
 from scheduler.urls import (
     BadUrlError,
     append_urls,
@@ -217,15 +218,15 @@ def _list(settings: Settings, args: argparse.Namespace) -> int:
         store = ArticleStore(conn, Keys(settings.redis_prefix))
         states = {s.id: s for s in store.articles([article_id(u.url) for u in urls])}
     now = time.time()
-    print(f"{'STATE':<9} {'VERSIONS':>8}  {'LAST CHECK':<12} {'NEXT CHECK':<12} {'SOURCE':<14} URL")
+    print(f"{'STATE':<9} {'VERSIONS':>8}  {'LAST CHECK':<20} {'NEXT CHECK':<20} {'SOURCE':<14} URL")
     for tracked in urls:
         state = states.get(article_id(tracked.url))
         if state is None:
-            print(f"{'pending':<9} {'-':>8}  {'-':<12} {'-':<12} {'-':<14} {tracked.url}")
+            print(f"{'pending':<9} {'-':>8}  {'-':<20} {'-':<20} {'-':<14} {tracked.url}")
             continue
         print(
-            f"{state.status.value:<9} {state.versions:>8}  {ago(state.last_check, now):<12} "
-            f"{ahead(state.next_check, now):<12} {state.source:<14} {tracked.url}"
+            f"{state.status.value:<9} {state.versions:>8}  {ago(state.last_check, now):<20} "
+            f"{ahead(state.next_check, now):<20} {state.source:<14} {tracked.url}"
         )
     for problem in problems:
         print(f"bad line: {problem}", file=sys.stderr)

@@ -204,12 +204,15 @@ class Clock:
         return True
 
     def tick(self, now: float) -> int:
-        """One scheduling step at ``now``: reload changed config, release due work.
+        """One scheduling step at ``now``: reload changed config, complete the feeds'
+        index streams if they are not (once, after an upgrade), release due work.
 
         Returns:
             How many articles became ready for workers.
         """
         self.sync_config(now)
+        if indexed := self.store.index_events():
+            logger.info("indexed %d earlier change events for the feeds", indexed)
         moved = self.queue.promote(now)
         if moved:
             logger.debug("%d articles due", moved)

@@ -15,6 +15,7 @@ from crawler.models import Status
 from crawler.quality import article_words
 from crawler.queue import Depth
 from crawler.store import HEALTH_HOURS, SiteHealth
+from crawler.wording import ago, ahead, describe, duration, later
 
 if TYPE_CHECKING:
     from crawler.models import ArticleState, Version
@@ -57,7 +58,7 @@ def status_text(overview: Overview, now: float) -> str:
     waiting = depth.overdue + depth.ready
     if waiting and depth.oldest_due is not None:
         lines.append(
-            f"checks: {waiting} overdue (the oldest by {span(now - depth.oldest_due)}), "
+            f"checks: {waiting} overdue (the oldest by {duration(now - depth.oldest_due)}), "
             f"{depth.leased} in progress, {depth.scheduled - depth.overdue} scheduled"
         )
     else:
@@ -78,7 +79,7 @@ def status_text(overview: Overview, now: float) -> str:
                 health.append(f"{site.consecutive} in a row")
             health.append(f"{site.extraction_failures} extraction failures")
             if site.backoff_until > now:
-                health.append(f"backed off for {span(site.backoff_until - now)}")
+                health.append(f"backed off for {duration(site.backoff_until - now)}")
             if site.consecutive and site.last_error:
                 health.append(f"last error: {site.last_error}")
             lines.append(f"  {site.site:<{width}}  " + ", ".join(health))
@@ -147,11 +148,7 @@ def article_text(
             )
             if previous is not None and previous.extractor != version.extractor:
                 same += ", re-read by new extraction code (not an edit)"
-            when = (
-                "first seen"
-                if version.number == 0
-                else f"{span(version.recorded_at - first)} later"
-            )
+            when = later(version.recorded_at, first) if version.number else "first seen"
             lines.append(
                 f"  {version.number:>3}  {_when(version.recorded_at)}  ({when})  "
                 f"{article_words(version.article)} words{same}: {version.article.headline}"
@@ -165,53 +162,6 @@ def article_text(
                 f"{', '.join(event.kinds) or 'text'}: {summary(event)}"
             )
     return "\n".join(lines)
-
-
-def describe(state: ArticleState, now: float) -> str:
-    """An article's state in plain words."""
-    status = state.status
-    if status is Status.STABLE:
-        return f"stable: last changed {ago(state.last_change, now)} and won't be checked again"
-    if status is Status.REMOVED:
-        return "removed from the URLs file: not checked; its history is kept"
-    if status is Status.DUPLICATE:
-        return f"duplicate of article {state.duplicate_of}, which keeps the history"
-    if status is Status.GONE:
-        watch = (
-            f"checked again {ahead(state.next_check, now)} in case it returns"
-            if state.next_check is not None
-            else "no longer checked"
-        )
-        return f"gone ({state.last_error}); {watch}"
-    if status is Status.FAILING:
-        return f"failing ({state.errors} errors in a row); retried {ahead(state.next_check, now)}"
-    if status is Status.NEW:
-        return f"new: no version yet; next check {ahead(state.next_check, now)}"
-    return (
-        f"active: last changed {ago(state.last_change, now)}, "
-        f"next check {ahead(state.next_check, now)}"
-    )
-
-
-def span(seconds: float) -> str:
-    """A duration in one rounded unit: ``45s``, ``12m``, ``3h``, ``40d``."""
-    seconds = max(0.0, seconds)
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
-        if seconds >= size:
-            return f"{seconds / size:.0f}{unit}"
-    return f"{seconds:.0f}s"
-
-
-def ago(when: float | None, now: float) -> str:
-    """``3h ago``, or ``never``."""
-    return "never" if when is None else f"{span(now - when)} ago"
-
-
-def ahead(when: float | None, now: float) -> str:
-    """``in 20m``, ``now (due)``, or ``never``."""
-    if when is None:
-        return "never"
-    return "now (due)" if when <= now else f"in {span(when - now)}"
 
 
 def _when(epoch: float) -> str:

@@ -6,7 +6,7 @@ import feedparser
 import lxml.etree
 
 from crawler.diff import NO_DIFF, diff_articles
-from crawler.feed import entry_id, render_feed
+from crawler.feed import FeedPage, entry_id, render_feed
 from crawler.models import Article, ChangeEvent
 from crawler.store import StoredEvent
 
@@ -29,14 +29,19 @@ def event(version: int, old: str, new: str, headline: str = "Storm hits coast") 
     return StoredEvent(f"{1_700_000_000_000 + version}-0", change)
 
 
+PAGE = FeedPage(
+    feed_id="all",
+    title="changes",
+    self_url="http://127.0.0.1/feed.atom",
+    first_url="http://127.0.0.1/feed.atom",
+    next_url="",
+    site_url="http://127.0.0.1/",
+    base_url="http://127.0.0.1",
+)
+
+
 def render(*events: StoredEvent) -> bytes:
-    return render_feed(
-        list(events),
-        title="changes",
-        feed_url="http://127.0.0.1/feed.atom",
-        site_url="http://127.0.0.1/",
-        now=1_700_000_000.0,
-    )
+    return render_feed(list(events), PAGE, now=1_700_000_000.0)
 
 
 def test_the_feed_parses_cleanly_with_one_entry_per_change_newest_first() -> None:
@@ -52,7 +57,7 @@ def test_the_feed_parses_cleanly_with_one_entry_per_change_newest_first() -> Non
         "tag:redline.invalid,2026:article/abc123/event/1",
     ]
     first = parsed.entries[0]
-    assert first.title == "Storm hits coast"
+    assert first.title == "1 paragraph edited: Storm hits coast"
     assert first.link == "https://news.example/storm"
     assert first.updated == "2023-11-14T22:15:20+00:00"
     content = first.content[0].value
@@ -89,7 +94,10 @@ def test_hostile_page_text_comes_out_inert() -> None:
     assert "<img" not in content_html
     assert "<a href" not in content_html
     assert "&lt;script&gt;" in content_html
-    assert entry.findtext(ATOM + "title") == "<b>Head</b> ]]>"  # text, not markup
+    # text, not markup
+    assert (
+        entry.findtext(ATOM + "title") == "1 paragraph added, 1 paragraph removed: <b>Head</b> ]]>"
+    )
 
 
 def test_an_empty_feed_is_valid() -> None:

@@ -6,7 +6,8 @@ from crawler.diff import NO_DIFF
 from crawler.models import Article, ArticleState, ChangeEvent, Status, Version
 from crawler.queue import Depth
 from crawler.store import ExtractionHealth, SiteHealth, StoredEvent
-from scheduler.report import Overview, article_text, describe, status_text
+from crawler.wording import describe
+from scheduler.report import Overview, article_text, status_text
 
 NOW = 1_800_000_000.0
 
@@ -44,10 +45,10 @@ def test_status_counts_states_overdue_checks_the_last_hour_and_sick_sites() -> N
     text = status_text(overview, NOW)
     assert "articles: 10 tracked, 3 removed" in text
     assert "active 7  failing 1  gone 2  stable 0  duplicate 0  removed 3" in text
-    assert "checks: 5 overdue (the oldest by 25m), 1 in progress, 7 scheduled" in text
+    assert "checks: 5 overdue (the oldest by 25 minutes), 1 in progress, 7 scheduled" in text
     assert "last hour: 120 checks, 4 changes, 6 errors, 1 extraction failures" in text
     assert "news.example   90 checks, 6 failures, 6 in a row" in text
-    assert "backed off for 5m, last error: HTTP 503" in text
+    assert "backed off for 5 minutes, last error: HTTP 503" in text
     assert "quiet.example  30 checks, 0 failures, 0 extraction failures" in text
     assert "last 24h: 30 pages, general 80%, structured 20%\n" in text
     assert (
@@ -103,9 +104,9 @@ def test_show_tells_the_state_in_words_and_lists_versions_and_changes() -> None:
         detail="back to version 0",
     )
     text = article_text(state, versions, [StoredEvent("1-0", event)], NOW)
-    assert "state:        active: last changed 3h ago, next check in 20m" in text
+    assert "state:        active: last changed 3 hours ago, next check in 20 minutes" in text
     assert "(first seen)" in text
-    assert "(2h later)" in text
+    assert "(2 hours later)" in text
     assert "same text as version 0" in text
     assert "reverted: reverted to an earlier version; back to version 0" in text
     assert "flips:        2 returns to earlier texts, not published" in text
@@ -113,4 +114,4 @@ def test_show_tells_the_state_in_words_and_lists_versions_and_changes() -> None:
 
 def test_a_stable_article_is_described_as_never_checked_again() -> None:
     state = ArticleState("id1", "u", "s", Status.STABLE, last_change=NOW - 41 * 86400)
-    assert describe(state, NOW) == "stable: last changed 41d ago and won't be checked again"
+    assert describe(state, NOW) == "stable: last changed 41 days ago and won't be checked again"

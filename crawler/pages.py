@@ -1,0 +1,214 @@
+"""The web view's HTML: pure functions from :mod:`crawler.views` records to pages.
+
+Pages need no JavaScript, fit a phone's screen (the two columns of a comparison stack on a
+narrow one), and escape every text that came from a fetched page or from the config; only
+``http``/``https`` addresses become links.
+"""
+
+from __future__ import annotations
+
+import time
+from html import escape
+from typing import TYPE_CHECKING
+from urllib.parse import quote
+
+from crawler.feed import segments_html
+from crawler.sidebyside import MOVED
+
+if TYPE_CHECKING:
+    from crawler.sidebyside import Row
+    from crawler.views import ArticleView, Change, IndexView, SourceView, VersionSummary
+
+_STYLE = """
+body{font:16px/1.5 system-ui,sans-serif;margin:0 auto;max-width:72rem;padding:0 1rem;color:#222}
+table{border-collapse:collapse;width:100%}td,th{text-align:left;padding:.3rem;vertical-align:top}
+tr+tr td{border-top:1px solid #ddd}.muted{color:#666;font-size:.9em}
+ins{background:#cfc;text-decoration:none}del{background:#fcc}
+.sides{display:grid;grid-template-columns:1fr 1fr;gap:.2rem 1rem}
+.sides>div{padding:.3rem .5rem;border-left:4px solid transparent}
+.edited{border-color:#fa0!important}.added{border-color:#3a3!important}
+.removed{border-color:#c33!important}.moved{border-color:#36c!important}
+@media (max-width:40rem){.sides{grid-template-columns:1fr}.sides>div:empty{display:none}}
+"""
+
+
+def index_page(view: IndexView, title: str) -> str:
+    """The list of recent changes, newest first, and the sources with their counts."""
+    rows = "".join(_change_row(change) for change in view.changes) or (
+        '<tr><td colspan="4">No changes recorded yet.</td></tr>'
+    )
+    sources = "".join(
+        f'<li><a href="{_source_path(s.name)}">{escape(s.name)}</a> '
+        f'<span class="muted">{s.articles} articles, {s.changes} changes</span></li>'
+        for s in view.sources
+    )
+    body = (
+        f"<h1>{escape(title)}</h1>"
+        '<p><a href="/feed.atom">Atom feed of all changes</a></p>'
+        "<h2>Recent changes</h2><table><tr><th>When</th><th>Source</th><th>Article</th>"
+        f"<th>Change</th></tr>{rows}</table>"
+        f"<h2>Sources</h2><ul>{sources or '<li>None yet.</li>'}</ul>"
+    )
+    return _page(title, body, "/feed.atom")
+
+
+def _change_row(change: Change) -> str:
+    return (
+        f'<tr><td title="{_utc(change.detected_at)}">{escape(change.ago)}</td>'
+        f'<td><a href="{_source_path(change.source)}">{escape(change.source)}</a></td>'
+        f'<td><a href="{_article_path(change.article_id)}?to={change.version}">'
+        f"{escape(change.headline or change.url)}</a></td>"
+        f"<td>{escape(', '.join(change.kinds))}: {escape(change.summary)}</td></tr>"
+    )
+
+
+def source_page(view: SourceView) -> str:
+    """A source's articles with their states."""
+    rows = "".join(
+        f'<tr><td><a href="{_article_path(a.id)}">{escape(a.headline or a.url)}</a>'
+        f'<div class="muted">{escape(a.url)}</div></td><td>{escape(a.state)}</td>'
+        f"<td>{a.versions}</td><td>{a.changes}</td></tr>"
+        for a in view.articles
+    )
+    shown = (
+        f" (the {len(view.articles)} most recently changed)"
+        if len(view.articles) < view.total
+        else ""
+    )
+    feed = f"{_source_path(view.name)}/feed.atom"
+    body = (
+        f'<p><a href="/">All changes</a></p><h1>{escape(view.name)}</h1>'
+        f'<p>{view.total} articles{shown}. <a href="{feed}">Atom feed of its changes</a></p>'
+        "<table><tr><th>Article</th><th>State</th><th>Versions</th><th>Changes</th></tr>"
+        f"{rows}</table>"
+    )
+    return _page(view.name, body, feed)
+
+
+def article_page(view: ArticleView) -> str:
+    """An article's history: its state, versions and a side-by-side comparison."""
+    feed = f"{_article_path(view.id)}/feed.atom"
+    original = (
+        f'<a href="{escape(view.link)}" rel="noreferrer nofollow">{escape(view.url)}</a>'
+        if view.link
+        else escape(view.url)
+    )
+    current = view.versions[-1].headline if view.versions else ""
+    parts = [
+        f'<p><a href="/">All changes</a> · source <a href="{_source_path(view.source)}">'
+        f"{escape(view.source)}</a></p>",
+        f"<h1>{escape(current or view.url)}</h1>",
+        f"<p>Original: {original}<br>First seen {_utc(view.first_seen)}; {escape(view.state)}"
+        f'.<br>Changed {_times(view.changes)}. <a href="{feed}">Atom feed of its changes</a></p>',
+    ]
+    if len(view.headlines) > 1:
+        parts.append("<h2>Headlines</h2><ol>")
+        parts.extend(
+            f"<li>{escape(v.headline)} <span class=muted>({_when(v)})</span></li>"
+            for v in view.headlines
+        )
+        parts.append("</ol>")
+    if view.compare is not None:
+        parts.append(_comparison(view))
+    parts.append(_versions(view))
+    return _page(current or view.url, "".join(parts), feed)
+
+
+def _comparison(view: ArticleView) -> str:
+    compare = view.compare
+    assert compare is not None
+    sides = compare.sides
+    counts = [
+        f"{n} {label}"
+        for n, label in (
+            (sides.edited, "edited"),
+            (sides.added, "added"),
+            (sides.removed, "removed"),
+            (sides.moved, "moved"),
+        )
+        if n
+    ]
+    html = [
+        f"<h2>Version {compare.old} → version {compare.new}</h2>",
+        f"<p class=muted>Paragraphs: {', '.join(counts) or 'none changed'}.</p>",
+    ]
+    if sides.headline:
+        html.append(f"<p><strong>Headline:</strong> {segments_html(sides.headline)}</p>")
+    if sides.byline:
+        html.append(f"<p><strong>Byline:</strong> {segments_html(sides.byline)}</p>")
+    html.append(
+        f'<div class="sides"><div><strong>Version {compare.old}</strong></div>'
+        f"<div><strong>Version {compare.new}</strong></div>"
+    )
+    html.extend(_row(row) for row in sides.rows)
+    html.append("</div>")
+    return "".join(html)
+
+
+def _row(row: Row) -> str:
+    if row.kind == MOVED:
+        note = f'<div class="muted">moved from paragraph {(row.old_index or 0) + 1}</div>'
+        return f'<div class="moved"></div><div class="moved">{note}{segments_html(row.right)}</div>'
+    kind = escape(row.kind)
+    return (
+        f'<div class="{kind}">{segments_html(row.left)}</div>'
+        f'<div class="{kind}">{segments_html(row.right)}</div>'
+    )
+
+
+def _versions(view: ArticleView) -> str:
+    items = []
+    for v in view.versions:
+        notes = [_when(v), f"{v.words} words"]
+        if v.same_as is not None:
+            notes.append(f"same text as version {v.same_as}")
+        if v.reread:
+            notes.append("re-read by new extraction code, not an edit")
+        link = (
+            f' <a href="{_article_path(view.id)}?from={v.number - 1}&amp;to={v.number}">'
+            "compare with the one before</a>"
+            if v.number
+            else ""
+        )
+        items.append(
+            f"<li>Version {v.number}: {escape(v.headline)} "
+            f"<span class=muted>({escape('; '.join(notes))})</span>{link}</li>"
+        )
+    return f"<h2>Versions</h2><ol start=0>{''.join(items)}</ol>"
+
+
+def error_page(status: int, message: str) -> str:
+    """A page saying what went wrong."""
+    return _page(f"Error {status}", f"<h1>Error {status}</h1><p>{escape(message)}</p>", "")
+
+
+def _when(version: VersionSummary) -> str:
+    return f"{_utc(version.recorded_at)}, {version.later or 'first seen'}"
+
+
+def _times(count: int) -> str:
+    return "never" if not count else f"{count} time{'s' if count != 1 else ''}"
+
+
+def _source_path(name: str) -> str:
+    return f"/sources/{quote(name, safe='')}"
+
+
+def _article_path(article_id: str) -> str:
+    return f"/articles/{quote(article_id, safe='')}"
+
+
+def _utc(epoch: float) -> str:
+    return time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(epoch))
+
+
+def _page(title: str, body: str, feed: str) -> str:
+    alternate = (
+        f'<link rel="alternate" type="application/atom+xml" href="{escape(feed)}">' if feed else ""
+    )
+    return (
+        '<!doctype html><html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{escape(title)}</title>{alternate}<style>{_STYLE}</style></head>"
+        f"<body>{body}</body></html>"
+    )
