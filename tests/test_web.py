@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Any
+import json
+import shlex
+import threading
+from typing import TYPE_CHECKING, Any
 
 import feedparser
+import pytest
+import redis
 
-from crawler.check import plan_update
-from crawler.extract import ExtractedPage
-from crawler.models import Article, Fetch
-from crawler.store import ArticleStore, TrackTarget
 from crawler.web import WebApp
-from scheduler.policy import RecheckPolicy
+from scheduler.urls import article_id
+from tests.recording import atom_problems, record, track
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from crawler.keys import Keys
+    from crawler.store import ArticleStore
 
 
 def call(app: WebApp, path: str, **headers: str) -> tuple[str, dict[str, str], bytes]:
@@ -20,9 +28,11 @@ def call(app: WebApp, path: str, **headers: str) -> tuple[str, dict[str, str], b
     def start_response(status: str, response_headers: list[tuple[str, str]]) -> None:
         seen["status"], seen["headers"] = status, dict(response_headers)
 
+    path, _, query = path.partition("?")
     environ = {
         "REQUEST_METHOD": "GET",
         "PATH_INFO": path,
+        "QUERY_STRING": query,
         "HTTP_HOST": "127.0.0.1:8080",
         "wsgi.url_scheme": "http",
         **{f"HTTP_{k.upper()}": v for k, v in headers.items()},
@@ -31,26 +41,20 @@ def call(app: WebApp, path: str, **headers: str) -> tuple[str, dict[str, str], b
     return seen["status"], seen["headers"], body
 
 
-def record(store: ArticleStore, now: float, *paragraphs: str) -> None:
-    page = ExtractedPage(Article("Headline <b>", "", paragraphs), "")
-    url = "https://news.example/1"
-    fetch = Fetch("id1", url, url, now, status=200)
-    store.record(
-        "id1", lambda s, history: plan_update(s, history, fetch, page, "", RecheckPolicy())
-    )
+URL = "https://news.example/1"
 
 
 def test_the_feed_is_cached_by_etag_until_a_new_change(store: ArticleStore) -> None:
     app = WebApp(store, "changes", 10)
-    store.sync_tracked([TrackTarget("id1", "https://news.example/1", "example")], 0.0)
-    record(store, 1.0, "The vote was 5 to 4.")
+    track(store, URL)
+    record(store, URL, 1.0, "Headline <b>", "The vote was 5 to 4.")
     status, headers, _ = call(app, "/feed.atom")
     assert status == "200 OK"
     assert "Last-Modified" not in headers  # no change recorded yet
     etag = headers["ETag"]
     assert call(app, "/feed.atom", if_none_match=etag)[0] == "304 Not Modified"
 
-    record(store, 2.0, "The vote was 6 to 4.")
+    record(store, URL, 2.0, "Headline <b>", "The vote was 6 to 4.")
     status, headers, body = call(app, "/feed.atom", if_none_match=etag)
     assert status == "200 OK"
     assert headers["ETag"] != etag
@@ -63,9 +67,9 @@ def test_the_feed_is_cached_by_etag_until_a_new_change(store: ArticleStore) -> N
 
 def test_the_index_escapes_page_text_and_unknown_paths_are_404(store: ArticleStore) -> None:
     app = WebApp(store, "changes", 10)
-    store.sync_tracked([TrackTarget("id1", "https://news.example/1", "example")], 0.0)
-    record(store, 1.0, "a")
-    record(store, 2.0, "b")
+    track(store, URL)
+    record(store, URL, 1.0, "Headline <b>", "a")
+    record(store, URL, 2.0, "Headline <b>", "b")
     status, headers, body = call(app, "/")
     assert status == "200 OK"
     assert b"Headline &lt;b&gt;" in body
@@ -73,3 +77,255 @@ def test_the_index_escapes_page_text_and_unknown_paths_are_404(store: ArticleSto
     assert "default-src 'none'" in headers["Content-Security-Policy"]
     assert call(app, "/nope")[0] == "404 Not Found"
     assert call(app, "/healthz")[2] == b"ok\n"
+
+
+def paged(app: WebApp, url: str) -> tuple[list[str], int]:
+    """The entry ids of a feed, following its ``rel="next"`` links; and how many pages."""
+    ids: list[str] = []
+    pages = 0
+    while url:
+        status, _, body = call(app, url.removeprefix("http://127.0.0.1:8080"))
+        assert status == "200 OK", body
+        assert atom_problems(body) == []
+        parsed = feedparser.parse(body)
+        assert parsed.bozo == 0
+        ids += [entry.id for entry in parsed.entries]
+        pages += 1
+        url = next((link.href for link in parsed.feed.links if link.rel == "next"), "")
+    return ids, pages
+
+
+def newsroom(store: ArticleStore) -> dict[str, list[str]]:
+    """Two sources; 7 changes in "daily" (3 of them headline changes), 2 in "weekly"."""
+    a, b, c = "https://daily.example/a", "https://daily.example/b", "https://weekly.example/c"
+    track(store, a, b, source="daily")
+    track(store, c, source="weekly")
+    for url in (a, b, c):
+        record(store, url, 0.0, "First", "One.", "Two.")
+    for n in range(1, 5):
+        record(store, a, n, "First", "One.", f"Two, edit {n}.")
+    for n in range(1, 4):
+        record(store, b, n, f"Headline {n}", "One.", "Two.")
+    for n in range(1, 3):
+        record(store, c, n, "First", f"One, edit {n}.", "Two.")
+    return {"daily": [a, b], "weekly": [c]}
+
+
+def test_every_feed_pages_back_through_all_its_entries(store: ArticleStore) -> None:
+    newsroom(store)
+    app = WebApp(store, "changes", 2)
+    everything, pages = paged(app, "/feed.atom")
+    assert len(everything) == len(set(everything)) == 9
+    assert pages == 5
+    daily, _ = paged(app, "/sources/daily/feed.atom")
+    weekly, _ = paged(app, "/sources/weekly/feed.atom")
+    assert len(daily) == 7
+    assert len(weekly) == 2
+    assert sorted(daily + weekly) == sorted(everything)
+    assert [i for i in everything if i in daily] == daily  # the same order, newest first
+    headlines, _ = paged(app, "/sources/daily/feed.atom?kind=headline")
+    assert len(headlines) == 3
+    assert paged(app, "/feed.atom?kind=headline")[0] == headlines
+
+
+def test_an_article_feed_has_its_changes_only(store: ArticleStore) -> None:
+    urls = newsroom(store)
+    app = WebApp(store, "changes", 3)
+    article = article_id(urls["daily"][0])
+    ids, pages = paged(app, f"/articles/{article}/feed.atom")
+    assert pages == 2
+    assert ids == [f"tag:redline.invalid,2026:article/{article}/event/{n}" for n in (4, 3, 2, 1)]
+    assert paged(app, f"/articles/{article}/feed.atom?kind=headline")[0] == []
+
+
+def test_feed_entries_say_what_changed_and_link_to_the_diff(store: ArticleStore) -> None:
+    urls = newsroom(store)
+    app = WebApp(store, "changes", 10)
+    entry = feedparser.parse(call(app, "/sources/daily/feed.atom?kind=headline")[2]).entries[0]
+    article = article_id(urls["daily"][1])
+    assert entry.title == "Headline changed: Headline 3"
+    links = {link.rel: link.href for link in entry.links}
+    assert links["alternate"] == urls["daily"][1]
+    assert links["related"] == f"http://127.0.0.1:8080/articles/{article}?to=3"
+    assert {tag.term for tag in entry.tags} == {"daily", "headline"}
+    status, _, page = call(app, links["related"].removeprefix("http://127.0.0.1:8080"))
+    assert status == "200 OK"
+    assert b"<del>2</del><ins>3</ins>" in page
+
+
+def test_each_feed_has_its_own_etag(store: ArticleStore) -> None:
+    urls = newsroom(store)
+    app = WebApp(store, "changes", 10)
+    _, headers, _ = call(app, "/sources/daily/feed.atom")
+    _, weekly_headers, _ = call(app, "/sources/weekly/feed.atom")
+    record(store, urls["weekly"][0], 10.0, "First", "One, edit 9.", "Two.")
+    etag = headers["ETag"]
+    assert call(app, "/sources/daily/feed.atom", if_none_match=etag)[0] == "304 Not Modified"
+    weekly_etag = weekly_headers["ETag"]
+    assert call(app, "/sources/weekly/feed.atom", if_none_match=weekly_etag)[0] == "200 OK"
+    # An archive page never changes: it may be cached.
+    first = feedparser.parse(call(WebApp(store, "changes", 2), "/feed.atom")[2])
+    older = next(link.href for link in first.feed.links if link.rel == "next")
+    older_headers = call(WebApp(store, "changes", 2), older.removeprefix("http://127.0.0.1:8080"))[
+        1
+    ]
+    assert older_headers["Cache-Control"].startswith("max-age=")
+
+
+@pytest.mark.parametrize(
+    ("path", "status", "says"),
+    [
+        ("/feed.atom?kind=sideways", "400 Bad Request", b"kinds are"),
+        ("/feed.atom?before=yesterday", "400 Bad Request", b"not an event id"),
+        ("/sources/nowhere/feed.atom", "404 Not Found", b"no source named"),
+        ("/articles/nothing/feed.atom", "404 Not Found", b"no article with id"),
+        ("/sources/nowhere", "404 Not Found", b"no source named"),
+        ("/articles/nothing.json", "404 Not Found", b'"error"'),
+    ],
+)
+def test_bad_requests_say_what_is_wrong(
+    store: ArticleStore, path: str, status: str, says: bytes
+) -> None:
+    newsroom(store)
+    got, _, body = call(WebApp(store, "changes", 10), path)
+    assert got == status
+    assert says in body
+
+
+def test_events_recorded_before_the_index_streams_are_indexed_once(
+    store: ArticleStore, redis_conn: redis.Redis, keys: Keys
+) -> None:
+    urls = newsroom(store)
+    # As after an upgrade: the events are there, their index streams are not.
+    redis_conn.delete(keys.events_indexed, *redis_conn.keys(f"{keys.events}:*"))
+    app = WebApp(store, "changes", 50)
+    assert paged(app, "/sources/daily/feed.atom")[0] == []
+    record(store, urls["daily"][0], 20.0, "First", "One.", "Two, late.")  # not indexed yet
+    assert store.index_events() == 10
+    assert store.index_events() == 0  # done once and for all
+    daily = paged(app, "/sources/daily/feed.atom")[0]
+    assert len(daily) == 8
+    record(store, urls["daily"][0], 21.0, "First", "One.", "Two, later.")  # indexed at once
+    assert len(paged(app, "/sources/daily/feed.atom")[0]) == 9
+    daily = paged(app, "/sources/daily/feed.atom")[0]
+    assert [i for i in paged(app, "/feed.atom")[0] if i in daily] == daily
+
+
+def test_a_feed_page_reads_only_the_events_it_shows(store: ArticleStore, redis_url: str) -> None:
+    urls = newsroom(store)
+    for n in range(300):
+        record(store, urls["weekly"][0], 100.0 + n, "First", f"One, edit {n}.", "Two.")
+    app = WebApp(store, "changes", 5)
+    commands = monitored(redis_url, lambda: call(app, "/sources/weekly/feed.atom?kind=body"))
+    reads = [c for c in commands if c[0] in ("XRANGE", "XREVRANGE", "LRANGE", "SCAN", "KEYS")]
+    assert reads, commands
+    for command in reads:
+        assert command[0] in ("XRANGE", "XREVRANGE"), command
+        single = command[0] == "XRANGE" and command[2] == command[3]
+        assert single or command[-2:] in (["COUNT", "1"], ["COUNT", "6"]), command
+    assert len(reads) <= 1 + 1 + 6  # newest id, one page (+1 to know of more), its events
+
+
+def monitored(redis_url: str, action: Callable[[], object]) -> list[list[str]]:
+    """The commands Redis received while ``action`` ran, each as its words."""
+    client = redis.Redis.from_url(redis_url)
+    marker = "redline-test-monitor-end"
+    seen: list[list[str]] = []
+    with client.monitor() as monitor:
+        done = threading.Event()
+
+        def listen() -> None:
+            for command in monitor.listen():
+                words = shlex.split(command["command"])
+                if words == ["ECHO", marker]:
+                    break
+                seen.append([words[0].upper(), *words[1:]])
+            done.set()
+
+        listener = threading.Thread(target=listen, daemon=True)
+        listener.start()
+        action()
+        client.echo(marker)
+        assert done.wait(10)
+    client.close()
+    return seen
+
+
+def test_the_index_lists_changes_and_sources_as_html_and_json(store: ArticleStore) -> None:
+    newsroom(store)
+    app = WebApp(store, "changes", 10)
+    status, headers, page = call(app, "/")
+    assert status == "200 OK"
+    assert headers["Content-Type"].startswith("text/html")
+    assert b'<meta name="viewport"' in page
+    assert b'<a href="/sources/daily">daily</a> <span class="muted">2 articles, 7 changes' in page
+    for view in (call(app, "/index.json")[2], call(app, "/", accept="application/json")[2]):
+        data = json.loads(view)
+        assert [s["name"] for s in data["sources"]] == ["daily", "weekly"]
+        assert data["changes"][0]["title"] == "1 paragraph edited: First"
+        assert len(data["changes"]) == 9
+
+
+def test_a_source_page_lists_its_articles_and_their_states(store: ArticleStore) -> None:
+    urls = newsroom(store)
+    app = WebApp(store, "changes", 10)
+    page = call(app, "/sources/daily")[2].decode()
+    assert "Headline 3" in page
+    assert "active: last changed" in page
+    data = json.loads(call(app, "/sources/daily.json")[2])
+    assert data["total"] == 2
+    assert {a["url"] for a in data["articles"]} == set(urls["daily"])
+    assert {a["versions"] for a in data["articles"]} == {4, 5}
+
+
+def test_an_article_page_shows_its_history_and_a_side_by_side_diff(store: ArticleStore) -> None:
+    url = "https://daily.example/story"
+    track(store, url, source="daily")
+    hour = 3600.0
+    record(store, url, 0.0, "Storm nears", "Rain is coming.", "Roads may close.", "Stay in.")
+    record(store, url, 4 * hour, "Storm hits", "Rain is here now.", "Stay in.", "Roads may close.")
+    app = WebApp(store, "changes", 10)
+    article = article_id(url)
+    page = call(app, f"/articles/{article}")[2].decode()
+    assert "<h1>Storm hits</h1>" in page
+    assert "First seen 1970-01-01 00:00 UTC" in page
+    assert "4 hours later" in page
+    assert "Changed 1 time." in page
+    assert f'href="/articles/{article}/feed.atom"' in page
+    assert "<strong>Headline:</strong> Storm <del>nears</del><ins>hits</ins>" in page
+    # Old text on the left, new on the right, changed words highlighted in each.
+    assert '<div class="edited">Rain is <del>coming</del>.</div>' in page
+    assert '<div class="edited">Rain is <ins>here now</ins>.</div>' in page
+    assert "moved from paragraph 3</div>Stay in." in page
+    assert f'<a href="{url}" rel="noreferrer nofollow">' in page
+    data = json.loads(call(app, f"/articles/{article}.json")[2])
+    assert data["compare"]["old"] == 0
+    assert data["compare"]["new"] == 1
+    kinds = [row["kind"] for row in data["compare"]["sides"]["rows"]]
+    assert kinds.count("moved") == 1
+    assert "edited" in kinds
+    assert [v["headline"] for v in data["headlines"]] == ["Storm nears", "Storm hits"]
+    same = call(app, f"/articles/{article}?from=1&to=1")[2].decode()
+    assert "<del>" not in same
+    assert call(app, f"/articles/{article}?to=7")[0] == "400 Bad Request"
+
+
+def test_page_text_is_escaped_in_every_view(store: ArticleStore) -> None:
+    url = "https://daily.example/hostile"
+    track(store, url, source="daily")
+    hostile = '<script>alert(1)</script><img src=x onerror="alert(2)"> ]]>'
+    record(store, url, 0.0, "Calm", "Plain words here.")
+    record(store, url, 1.0, f"Calm {hostile}", f"Plain words {hostile}")
+    app = WebApp(store, "changes", 10)
+    for path in ("/", "/sources/daily", f"/articles/{article_id(url)}"):
+        status, headers, page = call(app, path)
+        assert status == "200 OK"
+        assert b"<script>" not in page, path
+        assert b"<img" not in page, path
+        assert b"&lt;script&gt;" in page, path
+        assert "script-src" not in headers["Content-Security-Policy"]
+    feed = call(app, "/feed.atom")[2]
+    assert atom_problems(feed) == []
+    content = feedparser.parse(feed).entries[0].content[0].value
+    assert "<script>" not in content
+    assert "&lt;script&gt;" in content
