@@ -1,0 +1,163 @@
+"""Real clients of ``redline web``: HTTP with gzip and conditional requests, feedparser,
+the newsboat feed reader and headless Chromium (the last two from Debian's packages,
+installed by ``.ci/run``; skipped where they are missing)."""
+
+from __future__ import annotations
+
+import gzip
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import feedparser
+import lxml.html
+import pytest
+
+from scheduler.urls import article_id
+from tests.conftest import wait_for
+from tests.recording import atom_problems, record, track
+from tests.test_e2e import free_port
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from crawler.store import ArticleStore
+
+# Where screenshots are kept after the run.
+ARTIFACTS = Path(os.environ.get("REDLINE_TEST_ARTIFACTS", Path(__file__).parents[1] / ".artifacts"))
+STORY = "https://daily.example/storm"
+
+
+@pytest.fixture
+def web(redis_url: str, store: ArticleStore, tmp_path: Path) -> Iterator[str]:
+    """``redline web`` on a free port of 127.0.0.1, over the test Redis; its base URL."""
+    track(store, STORY, source="daily")
+    start = time.time() - 3 * 3600
+    record(store, STORY, start, "Storm nears the coast", "Rain is coming tonight.", "Stay in.")
+    record(store, STORY, start + 7200, "Storm hits the coast", "Rain is here now.", "Stay in.")
+    port = free_port()
+    env = {
+        **os.environ,
+        "REDIS_URL": redis_url,
+        "REDLINE_CONFIG": "",
+        "REDLINE_STATE_DIR": str(tmp_path / "var"),
+        "REDLINE_WEB_PORT": str(port),
+    }
+    log = (tmp_path / "web.log").open("wb")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "scheduler.cli", "web"], env=env, stdout=log, stderr=log
+    )
+    base = f"http://127.0.0.1:{port}"
+
+    def up() -> bool:
+        try:
+            with urllib.request.urlopen(f"{base}/healthz", timeout=5) as reply:
+                return reply.status == 200
+        except (urllib.error.URLError, ConnectionError):
+            return False
+
+    try:
+        wait_for(up, what="redline web")
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+        log.close()
+
+
+def get(url: str, **headers: str) -> tuple[int, dict[str, str], bytes]:
+    request = urllib.request.Request(url, headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=10) as reply:
+            return reply.status, dict(reply.headers), reply.read()
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers), error.read()
+
+
+def test_feeds_are_compressed_and_answer_conditional_requests(web: str) -> None:
+    status, headers, body = get(f"{web}/feed.atom", **{"Accept-Encoding": "gzip"})
+    assert status == 200
+    assert headers["Content-Encoding"] == "gzip"
+    xml = gzip.decompress(body)
+    assert atom_problems(xml) == []
+    parsed = feedparser.parse(xml)
+    assert parsed.bozo == 0
+    assert parsed.entries[0].title == "Headline changed, 1 paragraph edited: Storm hits the coast"
+    assert get(f"{web}/feed.atom", **{"If-None-Match": headers["ETag"]})[0] == 304
+    since = headers["Last-Modified"]
+    assert get(f"{web}/feed.atom", **{"If-Modified-Since": since})[0] == 304
+
+
+@pytest.mark.skipif(shutil.which("newsboat") is None, reason="needs Debian's newsboat")
+def test_newsboat_reads_the_entries(web: str, tmp_path: Path) -> None:
+    urls = tmp_path / "urls"
+    urls.write_text(f"{web}/feed.atom\n{web}/sources/daily/feed.atom\n")
+    cache = tmp_path / "cache.db"
+    config = tmp_path / "config"
+    config.write_text("")
+    done = subprocess.run(
+        ["newsboat", "-u", str(urls), "-c", str(cache), "-C", str(config), "-x", "reload"],
+        env={**os.environ, "HOME": str(tmp_path)},
+        capture_output=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    with sqlite3.connect(cache) as db:
+        feeds = db.execute("SELECT rssurl FROM rss_feed").fetchall()
+        items = db.execute("SELECT feedurl, title, url FROM rss_item").fetchall()
+    assert sorted(feeds) == [(f"{web}/feed.atom",), (f"{web}/sources/daily/feed.atom",)]
+    # One entry, with one id in both feeds: newsboat keeps it once.
+    ((feed, title, url),) = items
+    assert feed in (f"{web}/feed.atom", f"{web}/sources/daily/feed.atom")
+    assert title == "Headline changed, 1 paragraph edited: Storm hits the coast"
+    assert url == STORY
+
+
+@pytest.mark.skipif(shutil.which("chromium") is None, reason="needs Debian's chromium")
+def test_a_browser_shows_the_highlighted_words(web: str, tmp_path: Path) -> None:
+    page = f"{web}/articles/{article_id(STORY)}"
+    dom = lxml.html.fromstring(chromium(tmp_path, "--dump-dom", page))
+    assert [d.text_content() for d in dom.iter("del")] == ["nears", "coming", "tonight"]
+    assert [i.text_content() for i in dom.iter("ins")] == ["hits", "here", "now"]
+    assert "last changed" in dom.text_content()
+    index = lxml.html.fromstring(chromium(tmp_path, "--dump-dom", f"{web}/"))
+    assert "Storm hits the coast" in index.text_content()
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    shot = ARTIFACTS / "article-page.png"
+    shot.unlink(missing_ok=True)
+    chromium(tmp_path, f"--screenshot={shot}", "--window-size=412,900", page)
+    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def chromium(profile: Path, *args: str) -> str:
+    """Runs headless Chromium with a fresh profile and no background networking; returns
+    what it printed."""
+    done = subprocess.run(
+        [
+            "chromium",
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            f"--user-data-dir={profile / 'chromium'}",
+            *args,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    return done.stdout
