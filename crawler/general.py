@@ -228,6 +228,9 @@ def _outweighed(
     widened to each ancestor that has prose ``<p>`` children of its own (an article whose
     later paragraphs sit in a box of their own).
     """
+    needed = _OUTWEIGH * sum(len(p.text) for p in matched)
+    if sum(len(p.text) for p in paragraphs if p.tag == "p") < needed:
+        return region  # not enough text in all the page's <p>: no need to look closer
     held: dict[int, int] = {}
     parents: dict[int, lxml.html.HtmlElement] = {}
     for paragraph in paragraphs:
@@ -240,7 +243,7 @@ def _outweighed(
         return region
     key = max(held, key=held.__getitem__)
     prose = parents[key]
-    if held[key] < _OUTWEIGH * sum(len(p.text) for p in matched):
+    if held[key] < needed:
         return region
     while (parent := prose.getparent()) is not None and id(parent) in held:
         prose = parent

@@ -183,7 +183,7 @@ def error_page(status: int, message: str) -> str:
 
 
 def _when(version: VersionSummary) -> str:
-    return f"{_utc(version.recorded_at)}, {version.later or 'first seen'}"
+    return f"{_utc(version.recorded_at)}, {version.later}"
 
 
 def _times(count: int) -> str:

@@ -322,6 +322,10 @@ class ArticleStore:
         """Every source that has had an article, by name."""
         return sorted(as_text(s) for s in self.redis.smembers(self.keys.sources))
 
+    def has_source(self, source: str) -> bool:
+        """True when an article ever belonged to the source."""
+        return bool(self.redis.exists(self.keys.source_articles(source)))
+
     def source_article_ids(self, source: str) -> list[str]:
         """The ids of one source's articles (removed ones too: their history is kept)."""
         return sorted(as_text(a) for a in self.redis.smembers(self.keys.source_articles(source)))

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from crawler.feed import entry_title, summary, web_link
 from crawler.quality import article_words
 from crawler.sidebyside import SideBySide, side_by_side
-from crawler.wording import ago, describe, later
+from crawler.wording import FIRST_SEEN, ago, describe, later
 
 if TYPE_CHECKING:
     from crawler.models import ArticleState, Version
@@ -95,6 +95,7 @@ class VersionSummary:
     """One version of an article, as its page lists it.
 
     Attributes:
+        later: How long after the first version it was recorded ("first seen" for it).
         reread: True when it was recorded because the extraction code or rules changed,
             not because the article was edited.
     """
@@ -235,7 +236,7 @@ def _version_of(version: Version, versions: list[Version]) -> VersionSummary:
     return VersionSummary(
         number=version.number,
         recorded_at=version.recorded_at,
-        later=later(version.recorded_at, versions[0].recorded_at) if version.number else "",
+        later=later(version.recorded_at, versions[0].recorded_at) if version.number else FIRST_SEEN,
         headline=version.article.headline,
         words=article_words(version.article),
         same_as=version.same_as,

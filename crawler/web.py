@@ -16,7 +16,7 @@ import time
 from dataclasses import dataclass, field
 from email.utils import formatdate, parsedate_to_datetime
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qs, quote
+from urllib.parse import parse_qs, quote, urlencode
 
 from crawler.codec import to_json
 from crawler.diff import ChangeKind
@@ -27,7 +27,7 @@ from crawler.views import ViewError, article_view, index_view, source_view
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
 
-    from crawler.store import ArticleStore
+    from crawler.store import ArticleStore, StoredEvent
 
 logger = logging.getLogger(__name__)
 
@@ -94,70 +94,52 @@ class WebApp:
         path = request.path
         if path == "/healthz":
             return self._health()
-        if path.endswith("/feed.atom"):
-            scope = path.removesuffix("/feed.atom")
-            if scope == "":
-                return self._feed(request, "all", self.feed_title, "/")
-            kind, _, name = scope.strip("/").partition("/")
-            if kind == "sources" and name and "/" not in name:
-                title = f"{self.feed_title}: {name}"
-                return self._feed(request, f"source/{name}", title, _path("sources", name))
-            if kind == "articles" and name and "/" not in name:
-                title = f"{self.feed_title}: article {name}"
-                return self._feed(request, f"article/{name}", title, _path("articles", name))
-            raise ViewError(404, f"no feed at {path}")
-        json, path = request.wants_json, path.removesuffix(".json")
-        now = time.time()
-        if path in ("/", "/index"):
-            index = index_view(self.store, INDEX_CHANGES, now)
-            return _view(index, json, lambda: index_page(index, self.feed_title))
-        kind, _, name = path.strip("/").partition("/")
-        if kind == "sources" and name and "/" not in name:
-            source = source_view(self.store, name, now)
-            return _view(source, json, lambda: source_page(source))
-        if kind == "articles" and name and "/" not in name:
-            query = request.query
-            article = article_view(
-                self.store, name, now, query.get("from", ""), query.get("to", "")
-            )
-            return _view(article, json, lambda: article_page(article))
+        feed = path.endswith("/feed.atom")
+        stem = path.removesuffix("/feed.atom") if feed else path.removesuffix(".json")
+        section, _, name = stem.strip("/").partition("/")
+        if feed and not section:
+            return self._feed(request, "", "")
+        if section in ("sources", "articles") and name and "/" not in name:
+            if feed:
+                return self._feed(request, section, name)
+            return self._page(request, section, name)
+        if not feed and section in ("", "index"):
+            index = index_view(self.store, INDEX_CHANGES, time.time())
+            return _view(index, request.wants_json, lambda: index_page(index, self.feed_title))
         raise ViewError(404, f"nothing at {path}")
 
-    def _feed(self, request: Request, feed_id: str, title: str, site_path: str) -> Response:
-        """One page of a feed: ``feed_id`` is "all", "source/NAME" or "article/ID"."""
+    def _page(self, request: Request, section: str, name: str) -> Response:
+        """A source's page or an article's page, as HTML or JSON."""
+        now = time.time()
+        if section == "sources":
+            source = source_view(self.store, name, now)
+            return _view(source, request.wants_json, lambda: source_page(source))
+        query = request.query
+        article = article_view(self.store, name, now, query.get("from", ""), query.get("to", ""))
+        return _view(article, request.wants_json, lambda: article_page(article))
+
+    def _feed(self, request: Request, section: str, name: str) -> Response:
+        """One page of a feed: of all changes (no ``section``), of a source ("sources") or
+        of an article ("articles")."""
         kind = request.query.get("kind", "")
         before = request.query.get("before", "")
         if kind and kind not in _KINDS:
             raise ViewError(400, f"kind={kind!r}: kinds are {', '.join(sorted(_KINDS))}")
         if before and not _EVENT_ID.fullmatch(before):
             raise ViewError(400, f"before={before!r} is not an event id (such as 1700000000000-0)")
-        scope, _, name = feed_id.partition("/")
-        if scope == "article":
-            if self.store.load(name) is None:
-                raise ViewError(404, f"no article with id {name!r}")
-            events = [
-                e for e in reversed(self.store.timeline(name)) if not kind or kind in e.event.kinds
-            ]
-            newest = events[0].event_id if events else ""
-            if before:
-                events = [e for e in events if _older(e.event_id, before)]
-            events = events[: self.feed_size + 1]
-        else:
-            source = name if scope == "source" else ""
-            if source and not self.store.source_article_ids(source):
-                raise ViewError(404, f"no source named {source!r}")
-            newest = self.store.latest_event_id(source=source, kind=kind)
-            events = self.store.recent_events(self.feed_size + 1, before, source=source, kind=kind)
+        newest, events = self._feed_events(section, name, kind, before)
+        feed_id, title = "all", self.feed_title
+        if section:
+            feed_id = f"{section.removesuffix('s')}/{name}"
+            title += f": {name}" if section == "sources" else f": article {name}"
         base = request.base_url
-        etag = (
-            '"'
-            + hashlib.sha256(
-                f"{newest}|{request.path}|{kind}|{before}|{base}|{self.feed_size}|{title}".encode()
-            ).hexdigest()[:32]
-            + '"'
-        )
-        headers = [("ETag", etag), ("Vary", "Accept-Encoding")]
-        headers.append(("Cache-Control", "max-age=3600" if before else "no-cache"))
+        key = f"{newest}|{request.path}|{kind}|{before}|{base}|{self.feed_size}|{title}"
+        etag = f'"{hashlib.sha256(key.encode()).hexdigest()[:32]}"'
+        headers = [
+            ("ETag", etag),
+            ("Vary", "Accept-Encoding"),
+            ("Cache-Control", "max-age=3600" if before else "no-cache"),
+        ]
         newest_ms = int(newest.split("-")[0]) if newest else 0
         if newest_ms:
             headers.append(("Last-Modified", formatdate(newest_ms / 1000, usegmt=True)))
@@ -165,25 +147,46 @@ class WebApp:
             return Response(304, "", b"", headers)
         more = len(events) > self.feed_size
         events = events[: self.feed_size]
-        filters = f"?kind={quote(kind)}" if kind else ""
-        own = f"{base}{request.path}"
         if kind:
             feed_id += f"/kind/{kind}"
             title += f" ({kind} changes)"
+        own = f"{base}{request.path}"
         page = FeedPage(
             feed_id=feed_id,
             title=title,
-            self_url=own
-            + (f"{filters}{'&' if kind else '?'}before={before}" if before else filters),
-            first_url=own + filters,
-            next_url=(
-                f"{own}{filters}{'&' if kind else '?'}before={events[-1].event_id}" if more else ""
-            ),
-            site_url=f"{base}{site_path}",
+            self_url=_feed_url(own, kind, before),
+            first_url=_feed_url(own, kind, ""),
+            next_url=_feed_url(own, kind, events[-1].event_id) if more else "",
+            site_url=base + (_path(section, name) if section else "/"),
             base_url=base,
         )
         body = render_feed(events, page, now=time.time())
         return Response(200, "application/atom+xml; charset=utf-8", body, headers)
+
+    def _feed_events(
+        self, section: str, name: str, kind: str, before: str
+    ) -> tuple[str, list[StoredEvent]]:
+        """The id of a feed's newest event ("" if none), and up to one more than a page
+        of its events older than ``before``, newest first.
+
+        Raises:
+            ViewError: The source or article does not exist (404).
+        """
+        if section == "articles":
+            if self.store.load(name) is None:
+                raise ViewError(404, f"no article with id {name!r}")
+            events = [
+                e for e in reversed(self.store.timeline(name)) if not kind or kind in e.event.kinds
+            ]
+            newest = events[0].event_id if events else ""
+            older = [e for e in events if not before or _older(e.event_id, before)]
+            return newest, older[: self.feed_size + 1]
+        source = name if section == "sources" else ""
+        if source and not self.store.has_source(source):
+            raise ViewError(404, f"no source named {source!r}")
+        newest = self.store.latest_event_id(source=source, kind=kind)
+        events = self.store.recent_events(self.feed_size + 1, before, source=source, kind=kind)
+        return newest, events
 
     def _health(self) -> Response:
         try:
@@ -283,8 +286,14 @@ def _older(event_id: str, than: str) -> bool:
     return key(event_id) < key(than)
 
 
-def _path(kind: str, name: str) -> str:
-    return f"/{kind}/{quote(name, safe='')}"
+def _path(section: str, name: str) -> str:
+    return f"/{section}/{quote(name, safe='')}"
+
+
+def _feed_url(own: str, kind: str, before: str) -> str:
+    """A feed page's URL: ``own`` with the kind filter and the paging cursor, if any."""
+    query = urlencode([(k, v) for k, v in (("kind", kind), ("before", before)) if v])
+    return f"{own}?{query}" if query else own
 
 
 def _base_url(environ: dict[str, object]) -> str:

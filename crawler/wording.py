@@ -46,10 +46,13 @@ def ahead(when: float | None, now: float) -> str:
     return "now (due)" if when <= now else f"in {duration(when - now)}"
 
 
+FIRST_SEEN = "first seen"
+"""What a first version says where later ones say how much later they came."""
+
+
 def later(when: float, first: float) -> str:
-    """How long after ``first`` something happened: "about 4 hours later", or "first
-    seen" when it is the first."""
-    return "first seen" if when <= first else f"{duration(when - first)} later"
+    """How long after ``first`` something happened: "about 4 hours later"."""
+    return f"{duration(when - first)} later"
 
 
 def describe(state: ArticleState, now: float) -> str:

@@ -15,7 +15,7 @@ from crawler.models import Status
 from crawler.quality import article_words
 from crawler.queue import Depth
 from crawler.store import HEALTH_HOURS, SiteHealth
-from crawler.wording import ago, ahead, describe, duration, later
+from crawler.wording import FIRST_SEEN, ago, ahead, describe, duration, later
 
 if TYPE_CHECKING:
     from crawler.models import ArticleState, Version
@@ -148,7 +148,7 @@ def article_text(
             )
             if previous is not None and previous.extractor != version.extractor:
                 same += ", re-read by new extraction code (not an edit)"
-            when = later(version.recorded_at, first) if version.number else "first seen"
+            when = later(version.recorded_at, first) if version.number else FIRST_SEEN
             lines.append(
                 f"  {version.number:>3}  {_when(version.recorded_at)}  ({when})  "
                 f"{article_words(version.article)} words{same}: {version.article.headline}"
