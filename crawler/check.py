@@ -181,7 +181,9 @@ def plan_update(
             answered = replace(answered, status=Status.ACTIVE if state.versions else Status.NEW)
         if fetch.not_html:
             update = replace(
-                _unchanged(replace(answered, not_html=fetch.not_html), fetch, policy),
+                _unchanged(
+                    replace(answered, not_html=fetch.not_html, page_digest=""), fetch, policy
+                ),
                 finding=Finding.NOT_HTML,
             )
         elif page is None:
@@ -190,14 +192,29 @@ def plan_update(
             answered = replace(
                 answered, etag=fetch.etag, last_modified=fetch.last_modified, not_html=""
             )
-            update = replace(
-                _page(answered, history, fetch, page, policy),
-                layer=str(page.layer),
-                fell_back=page.fell_back,
+            update = _remember_page(
+                replace(
+                    _page(answered, history, fetch, page, policy),
+                    layer=str(page.layer),
+                    fell_back=page.fell_back,
+                ),
+                fetch.page_digest,
             )
     if state.status is Status.REMOVED:  # taken out of the URLs file while being checked
         update = replace(update, state=replace(update.state, status=state.status, next_check=None))
     return update
+
+
+# What a check may find for its page to be remembered as read without doubt.
+_SETTLED = frozenset({Finding.CHANGED, Finding.UNCHANGED, Finding.FLIP, Finding.REBASELINED})
+
+
+def _remember_page(update: Update, digest: str) -> Update:
+    """Notes the page's digest when it was read without doubt, so the same page is not read
+    again; after a doubtful read (suspect, failed, a duplicate that may take over) the next
+    page is read whatever its bytes."""
+    settled = update.finding in _SETTLED and update.state.status is not Status.DUPLICATE
+    return replace(update, state=replace(update.state, page_digest=digest if settled else ""))
 
 
 def _failed(
@@ -215,6 +232,7 @@ def _failed(
         extraction_failures=state.extraction_failures + int(extraction),
         last_error=error[:_MAX_ERROR],
         next_check=now + retry_delay(policy, errors, fetch.retry_after),
+        page_digest="",
     )
     backoff = None
     if fetch.transient:
@@ -234,7 +252,13 @@ def _failed(
 def _gone(state: ArticleState, history: History, fetch: Fetch, policy: RecheckPolicy) -> Update:
     now = fetch.fetched_at
     gone = replace(
-        state, errors=0, last_error=f"HTTP {fetch.status}", etag="", last_modified="", suspect=""
+        state,
+        errors=0,
+        last_error=f"HTTP {fetch.status}",
+        etag="",
+        last_modified="",
+        suspect="",
+        page_digest="",
     )
     event = None
     if state.status is Status.GONE:

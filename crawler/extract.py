@@ -108,6 +108,12 @@ class ExtractedPage:
         return f"{name}:{self.rules_digest}" if self.rules_digest else name
 
 
+def reader_of(rules: ExtractionRules | None) -> str:
+    """Names what reads a source's pages: the extraction code and the source's rules (the
+    layer that reads a page depends on the page, so it is not part of the name)."""
+    return f"{EXTRACTOR_VERSION}:{rules_digest(rules)}" if rules else EXTRACTOR_VERSION
+
+
 def extract_page(html: str, url: str = "", rules: ExtractionRules | None = None) -> ExtractedPage:
     """Extracts the article, and the URL the page says is its own, from a page.
 

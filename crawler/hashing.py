@@ -13,6 +13,15 @@ if TYPE_CHECKING:
 FINGERPRINT_VERSION = "2"
 
 
+def page_digest(html: str, reader: str) -> str:
+    """Returns a short hex digest of a page and of what reads it (see
+    :attr:`crawler.extract.ExtractedPage.extractor`): pages with equal digests are the same
+    text read the same way, so the second needs no extraction."""
+    digest = hashlib.blake2b(reader.encode(), digest_size=16)
+    digest.update(html.encode("utf-8", "surrogatepass"))
+    return digest.hexdigest()
+
+
 def fingerprint(article: Article) -> str:
     """Returns a hex SHA-256 over the article's headline, byline, dateline and
     paragraphs.

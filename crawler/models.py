@@ -143,6 +143,9 @@ class ArticleState:
         interval: The recheck interval in force (None before the first check).
         etag: The ETag of the last good response, for conditional GET.
         last_modified: The Last-Modified of the last good response.
+        page_digest: The :func:`crawler.hashing.page_digest` of the last page read without
+            doubt (an unchanged article, or a new version): the same page again needs no
+            extraction ("" when the last check left any doubt).
         location: Where the article lives now, when not at its URL (moved, redirected).
         errors: Consecutive failed checks.
         failures: Failed checks in all.
@@ -176,6 +179,7 @@ class ArticleState:
     interval: float | None = None
     etag: str = ""
     last_modified: str = ""
+    page_digest: str = ""
     location: str = ""
     errors: int = 0
     failures: int = 0
@@ -236,6 +240,7 @@ class Claim:
         last_modified: For ``If-Modified-Since`` ("" for none).
         source: The source the article belongs to (its extraction rules apply).
         claimed_at: Epoch seconds of the claim (it orders checks of one article).
+        page_digest: The article's :attr:`ArticleState.page_digest` when it was claimed.
     """
 
     article_id: str
@@ -244,6 +249,7 @@ class Claim:
     last_modified: str = ""
     source: str = ""
     claimed_at: float = 0.0
+    page_digest: str = ""
 
 
 @dataclass(frozen=True)
@@ -273,6 +279,10 @@ class Fetch:
         claimed_at: When the check was claimed (0: unknown). A fetch claimed before the
             last recorded check's claim is stale: it outlived its lease and a newer check
             was recorded meanwhile.
+        previous_page: The page digest of the article when the check was claimed.
+        page_digest: This page's digest (see :func:`crawler.hashing.page_digest`), set by
+            the pipeline once it knows what reads the page ("" until then, and for
+            answers without a page).
     """
 
     article_id: str
@@ -291,6 +301,8 @@ class Fetch:
     network_error: bool = False
     worker: str = ""
     claimed_at: float = 0.0
+    previous_page: str = ""
+    page_digest: str = ""
 
     @property
     def transient(self) -> bool:

@@ -7,13 +7,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Self
 
 import redis
 
 from crawler.check import Finding, Update, plan_update
 from crawler.connection import client
-from crawler.extract import ExtractedPage, ExtractionError, extract_page
+from crawler.extract import ExtractedPage, ExtractionError, extract_page, reader_of
+from crawler.hashing import page_digest
 from crawler.keys import Keys
 from crawler.models import Fetch
 from crawler.rules import ExtractionRules, RulesError
@@ -57,6 +59,7 @@ class ChangePipeline:
         try:
             instructions = self.shared.for_source(fetch.source)
             policy = instructions.policy
+            fetch = _known_page(fetch, instructions.rules)
             page, error = _extract(fetch, instructions.rules)
             update = self.store.record(
                 fetch.article_id,
@@ -115,6 +118,18 @@ def _log(fetch: Fetch, update: Update) -> None:
             state.site,
             update.site_backoff_until - fetch.fetched_at,
         )
+
+
+def _known_page(fetch: Fetch, rules: ExtractionRules) -> Fetch:
+    """Notes the page's digest; a page the article's last check already read without doubt
+    (the same text, read by the same code and rules) is not read again: it is as good as a
+    304."""
+    if fetch.html is None:
+        return fetch
+    digest = page_digest(fetch.html, reader_of(rules))
+    if digest == fetch.previous_page:
+        return replace(fetch, html=None, not_modified=True, page_digest=digest)
+    return replace(fetch, page_digest=digest)
 
 
 def _extract(fetch: Fetch, rules: ExtractionRules) -> tuple[ExtractedPage | None, str]:

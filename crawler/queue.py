@@ -54,8 +54,8 @@ return moved
 #       window, site leases suffix.
 # Claims up to `count` of the first `window` ready ids whose site is neither backed off nor
 # at its limit of checks in flight (all workers together), oldest due first. Returns id,
-# url, etag, last_modified, source for each. Ids of articles no longer fetched are dropped; ids of
-# a backed-off site go back to the schedule until the back-off ends.
+# url, etag, last_modified, source, page_digest for each. Ids of articles no longer fetched
+# are dropped; ids of a backed-off site go back to the schedule until the back-off ends.
 _CLAIM = """
 local now = tonumber(ARGV[1])
 local want = tonumber(ARGV[2])
@@ -67,7 +67,7 @@ for _, id in ipairs(redis.call('ZRANGE', KEYS[1], 0, tonumber(ARGV[7]) - 1)) do
   if claimed >= want then break end
   local f = redis.call('HMGET', ARGV[4] .. id,
                        'url', 'location', 'etag', 'last_modified', 'status', 'site',
-                       'source')
+                       'source', 'page_digest')
   local status = f[5]
   if not f[1] or status == 'removed' or status == 'stable' then
     redis.call('ZREM', KEYS[1], id)
@@ -100,6 +100,7 @@ for _, id in ipairs(redis.call('ZRANGE', KEYS[1], 0, tonumber(ARGV[7]) - 1)) do
         table.insert(out, f[3] or '')
         table.insert(out, f[4] or '')
         table.insert(out, f[7] or '')
+        table.insert(out, f[8] or '')
       end
     end
   end
@@ -219,8 +220,9 @@ class DueQueue:
                 last_modified=fields[i + 3],
                 source=fields[i + 4],
                 claimed_at=now,
+                page_digest=fields[i + 5],
             )
-            for i in range(0, len(fields), 5)
+            for i in range(0, len(fields), 6)
         ]
 
     def release(self, article_ids: list[str], now: float) -> int:

@@ -32,6 +32,10 @@ def scrapy_settings(settings: Settings, redis_url: str) -> dict[str, Any]:
         # 429 and 503 usually say when to come back (Retry-After): the schedule honours it.
         "RETRY_HTTP_CODES": [500, 502, 504, 522, 524, 408],
         "AUTOTHROTTLE_ENABLED": settings.autothrottle,
+        "EXTENSIONS": {
+            "scrapy.extensions.throttle.AutoThrottle": None,
+            "crawler.throttle.ConditionalAutoThrottle": 0,
+        },
         "AUTOTHROTTLE_START_DELAY": 1.0,
         "AUTOTHROTTLE_MAX_DELAY": 60.0,
         "AUTOTHROTTLE_TARGET_CONCURRENCY": float(settings.per_domain_concurrency),

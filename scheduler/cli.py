@@ -1,9 +1,10 @@
 """The ``redline`` command.
 
-``redline run`` runs the whole service; ``clock``, ``worker``, ``web`` and ``redis`` run one
-role each (see the Procfile); ``add`` and ``list`` manage what is tracked; ``status`` and
-``show`` report on it, also while the service runs; ``check`` shows what redline would store
-for one page, to write a source's rules against.
+``redline run`` runs the whole service, ``redline demo`` the same on a local newsroom;
+``clock``, ``worker``, ``web`` and ``redis`` run one role each (see the Procfile); ``add``
+and ``list`` manage what is tracked; ``status`` and ``show`` report on it, also while the
+service runs; ``check`` shows what redline would store for one page, to write a source's
+rules against.
 """
 
 from __future__ import annotations
@@ -96,6 +97,15 @@ def _parser() -> argparse.ArgumentParser:
     command("worker", "run a crawl worker (any number, on any machine)", _worker)
     command("web", "serve the Atom feed and the web view", _web)
     command("redis", "run the embedded Redis in the foreground", _redis)
+    demo = command(
+        "demo", "watch a local newsroom that edits its articles (no internet needed)", _demo
+    )
+    demo.add_argument(
+        "--first-edit", type=float, default=30.0, metavar="SECONDS", help="first edits from (30)"
+    )
+    demo.add_argument(
+        "--spacing", type=float, default=60.0, metavar="SECONDS", help="between edits (60)"
+    )
     add = command("add", "validate URLs and append them to the URLs file", _add)
     add.add_argument("urls", nargs="+", metavar="URL")
     command("list", "show the tracked URLs and their state", _list)
@@ -178,6 +188,12 @@ def _web(settings: Settings, args: argparse.Namespace) -> int:
         WebApp(store, settings.feed_title, settings.feed_size), settings.web_host, settings.web_port
     )
     return 0
+
+
+def _demo(settings: Settings, args: argparse.Namespace) -> int:
+    from scheduler.demo import run_demo
+
+    return run_demo(settings, args.first_edit, args.spacing)
 
 
 def _redis(settings: Settings, args: argparse.Namespace) -> int:

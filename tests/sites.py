@@ -18,6 +18,8 @@ from dataclasses import dataclass, field, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from bench.newsroom.layouts import TEASERS
+
 
 @dataclass
 class Story:
@@ -38,16 +40,6 @@ class Story:
     """The page's ``<link rel=canonical>``."""
     body: bytes | None = None
     """Serve these bytes instead of the rendered page."""
-
-
-_TEASERS = [
-    "Council approves new budget after late-night session",
-    "Local team wins championship in overtime thriller",
-    "Weather service warns of heavy rain this weekend",
-    "Museum reopens with expanded modern art wing",
-    "Transit authority announces fare changes for spring",
-    "Scientists map ancient riverbed beneath the city",
-]
 
 
 class NewsSite:
@@ -166,7 +158,7 @@ class NewsSite:
 
 def render_page(story: Story, views: int) -> str:
     """A realistic article page whose boilerplate differs on every call."""
-    teasers = random.sample(_TEASERS, k=4)
+    teasers = random.sample(TEASERS, k=4)
     now = time.strftime("%H:%M:%S", time.gmtime())
     nonce = random.getrandbits(64)
     related = "".join(f'<li><a href="/news/{abs(hash(t)) % 9999}">{t}</a></li>' for t in teasers)

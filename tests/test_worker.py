@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+import urllib.request
 from typing import TYPE_CHECKING
 
 import pytest
@@ -173,3 +174,31 @@ def test_workers_apply_the_source_rules_the_clock_published(
     assert (health.extraction.pages, health.extraction.fell_back) == (3, 1)
     assert health.extraction.layers == {"general": 2, "rules": 1}
     assert worker.store.timeline(state.id) == []
+
+
+def test_a_page_already_read_is_not_read_again_unless_its_readers_changed(
+    worker: Harness, site: NewsSite
+) -> None:
+    url = site.add("/same", sample_story())
+    with urllib.request.urlopen(url) as response:
+        site.edit("/same", body=response.read())  # from now on, the same bytes every time
+    (first,) = worker.check(url)
+    assert first.versions == 1
+    assert first.page_digest
+    (second,) = worker.check(url)
+    assert (second.checks, second.versions, second.page_digest) == (2, 1, first.page_digest)
+    (health,) = worker.store.sites(time.time())
+    assert health.extraction.pages == 1  # the second check extracted nothing
+    # New rules for the source: the same bytes are read again (a new baseline).
+    rules = ExtractionRules(body=("article",))
+    worker.shared.publish(worker.shared.for_source("local").policy, {"local": rules})
+    (third,) = worker.check(url)
+    assert third.page_digest not in ("", first.page_digest)
+    (health,) = worker.store.sites(time.time())
+    assert health.extraction.layers == {"general": 1, "rules": 1}
+    # A page that leaves doubt is read again, whatever its bytes.
+    site.edit("/same", body=b"<html><body><p>Subscribe to continue reading.</p></body></html>")
+    (failed,) = worker.check(url)
+    assert (failed.page_digest, failed.extraction_failures) == ("", 1)
+    (again,) = worker.check(url)
+    assert again.extraction_failures == 2

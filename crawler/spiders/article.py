@@ -147,6 +147,7 @@ class ArticleSpider(scrapy.Spider):
                 "requested_url": claim.url,
                 "source": claim.source,
                 "claimed_at": claim.claimed_at,
+                "previous_page": claim.page_digest,
             },
         )
 
@@ -168,6 +169,7 @@ class ArticleSpider(scrapy.Spider):
             retry_after=retry_after(header(response, b"Retry-After"), now),
             worker=self.worker_id,
             claimed_at=meta["claimed_at"],
+            previous_page=meta["previous_page"],
         )
         if response.status == 304:
             yield replace(fetch, not_modified=True)

@@ -1,0 +1,137 @@
+"""Scores redline's change events against the newsroom's ground truth.
+
+- **recall**: true edits that an event reported. Edits that fell between the same two
+  checks can only be reported together, as one event: the latest of them counts as found,
+  the others as *merged* (not missed).
+- **false events**: text events (headline, byline, body, correction, reverted) with no true
+  edit to report, such as boilerplate read as a change, or one edit reported twice.
+- **latency**: from a true edit to the event that reported it.
+- **requests after the stability window**: checks of an article later than the window after
+  its last change, beyond the one check that finds it stable.
+- **lifecycle**: "removed" events for articles that went away, "moved" for redirected ones.
+"""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Sequence
+
+    from bench.newsroom.server import NewsroomConfig
+    from crawler.models import ChangeEvent
+
+TEXT_KINDS = frozenset({"headline", "byline", "body", "correction", "reverted"})
+
+
+@dataclass
+class Score:
+    """How redline's events compare with the truth (see the module docstring)."""
+
+    edits: int = 0
+    found: int = 0
+    merged: int = 0
+    false_events: int = 0
+    latencies: list[float] = field(default_factory=list)
+    extra_requests: int = 0
+    removed_expected: int = 0
+    removed_found: int = 0
+    moved_expected: int = 0
+    moved_found: int = 0
+
+    @property
+    def recall(self) -> float:
+        """Found edits over the edits that could be reported on their own."""
+        reportable = self.edits - self.merged
+        return self.found / reportable if reportable else 1.0
+
+    def lines(self) -> list[str]:
+        """The score, in words."""
+        latency = "n/a"
+        if self.latencies:
+            ordered = sorted(self.latencies)
+            p95 = ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))]
+            latency = f"median {statistics.median(ordered):.1f}s, p95 {p95:.1f}s"
+        return [
+            f"true edits: {self.edits} ({self.merged} merged with a later edit)",
+            f"recall: {self.recall:.1%} ({self.found} found)",
+            f"false events: {self.false_events}",
+            f"detection latency: {latency}",
+            f"requests after the stability window: {self.extra_requests}",
+            f"removed: {self.removed_found}/{self.removed_expected},"
+            f" moved: {self.moved_found}/{self.moved_expected}",
+        ]
+
+
+def article_index(url: str) -> int | None:
+    """The newsroom article a URL names (None for another URL)."""
+    parts = urlsplit(url).path.strip("/").split("/")
+    if len(parts) == 2 and parts[0] in ("news", "moved") and parts[1].isdigit():
+        return int(parts[1])
+    return None
+
+
+def score(
+    config: NewsroomConfig,
+    started: float,
+    events: Iterable[ChangeEvent],
+    requests: Sequence[Sequence[float]],
+    *,
+    until: float,
+    stability_window: float,
+) -> Score:
+    """Scores ``events`` against the truth of a newsroom started at ``started``.
+
+    Args:
+        config: The newsroom's settings.
+        started: When it started (epoch seconds).
+        events: redline's change events.
+        requests: For each article, when it was requested (offsets from the start).
+        until: The end of the run (offset from the start): later edits are not counted.
+        stability_window: redline's stability window, in seconds.
+    """
+    text: dict[int, list[float]] = {}
+    lifecycle: dict[int, set[str]] = {}
+    result = Score()
+    for event in events:
+        index = article_index(event.url)
+        if index is None:
+            continue
+        if TEXT_KINDS & set(event.kinds):
+            text.setdefault(index, []).append(event.detected_at - started)
+        lifecycle.setdefault(index, set()).update(event.kinds)
+    for index in range(config.articles):
+        edits = [at for at in config.edits_of(index) if at <= until]
+        _match(edits, sorted(text.get(index, [])), result)
+        fault = config.fault_of(index)
+        if fault == "gone" and requests[index] and max(requests[index]) >= config.faults.gone_after:
+            result.removed_expected += 1
+            result.removed_found += "removed" in lifecycle.get(index, set())
+        if fault == "redirect" and requests[index]:
+            result.moved_expected += 1
+            result.moved_found += "moved" in lifecycle.get(index, set())
+        changed = [*(edits or []), *(requests[index][:1])]
+        quiet_since = max(changed, default=0.0)
+        late = sum(1 for at in requests[index] if at > quiet_since + stability_window)
+        result.extra_requests += max(late - 1, 0)
+    return result
+
+
+def _match(edits: list[float], detected: list[float], result: Score) -> None:
+    """Pairs one article's true edits with its text events, in time order."""
+    result.edits += len(edits)
+    pending: list[float] = []
+    remaining = list(edits)
+    for at in detected:
+        while remaining and remaining[0] <= at:
+            pending.append(remaining.pop(0))
+        if not pending:
+            result.false_events += 1
+            continue
+        result.found += 1
+        result.merged += len(pending) - 1
+        result.latencies.append(at - pending[-1])
+        pending.clear()
