@@ -10,14 +10,13 @@ on them, as ``redline run`` would, until interrupted. Each run starts afresh.
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import shutil
 from typing import TYPE_CHECKING
 
-from bench.newsroom.layouts import RULES
 from bench.newsroom.server import Newsroom, NewsroomConfig
+from bench.newsroom.settings import redline_toml
 from bench.newsroom.story import EditPlan
 from crawler.wording import ahead
 from scheduler.config import ENV_PREFIX, load_settings
@@ -67,17 +66,11 @@ def write_config(directory: Path, newsroom: Newsroom, web_host: str, web_port: i
     for name in (*settings, "redis_url"):
         os.environ.pop(f"{ENV_PREFIX}{name.upper()}", None)
     os.environ.pop("REDIS_URL", None)
-    ruled = [
-        newsroom.site_host(site)
-        for site in range(newsroom.config.sites)
-        if newsroom.config.layout(site) == "ruled"
-    ]
-    rules = "".join(f"{key} = {json.dumps(value)}\n" for key, value in RULES.items())
     path = directory / "redline.toml"
+    layouts = [newsroom.config.layout(site) for site in range(newsroom.config.sites)]
     path.write_text(
         "# Written by `redline demo`: a fast schedule for a newsroom that edits quickly.\n"
-        + "".join(f"{name} = {json.dumps(value)}\n" for name, value in settings.items())
-        + (f"\n[sources.courier-ruled]\ndomains = {json.dumps(ruled)}\n{rules}" if ruled else "")
+        + redline_toml(newsroom.hosts, layouts, settings)
     )
     return path
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 import itertools
 import json
 import os
-import signal
 import subprocess
 import sys
 import tempfile
@@ -21,7 +20,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bench.newsroom.layouts import RULES
+from bench.newsroom.settings import redline_toml
+from bench.processes import Children
 from crawler.connection import connect
 from crawler.keys import Keys
 from crawler.settings import scrapy_settings
@@ -106,34 +106,14 @@ class Bench:
         self.articles = articles
         self.sites = sites
         self.dir = workdir
-        self.children: list[subprocess.Popen[bytes]] = []
-
-    def _spawn(self, *command: str, env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
-        child = subprocess.Popen(
-            [sys.executable, *command],
-            env={**os.environ, **(env or {})},
-            stdout=subprocess.DEVNULL,
-            stderr=open(self.dir / "children.log", "ab"),  # noqa: SIM115
-        )
-        self.children.append(child)
-        return child
-
-    def _stop(self, child: subprocess.Popen[bytes]) -> None:
-        if child.poll() is None:
-            child.send_signal(signal.SIGTERM)
-            try:
-                child.wait(30)
-            except subprocess.TimeoutExpired:
-                child.kill()
-                child.wait()
-        self.children.remove(child)
+        self.children = Children(workdir / "children.log")
 
     def run(self, workers: tuple[int, ...], pass_size: int) -> Figures:
         """Runs the case: the warm-up, one measured pass per worker count, the ceiling."""
         figures = Figures(self.case.name)
         info = self.dir / "newsroom.json"
         urls = self.dir / "urls.txt"
-        newsroom = self._spawn(
+        newsroom = self.children.python(
             "-m",
             "bench.newsroom",
             f"--articles={self.articles}",
@@ -155,7 +135,7 @@ class Bench:
                 redis = connect(server.url, wait=10)
                 redis_pid = int(redis.info("server")["process_id"])
                 store = ArticleStore(redis, Keys(PREFIX))
-                clock = self._spawn("-m", "scheduler.cli", "clock", env=env)
+                clock = self.children.python("-m", "scheduler.cli", "clock", env=env)
                 while redis.scard(store.keys.tracked) < self.articles:
                     time.sleep(_POLL)
                 self._pass(store, workers=max(workers), env=env, total=self.articles)
@@ -169,12 +149,11 @@ class Bench:
                     figures.other_cpu_ms[count] = {
                         name: value * 1000 / pass_size for name, value in spent.items()
                     }
-                self._stop(clock)
+                self.children.stop(clock)
             for count in workers:
                 figures.ceiling_per_s[count] = self._ceiling(urls, count, pass_size)
         finally:
-            for child in list(self.children):
-                self._stop(child)
+            self.children.stop_all()
         return figures
 
     def _pass(
@@ -200,7 +179,9 @@ class Bench:
         before = store.counters(time.time(), minutes=120)["checks"]
         others = others or {}
         spent_before = {name: cpu_seconds(pid) for name, pid in others.items()}
-        started = [self._spawn("-m", "scheduler.cli", "worker", env=env) for _ in range(workers)]
+        started = [
+            self.children.python("-m", "scheduler.cli", "worker", env=env) for _ in range(workers)
+        ]
         samples: list[tuple[float, int]] = [(time.monotonic(), 0)]
         done = 0
         while done < total:
@@ -212,7 +193,7 @@ class Bench:
         worker_cpu = sum(cpu_seconds(w.pid) for w in started)
         spent = {name: cpu_seconds(pid) - spent_before[name] for name, pid in others.items()}
         for worker in started:
-            self._stop(worker)
+            self.children.stop(worker)
         return spent, rate(samples, total), worker_cpu
 
     def _ceiling(self, urls: Path, processes: int, count: int) -> float:
@@ -246,22 +227,16 @@ class Bench:
         return total
 
     def _write_config(self, hosts: list[str], layouts: list[str], urls: Path) -> Path:
-        ruled = [
-            host.rsplit(":", 1)[0]
-            for host, layout in zip(hosts, layouts, strict=True)
-            if layout == "ruled"
-        ]
-        rules = "\n".join(f"{k} = {json.dumps(v)}" for k, v in RULES.items())
         path = self.dir / "redline.toml"
-        path.write_text(
-            f'urls_file = "{urls}"\n'
-            f'state_dir = "{self.dir / "state"}"\n'
-            "concurrency = 32\n"
-            "per_domain_concurrency = 4\n"
-            'initial_interval = "1h"\n'
-            'log_level = "WARNING"\n'
-            + (f"\n[sources.ruled]\ndomains = {json.dumps(ruled)}\n{rules}\n" if ruled else "")
-        )
+        settings = {
+            "urls_file": str(urls),
+            "state_dir": str(self.dir / "state"),
+            "concurrency": 32,
+            "per_domain_concurrency": 4,
+            "initial_interval": "1h",
+            "log_level": "WARNING",
+        }
+        path.write_text(redline_toml(hosts, layouts, settings))
         return path
 
 
