@@ -183,6 +183,10 @@ def test_the_score_counts_found_merged_false_and_late_requests() -> None:
     assert result.false_events == 2
     assert sorted(result.latencies) == [3.0, 5.0]
     assert result.extra_requests == 2  # article 0: three checks after the window, one needed
+    # Edits after the end of the scoring, and the events reporting them, are left out.
+    early = score(config, started, events, requests, until=e1[-1] - 1, stability_window=1000)
+    assert (early.found, early.merged, early.false_events) == (1, 1, 2)
+    assert early.edits == sum(1 for i in range(3) for at in config.edits_of(i) if at < e1[-1])
 
 
 @pytest.mark.e2e

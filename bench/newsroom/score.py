@@ -105,7 +105,7 @@ def score(
         lifecycle.setdefault(index, set()).update(event.kinds)
     for index in range(config.articles):
         edits = [at for at in config.edits_of(index) if at <= until]
-        _match(edits, sorted(text.get(index, [])), result)
+        _match(list(config.edits_of(index)), sorted(text.get(index, [])), until, result)
         fault = config.fault_of(index)
         if fault == "gone" and requests[index] and max(requests[index]) >= config.faults.gone_after:
             result.removed_expected += 1
@@ -120,9 +120,10 @@ def score(
     return result
 
 
-def _match(edits: list[float], detected: list[float], result: Score) -> None:
-    """Pairs one article's true edits with its text events, in time order."""
-    result.edits += len(edits)
+def _match(edits: list[float], detected: list[float], until: float, result: Score) -> None:
+    """Pairs one article's true edits with its text events, in time order; edits after
+    ``until``, and the events that report them, are left out."""
+    result.edits += sum(1 for at in edits if at <= until)
     pending: list[float] = []
     remaining = list(edits)
     for at in detected:
@@ -130,6 +131,10 @@ def _match(edits: list[float], detected: list[float], result: Score) -> None:
             pending.append(remaining.pop(0))
         if not pending:
             result.false_events += 1
+            continue
+        if pending[-1] > until:
+            result.merged += sum(1 for edit in pending if edit <= until)
+            pending.clear()
             continue
         result.found += 1
         result.merged += len(pending) - 1
