@@ -140,7 +140,6 @@ class Newsroom:
         self.started = clock()
         self.hosts: list[str] = []
         self.requests = [array("d") for _ in range(config.articles)]
-        self.statuses: dict[int, int] = {}
         self._fetches = [0] * config.articles
         self._churn = Churn(config.churn)
         self._rng = random.Random(config.seed)
@@ -153,10 +152,6 @@ class Newsroom:
     def url(self, index: int) -> str:
         """Article ``index``'s URL."""
         return f"http://{self.hosts[self.config.site(index)]}/news/{index}"
-
-    def site_host(self, site: int) -> str:
-        """Site ``site``'s host (address only, without the port)."""
-        return self.hosts[site].rsplit(":", 1)[0]
 
     def version_at(self, index: int, offset: float) -> int:
         """The number of article ``index``'s version at ``offset`` seconds after the start."""

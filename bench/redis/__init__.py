@@ -1,7 +1,8 @@
 """Redis benchmark: memory per tracked article, and the cost of the clock's scheduling step.
 
-Run with ``python -m bench.redis``; it starts a redis-server of its own (the build redline
-embeds, without persistence: :mod:`bench.redis.server`) and stops it at the end.
+Run with ``python -m bench.redis``; it starts an embedded Redis of its own, as redline runs
+it (:class:`scheduler.embedded.EmbeddedRedis`, in a temporary directory), and stops it at
+the end.
 
 1. **Memory per tracked article.** A population of articles (10,000 by default) is tracked
    and checked through redline's own store, round by round, as workers would record the

@@ -22,12 +22,12 @@ from bench.redis.layouts import measure_layouts
 from bench.redis.memory import hash_value_limit, long_fields, snapshot, used_memory
 from bench.redis.population import Population, Round, When, not_modified_round, page_round
 from bench.redis.report import MemoryRun, Run, as_json, text
-from bench.redis.server import ThrowawayRedis
 from bench.redis.tick import Case, StepBench
 from crawler.connection import connect
 from crawler.keys import Keys
 from crawler.models import Status
 from crawler.store import ArticleStore
+from scheduler.embedded import EmbeddedRedis
 
 if TYPE_CHECKING:
     from redis import Redis
@@ -45,8 +45,15 @@ def main(argv: list[str] | None = None) -> int:
     memory = None
     steps: tuple[StepFigure, ...] = ()
     try:
-        with ThrowawayRedis() as server:
+        with (
+            tempfile.TemporaryDirectory(prefix="redline-redis-bench-") as tmp,
+            EmbeddedRedis(Path(tmp)) as server,
+        ):
             redis = connect(server.url)
+            info = redis.info("server")
+            version = (
+                f"Redis {info['redis_version']} (malloc={redis.info('memory')['mem_allocator']})"
+            )
             try:
                 if options.only in (None, "memory"):
                     memory = _memory(server.url, redis, options, progress)
@@ -58,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("bench.redis: interrupted; the server is stopped", file=sys.stderr)
         return 130
-    run = Run(server.version, progress.elapsed, memory, steps, options.repetitions)
+    run = Run(version, progress.elapsed, memory, steps, options.repetitions)
     print(text(run), end="")
     if options.json:
         options.json.write_text(json.dumps(as_json(run), indent=1) + "\n", encoding="utf-8")

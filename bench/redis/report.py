@@ -76,7 +76,7 @@ def text(run: Run) -> str:
     """The report for reading."""
     lines = [
         "redline: Redis memory per article and cost of the clock's step",
-        f"server: {run.server}; no persistence; took {run.seconds:.0f} s",
+        f"server: {run.server}, as redline embeds it; took {run.seconds:.0f} s",
         "",
     ]
     if run.memory is not None:
