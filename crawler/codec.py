@@ -23,6 +23,8 @@ _COMPRESSION_LEVEL = 6
 _contexts = threading.local()
 # A decompressed blob larger than this is refused (a corrupt or hostile value in Redis).
 MAX_BLOB_SIZE = 256 * 1024 * 1024
+# What a blob compressed against a base starts with (a zstd frame starts with 28 b5 2f fd).
+DELTA_MARK = b"\x01"
 
 
 class CodecError(ValueError):
@@ -58,7 +60,7 @@ def as_text(value: object) -> str:
 
 def pack(obj: Any) -> bytes:
     """Returns a dataclass as zstd-compressed JSON."""
-    return bytes(_compressor().compress(to_json(obj).encode("utf-8")))
+    return compress(to_json(obj).encode("utf-8"))
 
 
 def unpack(cls: type[T], blob: object) -> T:
@@ -67,13 +69,47 @@ def unpack(cls: type[T], blob: object) -> T:
     Raises:
         CodecError: the blob is not a compressed ``cls``.
     """
+    return from_json(cls, decompress(blob, what=cls.__name__))
+
+
+def compress(raw: bytes, base: bytes = b"") -> bytes:
+    """Compresses ``raw`` with zstd; with ``base`` (bytes much like ``raw``, such as an
+    earlier version of the same text) as a dictionary, so that only what differs from it
+    is stored: the blob, marked as such, then needs the same ``base`` to decompress."""
+    if not base:
+        return bytes(_compressor().compress(raw))
+    dictionary = zstandard.ZstdCompressionDict(base, dict_type=zstandard.DICT_TYPE_RAWCONTENT)
+    compressor = zstandard.ZstdCompressor(level=_COMPRESSION_LEVEL, dict_data=dictionary)
+    return DELTA_MARK + bytes(compressor.compress(raw))
+
+
+def decompress(blob: object, base: bytes = b"", *, what: str = "blob") -> bytes:
+    """Inverse of :func:`compress`; ``base`` is only used (and then needed) by a blob
+    compressed against one (see :func:`is_delta`).
+
+    Raises:
+        CodecError: the blob is not valid (``what`` names what it should have been), or
+            is a delta and ``base`` is empty or not the one it was compressed against.
+    """
     if not isinstance(blob, bytes):
-        raise CodecError(f"not a valid {cls.__name__} blob: {type(blob).__name__}")
+        raise CodecError(f"not a valid {what} blob: {type(blob).__name__}")
     try:
-        raw = _decompressor().decompress(blob, max_output_size=MAX_BLOB_SIZE)
+        if not is_delta(blob):
+            return bytes(_decompressor().decompress(blob, max_output_size=MAX_BLOB_SIZE))
+        if not base:
+            raise CodecError(f"a {what} stored as a delta, without the blob it is a delta from")
+        dictionary = zstandard.ZstdCompressionDict(base, dict_type=zstandard.DICT_TYPE_RAWCONTENT)
+        decompressor = zstandard.ZstdDecompressor(dict_data=dictionary)
+        return bytes(
+            decompressor.decompress(blob[len(DELTA_MARK) :], max_output_size=MAX_BLOB_SIZE)
+        )
     except zstandard.ZstdError as exc:
-        raise CodecError(f"not a valid {cls.__name__} blob: {exc}") from exc
-    return from_json(cls, raw)
+        raise CodecError(f"not a valid {what} blob: {exc}") from exc
+
+
+def is_delta(blob: bytes) -> bool:
+    """True if ``blob`` was compressed against a base (see :func:`compress`)."""
+    return blob.startswith(DELTA_MARK)
 
 
 def _compressor() -> zstandard.ZstdCompressor:

@@ -3,7 +3,8 @@
 ========================  ======  ====================================================
 key                       type    holds
 ========================  ======  ====================================================
-``article:{id}``          hash    an article's state (see :class:`crawler.models.ArticleState`)
+``article:{id}``          hash    an article's state (see :class:`crawler.models.ArticleState`),
+                                  its fields named by :data:`ARTICLE_FIELDS`
 ``versions:{id}``         list    its versions, oldest first (index = version number),
                                   each a compressed :class:`crawler.models.Version`
 ``seen:{id}``             hash    fingerprint -> first version with that text; and
@@ -36,7 +37,14 @@ key                       type    holds
 ``rules``                 hash    source -> its extraction rules, published by the clock
 ``config``                hash    what the clock last loaded (file fingerprints, problems)
 ``clock:lock``            string  token of the one clock allowed to schedule
+``schema``                string  the layout of the stored data (:data:`SCHEMA`), set
+                                  once the clock has brought older data up to it
 ========================  ======  ====================================================
+
+The article hashes are most of the memory of a large population: their fields have names
+of one or two characters, and Redis keeps a hash of short values compact (a listpack)
+when ``hash-max-listpack-value`` (``hash-max-ziplist-value`` before Redis 7) is at least
+the longest URL or headline; the embedded Redis sets it to 512.
 """
 
 from __future__ import annotations
@@ -46,6 +54,42 @@ from dataclasses import dataclass
 DEFAULT_PREFIX = "redline:"
 # What :meth:`Keys.site_leases` puts after the site's hash key.
 SITE_LEASES_SUFFIX = ":leases"
+# The layout of the stored data: 2 names the article hash's fields by ARTICLE_FIELDS
+# (1, unmarked, used the attribute names of ArticleState).
+SCHEMA = 2
+# The field of the article hash that holds each attribute of ArticleState.
+ARTICLE_FIELDS: dict[str, str] = {
+    "url": "u",
+    "source": "so",
+    "status": "st",
+    "created": "cr",
+    "site": "si",
+    "versions": "v",
+    "events": "ev",
+    "checks": "ch",
+    "digest": "d",
+    "headline": "hl",
+    "extractor": "x",
+    "last_check": "lc",
+    "last_claim": "la",
+    "last_change": "lg",
+    "next_check": "nc",
+    "interval": "iv",
+    "etag": "et",
+    "last_modified": "lm",
+    "page_digest": "pd",
+    "location": "lo",
+    "errors": "er",
+    "failures": "fa",
+    "extraction_failures": "xf",
+    "last_error": "le",
+    "not_html": "nh",
+    "suspect": "su",
+    "flips": "fl",
+    "duplicate_of": "du",
+    "canonical": "ca",
+    "worker": "w",
+}
 
 
 @dataclass(frozen=True)
@@ -172,3 +216,7 @@ class Keys:
     @property
     def clock_lock(self) -> str:
         return f"{self.prefix}clock:lock"
+
+    @property
+    def schema(self) -> str:
+        return f"{self.prefix}schema"

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from crawler.codec import as_text
 from crawler.diff import Diff
+from crawler.keys import ARTICLE_FIELDS
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
@@ -198,23 +199,34 @@ class ArticleState:
         return self.status in FETCHED and self.next_check is not None
 
     def to_fields(self) -> dict[Any, str]:
-        """The Redis hash fields for this state (None becomes an empty string)."""
+        """The Redis hash fields for this state, named by :data:`crawler.keys.ARTICLE_FIELDS`.
+
+        Attributes at their default are left out (an absent field reads as the default),
+        except the status, which the status sets mirror. Writing a state over another
+        must therefore delete the fields it leaves out (see :meth:`stale_fields`).
+        """
         return {
-            f.name: "" if (value := getattr(self, f.name)) is None else str(value)
+            ARTICLE_FIELDS[f.name]: str(value)
             for f in fields(self)
             if f.name != "id"
+            and ((value := getattr(self, f.name)) != f.default or f.name == "status")
         }
+
+    def stale_fields(self, before: ArticleState) -> list[str]:
+        """The hash fields ``before`` has and this state leaves out: to delete when this
+        state is written over ``before``."""
+        return sorted(before.to_fields().keys() - self.to_fields().keys())
 
     @classmethod
     def from_fields(cls, article_id: str, raw: Mapping[Any, Any]) -> ArticleState:
         """Builds the state from a Redis hash as read with ``HGETALL``.
 
-        Missing fields take their defaults, so states written by older code still load.
+        Missing fields take their defaults.
         """
         text = {as_text(k): as_text(v) for k, v in raw.items()}
         values: dict[str, Any] = {}
         for f in fields(cls):
-            value = text.get(f.name, "")
+            value = text.get(ARTICLE_FIELDS.get(f.name, ""), "")
             if f.name == "id" or (not value and f.type != "str"):
                 continue
             values[f.name] = _FIELD_PARSERS.get(str(f.type), str)(value)

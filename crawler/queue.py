@@ -16,10 +16,11 @@ in proportion to the ids it moves, never to the number of articles tracked.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from string import Template
 from typing import TYPE_CHECKING
 
 from crawler.codec import as_text
-from crawler.keys import SITE_LEASES_SUFFIX
+from crawler.keys import ARTICLE_FIELDS, SITE_LEASES_SUFFIX
 from crawler.models import Claim
 
 if TYPE_CHECKING:
@@ -27,11 +28,13 @@ if TYPE_CHECKING:
 
     from crawler.keys import Keys
 
+# The scripts name the article hash's fields as ``$attribute`` (see ARTICLE_FIELDS).
+
 # KEYS: schedule, ready, leases. ARGV: now, limit, article key prefix, site key prefix,
 #       site leases suffix.
 # Moves up to `limit` due ids from the schedule, and up to `limit` expired leases, to ready;
 # an expired lease also leaves its site's checks in flight.
-_PROMOTE = """
+_PROMOTE = Template("""
 local moved = 0
 for _, source in ipairs({KEYS[1], KEYS[3]}) do
   local ids = redis.call('ZRANGEBYSCORE', source, '-inf', ARGV[1],
@@ -40,14 +43,14 @@ for _, source in ipairs({KEYS[1], KEYS[3]}) do
     redis.call('ZREM', source, ids[i])
     redis.call('ZADD', KEYS[2], 'NX', ids[i + 1], ids[i])
     if source == KEYS[3] then
-      local site = redis.call('HGET', ARGV[3] .. ids[i], 'site')
+      local site = redis.call('HGET', ARGV[3] .. ids[i], '$site')
       if site then redis.call('ZREM', ARGV[4] .. site .. ARGV[5], ids[i]) end
     end
   end
   moved = moved + #ids / 2
 end
 return moved
-"""
+""").substitute(ARTICLE_FIELDS)
 
 # KEYS: ready, leases, schedule.
 # ARGV: now, count, lease seconds, article key prefix, site key prefix, per-site limit,
@@ -56,7 +59,7 @@ return moved
 # at its limit of checks in flight (all workers together), oldest due first. Returns id,
 # url, etag, last_modified, source, page_digest for each. Ids of articles no longer fetched
 # are dropped; ids of a backed-off site go back to the schedule until the back-off ends.
-_CLAIM = """
+_CLAIM = Template("""
 local now = tonumber(ARGV[1])
 local want = tonumber(ARGV[2])
 local expires = now + tonumber(ARGV[3])
@@ -66,8 +69,8 @@ local claimed = 0
 for _, id in ipairs(redis.call('ZRANGE', KEYS[1], 0, tonumber(ARGV[7]) - 1)) do
   if claimed >= want then break end
   local f = redis.call('HMGET', ARGV[4] .. id,
-                       'url', 'location', 'etag', 'last_modified', 'status', 'site',
-                       'source', 'page_digest')
+                       '$url', '$location', '$etag', '$last_modified', '$status', '$site',
+                       '$source', '$page_digest')
   local status = f[5]
   if not f[1] or status == 'removed' or status == 'stable' then
     redis.call('ZREM', KEYS[1], id)
@@ -106,12 +109,12 @@ for _, id in ipairs(redis.call('ZRANGE', KEYS[1], 0, tonumber(ARGV[7]) - 1)) do
   end
 end
 return out
-"""
+""").substitute(ARTICLE_FIELDS)
 
 # KEYS: leases, ready. ARGV: now, article key prefix, site key prefix, site leases suffix,
 #       ids...
 # Gives claimed ids back (a worker shutting down): they are due again at once.
-_RELEASE = """
+_RELEASE = Template("""
 local released = 0
 for i = 5, #ARGV do
   local id = ARGV[i]
@@ -119,11 +122,11 @@ for i = 5, #ARGV do
     redis.call('ZADD', KEYS[2], 'NX', ARGV[1], id)
     released = released + 1
   end
-  local site = redis.call('HGET', ARGV[2] .. id, 'site')
+  local site = redis.call('HGET', ARGV[2] .. id, '$site')
   if site then redis.call('ZREM', ARGV[3] .. site .. ARGV[4], id) end
 end
 return released
-"""
+""").substitute(ARTICLE_FIELDS)
 
 
 @dataclass(frozen=True)

@@ -13,8 +13,10 @@ import secrets
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from crawler import chain
 from crawler.check import Finding
-from crawler.codec import CodecError, as_text, pack, unpack
+from crawler.codec import CodecError, as_text, is_delta, pack, unpack
+from crawler.keys import ARTICLE_FIELDS, SCHEMA
 from crawler.models import ArticleState, ChangeEvent, Status, Version
 from scheduler.urls import site_of
 
@@ -36,16 +38,43 @@ INDEX_LOCK_MS = 60_000
 # Seconds the per-minute counters are kept.
 STATS_TTL = 2 * 3600
 
-# KEYS: article hash. ARGV: status key prefix, id, new status, then field/value pairs.
+# KEYS: article hash. ARGV: status key prefix, id, status field, new status, then
+#       field/value pairs (an empty value deletes the field).
 # Sets an article's status and moves it between the status sets, atomically.
 _SET_STATUS = """
-local old = redis.call('HGET', KEYS[1], 'status')
+local old = redis.call('HGET', KEYS[1], ARGV[3])
 if not old then return 0 end
-if old == '' then old = 'new' end
-if old ~= ARGV[3] then redis.call('SREM', ARGV[1] .. old, ARGV[2]) end
-redis.call('SADD', ARGV[1] .. ARGV[3], ARGV[2])
-redis.call('HSET', KEYS[1], 'status', ARGV[3], unpack(ARGV, 4))
+if old ~= ARGV[4] then redis.call('SREM', ARGV[1] .. old, ARGV[2]) end
+redis.call('SADD', ARGV[1] .. ARGV[4], ARGV[2])
+redis.call('HSET', KEYS[1], ARGV[3], ARGV[4])
+for i = 5, #ARGV, 2 do
+  if ARGV[i + 1] == '' then
+    redis.call('HDEL', KEYS[1], ARGV[i])
+  else
+    redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1])
+  end
+end
 return 1
+"""
+
+# KEYS: article hashes. ARGV: the schema 1 name, then the schema 2 name, of each field.
+# Renames the fields of hashes written by schema 1 (they have a 'url' field); an empty
+# value is dropped. Returns how many hashes were renamed.
+_RENAME_FIELDS = """
+local renamed = 0
+for _, key in ipairs(KEYS) do
+  if redis.call('HEXISTS', key, 'url') == 1 then
+    for i = 1, #ARGV, 2 do
+      local value = redis.call('HGET', key, ARGV[i])
+      if value then
+        redis.call('HDEL', key, ARGV[i])
+        if value ~= '' then redis.call('HSET', key, ARGV[i + 1], value) end
+      end
+    end
+    renamed = renamed + 1
+  end
+end
+return renamed
 """
 
 # KEYS: events stream, the article's timeline, the "indexed" marker, then the event's
@@ -220,6 +249,7 @@ class ArticleStore:
         self._set_status = redis.register_script(_SET_STATUS)
         self._publish = redis.register_script(_PUBLISH)
         self._index = redis.register_script(_INDEX)
+        self._rename_fields = redis.register_script(_RENAME_FIELDS)
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -231,7 +261,7 @@ class ArticleStore:
     def versions(self, article_id: str) -> list[Version]:
         """Returns all of an article's versions, oldest first."""
         blobs = self.redis.lrange(self.keys.versions(article_id), 0, -1)
-        return [unpack(Version, blob) for blob in blobs]
+        return [version for version, _ in chain.decode(blobs)]
 
     def tracked_ids(self) -> set[str]:
         """The ids of the articles the URLs file lists."""
@@ -266,6 +296,32 @@ class ArticleStore:
             for entry_id, _ in entries:
                 pipe.xrange(self.keys.events, as_text(entry_id), as_text(entry_id))
             return _events([entry for found in pipe.execute() for entry in found])
+
+    def upgrade(self) -> int:
+        """Brings data stored under an earlier schema up to :data:`crawler.keys.SCHEMA`;
+        returns how many article hashes were rewritten.
+
+        Schema 1 named the article hash's fields after the attributes of
+        :class:`ArticleState`; they are renamed by :data:`crawler.keys.ARTICLE_FIELDS`,
+        each hash atomically. The clock runs it before it reads any article; an article
+        a worker passed over meanwhile (it could not read the hash) is put back in the
+        schedule by the clock's next sync. Once done it returns at once.
+        """
+        if self.redis.get(self.keys.schema) == str(SCHEMA).encode():
+            return 0
+        pairs = [name for pair in ARTICLE_FIELDS.items() for name in pair]
+        renamed = 0
+        found: list[bytes] = []
+        pattern = _glob_escape(self.keys.article_prefix) + "*"
+        for key in self.redis.scan_iter(match=pattern, count=BATCH):
+            found.append(key)
+            if len(found) == BATCH:
+                renamed += int(self._rename_fields(keys=found, args=pairs))
+                found = []
+        if found:
+            renamed += int(self._rename_fields(keys=found, args=pairs))
+        self.redis.set(self.keys.schema, SCHEMA)
+        return renamed
 
     def index_events(self) -> int:
         """Completes the index streams of the feeds (per source and per change kind) with
@@ -428,7 +484,7 @@ class ArticleStore:
                     pipe.zadd(self.keys.schedule, {target.article_id: now}, nx=True)
                     restored += 1
                 if state is not None and state.source != target.source:
-                    pipe.hset(akey, "source", target.source)
+                    pipe.hset(akey, ARTICLE_FIELDS["source"], target.source)
                     pipe.srem(self.keys.source_articles(state.source), target.article_id)
                     renamed += 1
                 pipe.sadd(self.keys.tracked, target.article_id)
@@ -450,11 +506,12 @@ class ArticleStore:
     def _change_status(
         self, pipe: Pipeline, article_id: str, status: Status, **fields: str
     ) -> None:
-        """Queues an atomic status change (hash and status sets) on ``pipe``."""
-        pairs = [item for pair in fields.items() for item in pair]
+        """Queues an atomic status change (hash and status sets) on ``pipe``; ``fields``
+        (attributes of :class:`ArticleState`) are set too, or deleted when empty."""
+        pairs = [item for name, value in fields.items() for item in (ARTICLE_FIELDS[name], value)]
         self._set_status(
             keys=[self.keys.article(article_id)],
-            args=[self.keys.status_prefix, article_id, status, *pairs],
+            args=[self.keys.status_prefix, article_id, ARTICLE_FIELDS["status"], status, *pairs],
             client=pipe,
         )
 
@@ -506,22 +563,28 @@ class ArticleStore:
                 written[0] = None
                 return
             state = ArticleState.from_fields(article_id, raw)
-            update = plan(state, _WatchedHistory(pipe, self.keys, state))
+            history = _WatchedHistory(pipe, self.keys, state)
+            update = plan(state, history)
             written[0] = update
             if update.finding is Finding.STALE:
                 return
+            blob = b""
+            if update.version is not None:
+                previous = history.latest_json() if chain.needs_previous(update.version) else b""
+                blob = chain.encode(update.version, previous)
             pipe.multi()
-            self._write(pipe, state, update)
+            self._write(pipe, state, update, blob)
 
         self.redis.transaction(transaction, akey)
         return written[0]
 
-    def _write(self, pipe: Pipeline, before: ArticleState, update: Update) -> None:
+    def _write(self, pipe: Pipeline, before: ArticleState, update: Update, blob: bytes) -> None:
+        """Queues ``update`` on ``pipe``; ``blob`` is its version as stored, if it has one."""
         state = update.state
         keys = self.keys
         now = state.last_check or 0.0
         if update.version is not None:
-            pipe.rpush(keys.versions(state.id), pack(update.version))
+            pipe.rpush(keys.versions(state.id), blob)
         if update.seen and update.version is not None:
             pipe.hsetnx(keys.seen(state.id), update.seen, update.version.number)
         if update.flip:
@@ -540,6 +603,8 @@ class ArticleStore:
                 client=pipe,
             )
         pipe.hset(keys.article(state.id), mapping=state.to_fields())
+        if stale := state.stale_fields(before):
+            pipe.hdel(keys.article(state.id), *stale)
         if before.status != state.status:
             pipe.srem(keys.status(before.status), state.id)
         pipe.sadd(keys.status(state.status), state.id)
@@ -607,10 +672,26 @@ class _WatchedHistory:
         self.pipe = pipe
         self.keys = keys
         self.state = state
+        self._latest: tuple[Version, bytes] | None = None
 
     def latest(self) -> Version | None:
-        blob = self.pipe.lindex(self.keys.versions(self.state.id), -1)
-        return unpack(Version, blob) if blob is not None else None
+        return self._read_latest()[0] if self.state.versions else None
+
+    def latest_json(self) -> bytes:
+        """The latest version's JSON (what a new version is stored as a delta from)."""
+        return self._read_latest()[1]
+
+    def _read_latest(self) -> tuple[Version | None, bytes]:
+        if self._latest is None:
+            key = self.keys.versions(self.state.id)
+            blobs = self.pipe.lrange(key, chain.first_to_read(self.state.versions), -1)
+            if blobs and isinstance(blobs[0], bytes) and is_delta(blobs[0]):
+                # the list is not as long as the state says: read it all
+                blobs = self.pipe.lrange(key, 0, -1)
+            if not blobs:
+                return None, b""
+            self._latest = chain.decode(blobs)[-1]
+        return self._latest
 
     def seen(self, digest: str) -> int | None:
         number = self.pipe.hget(self.keys.seen(self.state.id), digest)
@@ -629,7 +710,7 @@ class _WatchedHistory:
         return candidate
 
     def _live(self, article_id: str) -> bool:
-        status = self.pipe.hget(self.keys.article(article_id), "status")
+        status = self.pipe.hget(self.keys.article(article_id), ARTICLE_FIELDS["status"])
         return status is not None and as_text(status) != Status.REMOVED
 
     def site_failures(self) -> int:
@@ -649,3 +730,8 @@ def _events(entries: list[Any]) -> list[StoredEvent]:
             continue
         events.append(StoredEvent(as_text(entry_id), event))
     return events
+
+
+def _glob_escape(text: str) -> str:
+    """``text`` as a ``SCAN MATCH`` pattern that matches only itself."""
+    return "".join(f"\\{c}" if c in "*?[]\\" else c for c in text)

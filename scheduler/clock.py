@@ -204,12 +204,15 @@ class Clock:
         return True
 
     def tick(self, now: float) -> int:
-        """One scheduling step at ``now``: reload changed config, complete the feeds'
-        index streams if they are not (once, after an upgrade), release due work.
+        """One scheduling step at ``now``: bring stored data up to the current schema and
+        complete the feeds' index streams if they are not (once, after an upgrade), reload
+        changed config, release due work.
 
         Returns:
             How many articles became ready for workers.
         """
+        if upgraded := self.store.upgrade():
+            logger.info("renamed the fields of %d article hashes (schema upgrade)", upgraded)
         self.sync_config(now)
         if indexed := self.store.index_events():
             logger.info("indexed %d earlier change events for the feeds", indexed)

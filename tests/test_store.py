@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from typing import TYPE_CHECKING
 
 from crawler.check import Finding, plan_update
 from crawler.connection import connect
 from crawler.extract import ExtractedPage
+from crawler.keys import ARTICLE_FIELDS
 from crawler.models import Article, Fetch, Status
 from crawler.queue import Depth
 from crawler.store import ArticleStore, TrackTarget
@@ -300,3 +302,49 @@ def test_two_urls_naming_one_canonical_url_make_one_history(store: ArticleStore)
     state = store.load("id2")
     assert state is not None
     assert (state.status, state.duplicate_of, state.versions) == (Status.ACTIVE, "", 1)
+
+
+def test_an_article_hash_is_compact_and_keeps_no_empty_fields(
+    store: ArticleStore, redis_conn: redis.Redis, keys: Keys
+) -> None:
+    store.sync_tracked([target(1)], now=0.0)
+    check(store, "id1", 0.0, None, "connection refused")
+    error_field = ARTICLE_FIELDS["last_error"].encode()
+    assert redis_conn.hget(keys.article("id1"), error_field) == b"connection refused"
+    check(store, "id1", 60.0, text("One paragraph."))
+    raw = redis_conn.hgetall(keys.article("id1"))
+    assert error_field not in raw  # deleted once the error is over, not kept empty
+    assert all(raw.values())
+    assert set(raw) <= {name.encode() for name in ARTICLE_FIELDS.values()}
+    assert redis_conn.object("encoding", keys.article("id1")) in (b"listpack", b"ziplist")
+    state = store.load("id1")
+    assert state is not None
+    assert state.last_error == ""
+    assert state.versions == 1
+
+
+def test_articles_stored_under_the_first_schema_are_upgraded_once_and_keep_everything(
+    store: ArticleStore, queue: DueQueue, redis_conn: redis.Redis, keys: Keys
+) -> None:
+    store.sync_tracked([target(1), target(2)], now=0.0)
+    check(store, "id1", 0.0, text("One paragraph."))
+    before = {i: store.load(i) for i in ("id1", "id2")}
+    for article, state in before.items():  # as the first schema stored them
+        assert state is not None
+        legacy = {
+            f.name: "" if (value := getattr(state, f.name)) is None else str(value)
+            for f in dataclasses.fields(state)
+            if f.name != "id"
+        }
+        redis_conn.delete(keys.article(article))
+        redis_conn.hset(keys.article(article), mapping=legacy)  # type: ignore[arg-type]
+    redis_conn.delete(keys.schema)
+    assert store.upgrade() == 2
+    assert {i: store.load(i) for i in before} == before
+    assert store.upgrade() == 0  # done once
+    queue.promote(1000.0)
+    claims = queue.claim(1000.0, 10, lease=30, per_site=5)
+    assert sorted((c.article_id, c.url) for c in claims) == [
+        ("id1", "https://news.example/1"),
+        ("id2", "https://news.example/2"),
+    ]

@@ -1,8 +1,9 @@
 """How well stored versions compress, as redline stores them and in other ways.
 
-A version is stored as :func:`crawler.codec.pack` makes it: its JSON
-(:func:`crawler.codec.to_json`) compressed with zstd at level 6, one blob per version. The
-ratio reported is the JSON's bytes over the blob's, summed over all versions measured.
+Versions are stored as :mod:`crawler.chain` makes them: the JSON
+(:func:`crawler.codec.to_json`) of the first compressed with zstd at level 6, each later
+one compressed with the JSON of the version before it as its dictionary (a delta). The
+ratio reported is the JSON's bytes over the blobs', summed over all versions measured.
 
 Two sets of texts, three versions each (the first as published, then two rounds of the
 small edits of :func:`bench.redis.article.edited`):
@@ -15,14 +16,14 @@ small edits of :func:`bench.redis.article.edited`):
 
 Other ways to store the same versions, each measured on the same texts:
 
-- a higher zstd level;
-- a zstd dictionary trained (``zstandard.train_dictionary``) on other articles' versions:
-  for real texts, two-fold (trained on every other article, tried on the rest, and the
-  other way round), so no article is compressed with a dictionary trained on itself; for
-  generated text, trained on articles generated from other seeds;
-- each version after the first stored as a zstd delta from the previous version (the
-  previous version's JSON as a raw-content dictionary), the first as now;
-- both: the first with the trained dictionary, the others as deltas.
+- each version compressed whole, as earlier releases stored them;
+- the same at a higher zstd level;
+- each version whole with a zstd dictionary trained (``zstandard.train_dictionary``) on
+  other articles' versions: for real texts, two-fold (trained on every other article,
+  tried on the rest, and the other way round), so no article is compressed with a
+  dictionary trained on itself; for generated text, trained on articles generated from
+  other seeds;
+- the first version with the trained dictionary, the others as deltas.
 
 For each, the versions list an article would have in Redis is weighed as well: the blobs
 are pushed to a list in a scratch database and measured with ``MEMORY USAGE``.
@@ -39,7 +40,8 @@ import zstandard
 
 from bench.extraction.pages import load_pages, page_ids
 from bench.redis.article import SEED, edited, typical_article, words
-from crawler.codec import to_json, unpack
+from crawler import chain
+from crawler.codec import from_json, to_json
 from crawler.connection import connect
 from crawler.extract import ExtractionError, extract_page
 from crawler.hashing import fingerprint
@@ -154,7 +156,18 @@ def generated_training(url: str, extractor: str) -> Texts:
 
 
 def as_stored(article: list[bytes]) -> list[bytes]:
-    """Each version compressed at redline's level (what :func:`crawler.codec.pack` does)."""
+    """The versions as redline stores them (:mod:`crawler.chain`): the first whole, each
+    later one a delta from the version before it."""
+    blobs = []
+    previous = b""
+    for raw in article:
+        blobs.append(chain.encode(from_json(Version, raw), previous))
+        previous = raw
+    return blobs
+
+
+def whole(article: list[bytes]) -> list[bytes]:
+    """Each version compressed whole at redline's level (as earlier releases stored them)."""
     compressor = zstandard.ZstdCompressor(level=LEVEL)
     return [compressor.compress(raw) for raw in article]
 
@@ -231,12 +244,12 @@ def measure(
 
     ordered = [article for half in halves for article in half]
     stored: dict[str, list[list[bytes]]] = {
-        f"as stored: zstd {LEVEL}, a blob per version": [as_stored(a) for a in ordered],
-        f"zstd {HIGH_LEVEL}": [high_level(a) for a in ordered],
-        f"zstd {LEVEL} + {size} trained dictionary": folded(with_dictionary),
-        f"zstd {LEVEL}, deltas from the previous version": [
-            as_deltas(as_stored)(a) for a in ordered
+        f"as stored: zstd {LEVEL}, deltas from the previous version": [
+            as_stored(a) for a in ordered
         ],
+        f"zstd {LEVEL}, each version whole": [whole(a) for a in ordered],
+        f"zstd {HIGH_LEVEL}, each version whole": [high_level(a) for a in ordered],
+        f"zstd {LEVEL} + {size} trained dictionary, whole": folded(with_dictionary),
         "trained dictionary, then deltas": folded(lambda d: as_deltas(with_dictionary(d))),
     }
     raw = sum(len(v) for article in ordered for v in article)
@@ -279,7 +292,7 @@ def stored_texts(redis: Redis, key: str) -> list[bytes]:
             "as stored" figures would not be redline's).
     """
     blobs = cast("list[bytes]", redis.lrange(key, 0, -1))
-    texts = [to_json(unpack(Version, blob)).encode("utf-8") for blob in blobs]
+    texts = [raw for _, raw in chain.decode(blobs)]
     if as_stored(texts) != blobs:
-        raise ValueError(f"the blobs of {key} are not zstd level {LEVEL} of their JSON")
+        raise ValueError(f"the blobs of {key} are not what crawler.chain makes of their JSON")
     return texts

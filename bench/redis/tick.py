@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from bench.extraction.score import percentile
+from crawler.keys import ARTICLE_FIELDS
 from scheduler.clock import Clock
 from scheduler.config import load_settings
 from scheduler.urls import article_id
@@ -200,7 +201,7 @@ class Schedule:
         gives each a hash with its site (all that promoting an expired lease reads)."""
         with self.redis.pipeline(transaction=False) as pipe:
             for n, (lease, expiry) in enumerate(zip(ids, expiries, strict=True)):
-                pipe.hset(self.keys.article(lease), "site", _site(n))
+                pipe.hset(self.keys.article(lease), ARTICLE_FIELDS["site"], _site(n))
                 pipe.zadd(self.keys.leases, {lease: expiry})
                 pipe.zadd(self.keys.site_leases(_site(n)), {lease: expiry})
             pipe.execute()
