@@ -39,6 +39,12 @@ def scrapy_settings(settings: Settings, redis_url: str) -> dict[str, Any]:
         "AUTOTHROTTLE_START_DELAY": 1.0,
         "AUTOTHROTTLE_MAX_DELAY": 60.0,
         "AUTOTHROTTLE_TARGET_CONCURRENCY": float(settings.per_domain_concurrency),
+        # Only http and https, and only public addresses unless allowed (crawler.guard).
+        "DOWNLOADER_MIDDLEWARES": {"crawler.guard.NetworkGuard": 50},
+        "TWISTED_DNS_RESOLVER": "crawler.guard.GuardedResolver",
+        "DOWNLOAD_HANDLERS": {"file": None, "data": None, "ftp": None, "s3": None},
+        "REDLINE_ALLOW_PRIVATE_NETWORKS": settings.allow_private_networks,
+        "DOWNLOAD_VERIFY_CERTIFICATES": settings.verify_tls,
         "COOKIES_ENABLED": False,
         "METAREFRESH_ENABLED": False,
         "TELNETCONSOLE_ENABLED": False,

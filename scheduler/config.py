@@ -74,6 +74,8 @@ class Settings:
     retries: int = 2
     obey_robots_txt: bool = True
     autothrottle: bool = True
+    allow_private_networks: bool = False
+    verify_tls: bool = True
     # The recheck policy's settings (see scheduler.policy.RecheckPolicy for each).
     initial_interval: float = _POLICY.initial_interval
     backoff_factor: float = _POLICY.backoff_factor
@@ -229,6 +231,8 @@ _PARSERS: dict[str, Callable[[Any], Any]] = {
     "max_page_size": _positive(parse_size),
     "retries": _parse_int,
     "obey_robots_txt": _parse_bool,
+    "allow_private_networks": _parse_bool,
+    "verify_tls": _parse_bool,
     "autothrottle": _parse_bool,
     "initial_interval": _positive(parse_duration),
     "backoff_factor": _backoff,

@@ -63,7 +63,7 @@ def write_config(directory: Path, newsroom: Newsroom, web_host: str, web_port: i
         "obey_robots_txt": False,
         "feed_title": "redline demo: the Local Courier",
     }
-    for name in (*settings, "redis_url"):
+    for name in (*settings, "redis_url", "allow_private_networks"):
         os.environ.pop(f"{ENV_PREFIX}{name.upper()}", None)
     os.environ.pop("REDIS_URL", None)
     path = directory / "redline.toml"
@@ -90,6 +90,7 @@ def run_demo(settings: Settings, first_edit: float = 30.0, spacing: float = 60.0
             f"  web view: {site}/\n"
             f"  feed:     {site}/feed.atom\n"
             f"  settings: {path}\n"
+            "  (allow_private_networks = true: the newsroom is on this machine)\n"
             "Edits due:",
             flush=True,
         )

@@ -3,6 +3,7 @@ local news sites on 127.0.0.1."""
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -22,6 +23,11 @@ if TYPE_CHECKING:
     import redis
 
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+
+# The test sites listen on 127.0.0.1, which redline refuses to fetch by default
+# (crawler.guard): every redline process the tests start may fetch from private networks,
+# unless a test says otherwise.
+os.environ["REDLINE_ALLOW_PRIVATE_NETWORKS"] = "true"
 
 
 @pytest.fixture(scope="session")

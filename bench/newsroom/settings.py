@@ -23,6 +23,8 @@ def redline_toml(
         layouts: Each site's layout.
         settings: Top-level settings, written as TOML values.
     """
+    # The newsroom is on 127.0.0.x, which redline only fetches from when allowed to.
+    settings = {"allow_private_networks": True, **settings}
     text = "".join(f"{name} = {json.dumps(value)}\n" for name, value in settings.items())
     ruled = [
         host.rsplit(":", 1)[0]

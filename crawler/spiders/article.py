@@ -24,17 +24,20 @@ import time
 from dataclasses import replace
 from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any, Self
+from urllib.parse import urljoin
 
 import redis
 import scrapy
 from scrapy import exceptions as download
 from scrapy import signals
 from scrapy.http import Request
+from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet import error as net
 from twisted.web._newclient import ResponseFailed, ResponseNeverReceived
 
 from crawler.connection import client
 from crawler.decode import decode_html, non_html_type
+from crawler.guard import url_refusal
 from crawler.keys import Keys
 from crawler.models import Claim, Fetch
 from crawler.queue import DueQueue
@@ -233,7 +236,13 @@ def header(response: Response, name: bytes) -> str:
 
 
 def describe_failure(failure: Failure) -> str:
-    """A failed request in words: the error's type and message."""
+    """A failed request in words: the error's type and message; for a redirect that was
+    not followed, where it led and why."""
     error = failure.value
+    if isinstance(error, HttpError) and 300 <= error.response.status < 400:
+        response = error.response
+        location = urljoin(response.url, header(response, b"Location"))
+        reason = url_refusal(location, allow_private=True) or "not followed"
+        return f"HTTP {response.status} redirect to {location[:200]}: {reason}"
     text = str(error).strip() or type(error).__name__
     return f"{type(error).__name__}: {text}"
