@@ -10,7 +10,7 @@ import pytest
 from crawler.guard import address_refusal, url_refusal
 from crawler.models import Status
 from tests.sites import NewsSite, sample_story, self_signed_tls
-from tests.workers import Harness
+from tests.workers import Harness, one_worker
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -78,11 +78,8 @@ def test_urls_naming_private_addresses_are_refused_unless_allowed(url: str) -> N
 @pytest.fixture
 def guarded(redis_url: str, tmp_path: Path) -> Iterator[Harness]:
     """A worker with redline's defaults: private networks refused."""
-    harness = Harness(redis_url, tmp_path)
-    harness.start_worker(REDLINE_ALLOW_PRIVATE_NETWORKS="false")
-    yield harness
-    print(harness.logs())
-    assert all(code == 0 for code in harness.stop())
+    with one_worker(redis_url, tmp_path, REDLINE_ALLOW_PRIVATE_NETWORKS="false") as harness:
+        yield harness
 
 
 def test_by_default_a_worker_never_connects_to_a_private_address(
@@ -103,11 +100,8 @@ def test_by_default_a_worker_never_connects_to_a_private_address(
 
 @pytest.fixture
 def allowed(redis_url: str, tmp_path: Path) -> Iterator[Harness]:
-    harness = Harness(redis_url, tmp_path)
-    harness.start_worker()  # the tests allow private networks (see conftest)
-    yield harness
-    print(harness.logs())
-    assert all(code == 0 for code in harness.stop())
+    with one_worker(redis_url, tmp_path) as harness:  # private networks allowed (conftest)
+        yield harness
 
 
 @pytest.mark.parametrize("target", ["file:///etc/passwd", "ftp://127.0.0.1/x", "data:,secret"])
@@ -134,15 +128,11 @@ def untrusted_site(tmp_path: Path) -> Iterator[NewsSite]:
 def test_tls_certificates_are_verified_unless_turned_off(
     redis_url: str, tmp_path: Path, untrusted_site: NewsSite, verify: str, recorded: bool
 ) -> None:
-    harness = Harness(redis_url, tmp_path)
-    harness.start_worker(**({"REDLINE_VERIFY_TLS": verify} if verify else {}))
-    try:
+    env = {"REDLINE_VERIFY_TLS": verify} if verify else {}
+    with one_worker(redis_url, tmp_path, **env) as harness:
         url = untrusted_site.add("/story", sample_story())
         assert url.startswith("https://")
         (state,) = harness.check(url)
-        assert state.versions == int(recorded)
-        if not recorded:
-            assert "certificate" in state.last_error.lower()
-    finally:
-        print(harness.logs())
-        assert all(code == 0 for code in harness.stop())
+    assert state.versions == int(recorded)
+    if not recorded:
+        assert "certificate" in state.last_error.lower()

@@ -15,7 +15,7 @@ from scheduler.policy import RecheckPolicy
 from scheduler.urls import article_id, normalise_url, site_of
 from tests.conftest import wait_for
 from tests.sites import Story, sample_story
-from tests.workers import Harness
+from tests.workers import Harness, one_worker
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -35,11 +35,8 @@ POLICY = RecheckPolicy(
 
 @pytest.fixture
 def worker(redis_url: str, tmp_path: Path) -> Iterator[Harness]:
-    harness = Harness(redis_url, tmp_path, POLICY)
-    harness.start_worker()
-    yield harness
-    print(harness.logs())
-    assert all(code == 0 for code in harness.stop())
+    with one_worker(redis_url, tmp_path, POLICY) as harness:
+        yield harness
 
 
 def kinds(worker: Harness, url: str) -> list[tuple[str, ...]]:
@@ -211,9 +208,8 @@ def test_a_paywall_is_never_recorded_as_a_version(worker: Harness, site: NewsSit
 def test_timeouts_and_refused_connections_are_failures_of_the_site_not_changes(
     redis_url: str, tmp_path: Path, site: NewsSite
 ) -> None:
-    harness = Harness(redis_url, tmp_path, replace(POLICY, site_failure_limit=100))
-    harness.start_worker(REDLINE_DOWNLOAD_TIMEOUT="1s")
-    try:
+    policy = replace(POLICY, site_failure_limit=100)
+    with one_worker(redis_url, tmp_path, policy, REDLINE_DOWNLOAD_TIMEOUT="1s") as harness:
         slow = site.add("/slow", sample_story())
         harness.check(slow)
         site.edit("/slow", delay=3.0)
@@ -229,6 +225,3 @@ def test_timeouts_and_refused_connections_are_failures_of_the_site_not_changes(
         assert health[site_of(slow)].consecutive == 1
         assert health[site_of(refused)].consecutive == 1
         assert harness.store.timeline(article_id(slow)) == []
-    finally:
-        print(harness.logs())
-        assert all(code == 0 for code in harness.stop())

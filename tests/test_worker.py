@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from crawler.rules import ExtractionRules, rules_digest
-from tests.workers import Harness
+from tests.workers import Harness, one_worker
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -22,11 +22,8 @@ from tests.sites import sample_story
 
 @pytest.fixture
 def worker(redis_url: str, tmp_path: Path) -> Iterator[Harness]:
-    harness = Harness(redis_url, tmp_path)
-    harness.start_worker()
-    yield harness
-    print(harness.logs())
-    assert all(code == 0 for code in harness.stop())
+    with one_worker(redis_url, tmp_path) as harness:
+        yield harness
 
 
 def test_conditional_get_turns_a_304_into_an_unchanged_check(

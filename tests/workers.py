@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import uuid
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from crawler.connection import connect
@@ -20,6 +21,7 @@ from scheduler.urls import article_id
 from tests.conftest import wait_for
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
     from pathlib import Path
 
     import redis
@@ -126,3 +128,20 @@ class Harness:
             text = (self.tmp_path / f"worker-{n}.log").read_text(errors="replace")
             tails.append(f"--- worker {n}\n{text[-3000:]}")
         return "\n".join(tails)
+
+
+@contextmanager
+def one_worker(
+    redis_url: str, tmp_path: Path, policy: RecheckPolicy | None = None, **env: str
+) -> Iterator[Harness]:
+    """A :class:`Harness` with one worker started (``env`` as for
+    :meth:`Harness.start_worker`); on leaving, prints the workers' logs, stops them and
+    checks that each exited cleanly."""
+    harness = Harness(redis_url, tmp_path, policy)
+    harness.start_worker(**env)
+    try:
+        yield harness
+    finally:
+        print(harness.logs())
+        codes = harness.stop()
+    assert all(code == 0 for code in codes)
