@@ -54,6 +54,9 @@ EXTRACTOR_VERSION = f"redline-3+{general.VERSION}"
 _MIN_STRUCTURED_BODY = 200
 # A JSON-LD body shorter than this share of the page's paragraph text is truncated.
 _MIN_STRUCTURED_SHARE = 0.6
+# Control characters lxml refuses in text it is given (and that normalisation turns into
+# spaces anyway): one in a page would make an element's text unsettable.
+_CONTROLS = re.compile("[\x01-\x08\x0b\x0c\x0e-\x1f]")
 # An HTML tag in a JSON-LD body.
 _MARKUP = re.compile(
     r"</?(?:p|div|br|span|a|em|strong|b|i|h[1-6]|img|ul|ol|li|figure|iframe)\b", re.I
@@ -132,7 +135,7 @@ def extract_page(html: str, url: str = "", rules: ExtractionRules | None = None)
     if not html.strip():
         raise ExtractionError("the page is empty")
     try:
-        tree = lxml.html.document_fromstring(html.replace("\x00", ""))
+        tree = lxml.html.document_fromstring(_CONTROLS.sub(" ", html.replace("\x00", "")))
     except (lxml.etree.ParserError, ValueError) as exc:
         raise ExtractionError(f"not parsable as HTML: {exc}") from exc
     compiled = compile_rules(rules) if rules else None
