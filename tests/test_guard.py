@@ -1,20 +1,22 @@
-"""Who may be fetched: schemes and addresses (pure), and a real worker refusing them."""
+"""Who may be fetched and what a worker survives: schemes and addresses (pure), and a real
+worker refusing them and outliving hostile answers."""
 
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
 
 from crawler.guard import address_refusal, url_refusal
 from crawler.models import Status
-from tests.sites import NewsSite, sample_story, self_signed_tls
+from tests.hostile import BOMB_SIZE, HostileSite
+from tests.sites import NewsSite, render_page, sample_story, self_signed_tls
 from tests.workers import Harness, one_worker
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
-    from pathlib import Path
 
 
 @pytest.mark.parametrize(
@@ -136,3 +138,39 @@ def test_tls_certificates_are_verified_unless_turned_off(
     assert state.versions == int(recorded)
     if not recorded:
         assert "certificate" in state.last_error.lower()
+
+
+@pytest.fixture
+def hostile() -> Iterator[HostileSite]:
+    site = HostileSite(render_page(sample_story(), views=1)).start()
+    yield site
+    site.stop()
+
+
+def test_hostile_answers_end_within_limits_and_the_worker_carries_on(
+    redis_url: str, tmp_path: Path, hostile: HostileSite
+) -> None:
+    paths = ("/bomb", "/endless", "/stall", "/loop", "/good")
+    # The limit is above the bomb's compressed size, far below its expanded size.
+    limits = {"REDLINE_DOWNLOAD_TIMEOUT": "2s", "REDLINE_MAX_PAGE_SIZE": "1MB"}
+    with one_worker(redis_url, tmp_path, **limits) as harness:
+        states = dict(zip(paths, harness.check(*(hostile.url(p) for p in paths)), strict=True))
+        assert harness.process.poll() is None  # still up
+        rss = worker_rss_bytes(harness.process.pid)
+        good = hostile.url("/good")
+        (again,) = harness.check(good)  # and still checking
+    assert "exceeded DOWNLOAD_MAXSIZE" in states["/bomb"].last_error
+    assert "past the size limit" in states["/endless"].last_error
+    assert "took longer than 2.0 seconds" in states["/stall"].last_error
+    assert "max redirections reached" in states["/loop"].last_error.lower()
+    assert all(states[p].versions == 0 for p in paths[:-1])
+    assert (states["/good"].versions, again.checks) == (1, 2)
+    assert rss < BOMB_SIZE // 2  # the bomb was never expanded in memory
+
+
+def worker_rss_bytes(pid: int) -> int:
+    """A process's resident memory, from /proc."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) * 1024
+    raise AssertionError(f"no VmRSS for {pid}")

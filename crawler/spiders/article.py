@@ -244,5 +244,9 @@ def describe_failure(failure: Failure) -> str:
         location = urljoin(response.url, header(response, b"Location"))
         reason = url_refusal(location, allow_private=True) or "not followed"
         return f"HTTP {response.status} redirect to {location[:200]}: {reason}"
-    text = str(error).strip() or type(error).__name__
-    return f"{type(error).__name__}: {text}"
+    text = str(error).strip()
+    if isinstance(error, download.DownloadCancelledError) and text in ("", type(error).__name__):
+        # Scrapy cancels a body of unannounced length (chunked) once it passes
+        # DOWNLOAD_MAXSIZE, and says nothing more.
+        text = "the download was cancelled: a body past the size limit, or the worker stopping"
+    return f"{type(error).__name__}: {text or type(error).__name__}"
