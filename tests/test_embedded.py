@@ -30,6 +30,7 @@ def test_data_survives_a_restart_and_the_server_is_shared(tmp_path: Path) -> Non
     with pytest.raises(RedisUnavailableError):
         connect(server.url)
     assert oct((state / "redis.conf").stat().st_mode & 0o777) == "0o600"
+    assert oct(state.stat().st_mode & 0o777) == "0o700"  # data, AOF and socket: ours only
     with EmbeddedRedis(state) as server:
         assert connect(server.url).get("k") == b"kept"
 

@@ -22,7 +22,9 @@ if TYPE_CHECKING:
     from crawler.store import ArticleStore
 
 
-def call(app: WebApp, path: str, **headers: str) -> tuple[str, dict[str, str], bytes]:
+def call(
+    app: WebApp, path: str, method: str = "GET", **headers: str
+) -> tuple[str, dict[str, str], bytes]:
     seen: dict[str, Any] = {}
 
     def start_response(status: str, response_headers: list[tuple[str, str]]) -> None:
@@ -30,7 +32,7 @@ def call(app: WebApp, path: str, **headers: str) -> tuple[str, dict[str, str], b
 
     path, _, query = path.partition("?")
     environ = {
-        "REQUEST_METHOD": "GET",
+        "REQUEST_METHOD": method,
         "PATH_INFO": path,
         "QUERY_STRING": query,
         "HTTP_HOST": "127.0.0.1:8080",
@@ -329,3 +331,22 @@ def test_page_text_is_escaped_in_every_view(store: ArticleStore) -> None:
     content = feedparser.parse(feed).entries[0].content[0].value
     assert "<script>" not in content
     assert "&lt;script&gt;" in content
+
+
+@pytest.mark.parametrize("method", ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH"])
+@pytest.mark.parametrize("path", ["/", "/feed.atom", "/sources/daily", "/nothing/here"])
+def test_the_web_server_is_read_only_and_every_answer_has_safe_headers(
+    store: ArticleStore, method: str, path: str
+) -> None:
+    newsroom(store)
+    before = store.redis.dbsize()
+    status, headers, _ = call(WebApp(store, "changes", 10), path, method=method)
+    if method in ("GET", "HEAD"):
+        assert status.startswith("200" if path != "/nothing/here" else "404")
+    else:
+        assert status.startswith("405")
+        assert headers["Allow"] == "GET, HEAD"
+    assert "default-src 'none'" in headers["Content-Security-Policy"]
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["X-Frame-Options"] == "DENY"
+    assert store.redis.dbsize() == before  # nothing written
