@@ -53,7 +53,7 @@ def address_refusal(address: str) -> str:
     """Why the IP ``address`` must not be fetched from ("" when it may: a public address,
     or not an IP address at all)."""
     try:
-        ip = ipaddress.ip_address(address.strip("[]"))
+        ip = ipaddress.ip_address(address)
     except ValueError:
         return ""
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:

@@ -127,7 +127,7 @@ class WebApp:
             raise ViewError(400, f"kind={kind!r}: kinds are {', '.join(sorted(_KINDS))}")
         if before and not _EVENT_ID.fullmatch(before):
             raise ViewError(400, f"before={before!r} is not an event id (such as 1700000000000-0)")
-        newest = self._newest(section, name, kind)
+        newest, read_page = self._feed_events(section, name, kind)
         feed_id, title = "all", self.feed_title
         if section:
             feed_id = f"{section.removesuffix('s')}/{name}"
@@ -145,7 +145,7 @@ class WebApp:
             headers.append(("Last-Modified", formatdate(newest_ms / 1000, usegmt=True)))
         if request.not_modified(etag, newest_ms / 1000):
             return Response(304, "", b"", headers)
-        events = self._feed_events(section, name, kind, before)
+        events = read_page(before)
         more = len(events) > self.feed_size
         events = events[: self.feed_size]
         if kind:
@@ -164,42 +164,36 @@ class WebApp:
         body = render_feed(events, page, now=time.time())
         return Response(200, "application/atom+xml; charset=utf-8", body, headers)
 
-    def _newest(self, section: str, name: str, kind: str) -> str:
-        """The id of a feed's newest event ("" if none): all it takes to answer a poller
-        that has it already.
+    def _feed_events(
+        self, section: str, name: str, kind: str
+    ) -> tuple[str, Callable[[str], list[StoredEvent]]]:
+        """The id of a feed's newest event ("" if none), which is all it takes to answer a
+        poller that has it already, and how to read up to one more than a page of its
+        events older than a given event id ("": the newest), newest first.
 
         Raises:
             ViewError: The source or article does not exist (404).
         """
         if section == "articles":
-            events = self._article_events(name, kind)
-            return events[0].event_id if events else ""
+            if self.store.load(name) is None:
+                raise ViewError(404, f"no article with id {name!r}")
+            events = [
+                e for e in reversed(self.store.timeline(name)) if not kind or kind in e.event.kinds
+            ]
+
+            def older(before: str) -> list[StoredEvent]:
+                page = [e for e in events if not before or _older(e.event_id, before)]
+                return page[: self.feed_size + 1]
+
+            return (events[0].event_id if events else ""), older
         source = name if section == "sources" else ""
         if source and not self.store.has_source(source):
             raise ViewError(404, f"no source named {source!r}")
-        return self.store.latest_event_id(source=source, kind=kind)
 
-    def _feed_events(self, section: str, name: str, kind: str, before: str) -> list[StoredEvent]:
-        """Up to one more than a page of a feed's events older than ``before``, newest
-        first (the feed is known to exist: see :meth:`_newest`)."""
-        if section == "articles":
-            events = self._article_events(name, kind)
-            older = [e for e in events if not before or _older(e.event_id, before)]
-            return older[: self.feed_size + 1]
-        source = name if section == "sources" else ""
-        return self.store.recent_events(self.feed_size + 1, before, source=source, kind=kind)
+        def recent(before: str) -> list[StoredEvent]:
+            return self.store.recent_events(self.feed_size + 1, before, source=source, kind=kind)
 
-    def _article_events(self, article: str, kind: str) -> list[StoredEvent]:
-        """An article's events of ``kind`` (all if empty), newest first.
-
-        Raises:
-            ViewError: The article does not exist (404).
-        """
-        if self.store.load(article) is None:
-            raise ViewError(404, f"no article with id {article!r}")
-        return [
-            e for e in reversed(self.store.timeline(article)) if not kind or kind in e.event.kinds
-        ]
+        return self.store.latest_event_id(source=source, kind=kind), recent
 
     def _health(self) -> Response:
         try:

@@ -107,9 +107,16 @@ def main(argv: list[str] | None = None) -> int:
 
 
 @dataclass(frozen=True)
+class _Request:
+    label: str
+    path: str
+    headers: dict[str, str]
+
+
+@dataclass(frozen=True)
 class _Population:
     app: WebApp
-    requests: tuple[tuple[str, dict[str, str]], ...]
+    requests: tuple[_Request, ...]
 
 
 def _populate(redis: Redis, prefix: str, events: int) -> _Population:
@@ -133,18 +140,29 @@ def _populate(redis: Redis, prefix: str, events: int) -> _Population:
     entries = redis.xrange(store.keys.events, count=max(events // 2, 1)) or []
     middle = as_text(entries[-1][0])
     _, headers, _ = _call(app, "/feed.atom", {})
+    article_feed = f"/articles/{targets[7].article_id}/feed.atom"
     return _Population(
         app,
         (
-            ("/feed.atom", {}),
-            ("/feed.atom (If-None-Match: 304)", {"HTTP_IF_NONE_MATCH": headers["ETag"]}),
-            (f"/feed.atom?before=<the middle event, {middle}>", {}),
-            ("/feed.atom?kind=headline", {}),
-            ("/sources/s3/feed.atom", {}),
-            ("/sources/s3/feed.atom?kind=correction", {}),
-            (f"/articles/{targets[7].article_id}/feed.atom", {}),
-            ("/ (index page)", {}),
-            ("/sources/s3 (source page)", {}),
+            _Request("/feed.atom", "/feed.atom", {}),
+            _Request(
+                "/feed.atom (If-None-Match: 304)",
+                "/feed.atom",
+                {"HTTP_IF_NONE_MATCH": headers["ETag"]},
+            ),
+            _Request(
+                f"/feed.atom?before=<the middle event, {middle}>",
+                f"/feed.atom?before={middle}",
+                {},
+            ),
+            _Request("/feed.atom?kind=headline", "/feed.atom?kind=headline", {}),
+            _Request("/sources/s3/feed.atom", "/sources/s3/feed.atom", {}),
+            _Request(
+                "/sources/s3/feed.atom?kind=correction", "/sources/s3/feed.atom?kind=correction", {}
+            ),
+            _Request(article_feed, article_feed, {}),
+            _Request("/ (index page)", "/", {}),
+            _Request("/sources/s3 (source page)", "/sources/s3", {}),
         ),
     )
 
@@ -188,14 +206,9 @@ def _diffs() -> list[tuple[str, Diff]]:
     return [(kind, diff_articles(before, changed)) for kind, changed in after.items()]
 
 
-def _call(app: WebApp, request: str, headers: dict[str, str]) -> tuple[int, dict[str, str], bytes]:
-    """Serves one request (its path: what ``request`` says before a space or ``<``)."""
-    path = request.split(" ")[0]
-    query = ""
-    if "?" in path:
-        path, query = path.split("?", 1)
-    if query.startswith("before=<"):
-        query = "before=" + request.rsplit(", ", 1)[1].rstrip(">")
+def _call(app: WebApp, path: str, headers: dict[str, str]) -> tuple[int, dict[str, str], bytes]:
+    """Serves a GET of ``path`` (with its query) and ``headers`` (WSGI environ names)."""
+    path, _, query = path.partition("?")
     statuses: list[int] = []
     replied: dict[str, str] = {}
 
@@ -219,27 +232,25 @@ def _call(app: WebApp, request: str, headers: dict[str, str]) -> tuple[int, dict
 def _measure(small: _Population, large: _Population, repetitions: int) -> list[Figure]:
     """Each request ``repetitions`` times from each population, interleaved."""
     figures = []
-    for (request, headers), (large_request, large_headers) in zip(
-        small.requests, large.requests, strict=True
-    ):
+    for small_request, large_request in zip(small.requests, large.requests, strict=True):
         times: dict[str, list[float]] = {"small": [], "large": []}
         statuses = set()
         size = 0
         for _ in range(repetitions):
-            for name, app, asked, extra in (
-                ("small", small.app, request, headers),
-                ("large", large.app, large_request, large_headers),
+            for name, app, request in (
+                ("small", small.app, small_request),
+                ("large", large.app, large_request),
             ):
                 begun = time.perf_counter()
-                status, _, body = _call(app, asked, extra)
+                status, _, body = _call(app, request.path, request.headers)
                 times[name].append((time.perf_counter() - begun) * 1000)
                 statuses.add(status)
                 size = len(body)
         if len(statuses) != 1:
-            raise RuntimeError(f"{large_request}: statuses differ: {sorted(statuses)}")
+            raise RuntimeError(f"{large_request.label}: statuses differ: {sorted(statuses)}")
         figures.append(
             Figure(
-                large_request,
+                large_request.label,
                 statuses.pop(),
                 percentile(times["small"], 0.5),
                 percentile(times["large"], 0.5),
