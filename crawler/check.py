@@ -62,8 +62,9 @@ class Finding(enum.Enum):
     DUPLICATE = "duplicate"
     """The page is an article tracked under another URL."""
     STALE = "stale"
-    """The fetch outlived its lease and a check claimed after it was recorded first:
-    nothing is written (its text may be older than what is stored)."""
+    """The fetch outlived its lease and a check claimed after it was recorded first, or
+    this very check was recorded already (a retry after a dropped connection): nothing is
+    written (its text may be older than what is stored)."""
     NOT_HTML = "not html"
     """The URL answers with a document that is not an HTML page: noted, not extracted."""
     REBASELINED = "rebaselined"
@@ -162,7 +163,7 @@ def plan_update(
         The update to write (nothing, if the fetch is stale). Errors never produce a
         version or an event.
     """
-    if fetch.claimed_at and state.last_claim and fetch.claimed_at < state.last_claim:
+    if fetch.claimed_at and state.last_claim and fetch.claimed_at <= state.last_claim:
         return Update(state, Finding.STALE)
     checked = replace(
         state,

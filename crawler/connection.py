@@ -8,6 +8,7 @@ start with a message that names the server (never its password).
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from typing import TYPE_CHECKING
 from urllib.parse import quote, urlsplit, urlunsplit
@@ -17,6 +18,7 @@ from redis.backoff import ExponentialBackoff
 from redis.retry import Retry
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
     from pathlib import Path
 
 logger = logging.getLogger(__name__)
@@ -25,10 +27,98 @@ logger = logging.getLogger(__name__)
 SOCKET_TIMEOUT = 30.0
 # Seconds between attempts while waiting for a server to come up.
 _WAIT_STEP = 0.2
+# Seconds between reminders that Redis is still unavailable.
+OUTAGE_REMINDER = 60.0
+
+# Errors that say the server cannot serve us for now, not that a command was wrong.
+_UNAVAILABLE = (
+    redis.ConnectionError,  # includes a server still loading its data
+    redis.TimeoutError,
+    redis.exceptions.OutOfMemoryError,
+    redis.exceptions.ReadOnlyError,
+    redis.exceptions.MasterDownError,
+    redis.exceptions.TryAgainError,
+)
 
 
 class RedisUnavailableError(ConnectionError):
     """Raised by :func:`connect` when the server cannot be reached or refuses us."""
+
+
+def unavailable(exc: redis.RedisError) -> bool:
+    """Whether ``exc`` says Redis cannot serve us for now (unreachable, loading, out of
+    memory, read-only, or refusing writes because it cannot write to its disk), so that the
+    same command will work once the server is back, rather than that the command was
+    wrong."""
+    return isinstance(exc, _UNAVAILABLE) or "MISCONF" in str(exc)
+
+
+def describe(exc: redis.RedisError) -> str:
+    """What an error from Redis means, for a log line; a refusal to write because the
+    server's disk failed says so first."""
+    if "MISCONF" in str(exc):
+        return f"Redis cannot write to its disk (is it full?) and refuses changes: {exc}"
+    return str(exc) or type(exc).__name__
+
+
+def disk_problem(persistence: Mapping[str, object]) -> str:
+    """What keeps a server from writing to its disk, from its ``INFO persistence``
+    fields: "" when nothing does. While it cannot, a server configured as redline's
+    embedded one refuses every change."""
+    failed = [
+        what
+        for field, what in (
+            ("aof_last_write_status", "writing its append-only file"),
+            ("aof_last_bgrewrite_status", "rewriting its append-only file"),
+            ("rdb_last_bgsave_status", "saving its snapshot"),
+        )
+        if persistence.get(field, "ok") != "ok"
+    ]
+    if not failed:
+        return ""
+    return f"Redis failed at {' and '.join(failed)} (is its disk full?)"
+
+
+class Outage:
+    """Logs an outage of Redis once when it starts, then a reminder every
+    :data:`OUTAGE_REMINDER` seconds, and once when it ends, rather than at every attempt.
+
+    Thread-safe: the threads of one process that wait on the same thing share one.
+
+    Args:
+        log: Where to log.
+        what: What cannot be done meanwhile, for the messages ("claim work").
+    """
+
+    def __init__(self, log: logging.Logger, what: str) -> None:
+        self.log = log
+        self.what = what
+        self.since: float | None = None
+        self._remind_at = 0.0
+        self._lock = threading.Lock()
+
+    def failed(self, exc: redis.RedisError, now: float) -> None:
+        """Notes a failed attempt at ``now`` (monotonic seconds)."""
+        with self._lock:
+            if self.since is None:
+                self.since = self._remind_at = now
+            if now < self._remind_at:
+                return
+            self._remind_at = now + OUTAGE_REMINDER
+            waited = now - self.since
+        self.log.warning(
+            "cannot %s (Redis unavailable for %.0fs; retrying): %s",
+            self.what,
+            waited,
+            describe(exc),
+        )
+
+    def succeeded(self, now: float) -> None:
+        """Notes a successful attempt at ``now``; logs the end of an outage."""
+        with self._lock:
+            since, self.since = self.since, None
+        if since is not None:
+            self.log.warning("Redis is back: can %s again after %.0fs", self.what, now - since)
 
 
 def embedded_url(state_dir: Path) -> str:
@@ -61,7 +151,10 @@ def client(url: str, retries: int = 5) -> redis.Redis:
             url,
             socket_timeout=SOCKET_TIMEOUT,
             socket_connect_timeout=5.0,
-            health_check_interval=30,
+            # No PING health checks: a server that cannot write to its disk refuses PING,
+            # yet must still be read (``redline status``, the web view). A dead connection
+            # fails on use, and is retried on a new one.
+            health_check_interval=0,
             retry=Retry(ExponentialBackoff(cap=2.0, base=0.1), retries=retries),
             retry_on_error=[redis.ConnectionError, redis.TimeoutError],
         )
@@ -70,7 +163,8 @@ def client(url: str, retries: int = 5) -> redis.Redis:
 
 
 def connect(url: str, wait: float = 0.0, waiting_hint: str = "") -> redis.Redis:
-    """Returns a client for ``url`` once the server answers ``PING``.
+    """Returns a client for ``url`` once the server answers ``PING`` (or refuses it only
+    because it cannot write to its disk: that is logged).
 
     Args:
         url: The Redis URL.
@@ -92,7 +186,13 @@ def connect(url: str, wait: float = 0.0, waiting_hint: str = "") -> redis.Redis:
         except redis.AuthenticationError as exc:
             raise RedisUnavailableError(f"Redis at {redact(url)} refused us: {exc}") from exc
         except redis.ResponseError as exc:
-            raise RedisUnavailableError(f"Redis at {redact(url)} answered: {exc}") from exc
+            if not unavailable(exc):
+                raise RedisUnavailableError(f"Redis at {redact(url)} answered: {exc}") from exc
+            # It answers, but cannot write (its disk is full): reads work, and each
+            # write is retried until it can.
+            logger.warning("Redis at %s: %s", redact(url), describe(exc))
+            probe.close()
+            return client(url)
         except (redis.ConnectionError, redis.TimeoutError, OSError) as exc:
             if time.monotonic() >= deadline:
                 raise RedisUnavailableError(

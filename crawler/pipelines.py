@@ -1,19 +1,17 @@
-"""The change pipeline: extract, fingerprint, compare, and record each fetch atomically.
-
-Settings read: ``REDLINE_REDIS_URL``, ``REDLINE_REDIS_PREFIX``.
-"""
+"""The change pipeline: extract, fingerprint, compare, and record each fetch atomically."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Self
 
 import redis
 
 from crawler.check import Finding, Update, plan_update
-from crawler.connection import client
+from crawler.connection import Outage, client, describe, unavailable
 from crawler.extract import ExtractedPage, ExtractionError, extract_page, reader_of
 from crawler.hashing import page_digest
 from crawler.keys import Keys
@@ -23,9 +21,14 @@ from crawler.shared import SharedConfig
 from crawler.store import ArticleStore
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from scrapy.crawler import Crawler
 
 logger = logging.getLogger(__name__)
+
+RECORD_RETRY = 1.0
+"""Seconds between attempts to record a check while Redis cannot take it."""
 
 
 class ChangePipeline:
@@ -33,20 +36,46 @@ class ChangePipeline:
     the article changed, the schedule's next check either way.
 
     The work (extraction is CPU-bound, Redis calls block) runs in a worker thread so the
-    reactor keeps fetching. A fetch that cannot be recorded (Redis down) is logged and
-    dropped: its claim expires and the article is checked again, so nothing is lost.
+    reactor keeps fetching. While Redis cannot take a check (unreachable, restarting, its
+    disk full), the fetch is held and recording retried every :data:`RECORD_RETRY`
+    seconds, for as long as its claim lasts and the worker is not stopping. A fetch that
+    still cannot be recorded is logged and dropped: its claim expires and the article is
+    checked again, so nothing is lost. A check recorded before its connection dropped is
+    not recorded again (its claim is no newer than the article's last).
+
+    Settings read: ``REDLINE_REDIS_URL``, ``REDLINE_REDIS_PREFIX``, ``REDLINE_LEASE``.
+
+    Args:
+        store: The article store.
+        shared: The configuration the clock publishes.
+        lease: Seconds a claim lasts.
+        running: Whether the worker is still running (False once it is asked to stop).
     """
 
-    def __init__(self, store: ArticleStore, shared: SharedConfig) -> None:
+    def __init__(
+        self,
+        store: ArticleStore,
+        shared: SharedConfig,
+        lease: float,
+        running: Callable[[], bool],
+    ) -> None:
         self.store = store
         self.shared = shared
+        self.lease = lease
+        self.running = running
+        self._outage = Outage(logger, "record checks")
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
         settings = crawler.settings
         conn = client(settings.get("REDLINE_REDIS_URL"))
         keys = Keys(settings.get("REDLINE_REDIS_PREFIX"))
-        return cls(ArticleStore(conn, keys), SharedConfig(conn, keys))
+        return cls(
+            ArticleStore(conn, keys),
+            SharedConfig(conn, keys),
+            lease=settings.getfloat("REDLINE_LEASE"),
+            running=lambda: crawler.crawling,
+        )
 
     async def process_item(self, item: Any) -> Any:
         if isinstance(item, Fetch):
@@ -54,30 +83,45 @@ class ChangePipeline:
         return item
 
     def record(self, fetch: Fetch) -> Update | None:
-        """Extracts the fetched page (if any) with its source's rules and records the check;
-        returns what was written."""
-        try:
-            instructions = self.shared.for_source(fetch.source)
-            policy = instructions.policy
-            fetch = _known_page(fetch, instructions.rules)
-            page, error = _extract(fetch, instructions.rules)
-            update = self.store.record(
-                fetch.article_id,
-                lambda state, history: plan_update(state, history, fetch, page, error, policy),
-            )
-        except redis.RedisError as exc:
-            logger.error(
-                "could not record the check of %s (it will be retried): %s", fetch.url, exc
-            )
-            return None
-        except Exception:  # a bad stored value must not take the worker down
-            logger.exception("could not record the check of %s (it will be retried)", fetch.url)
-            return None
-        if update is None:
-            logger.warning("fetched %s but it is not tracked any more", fetch.url)
-        else:
-            _log(fetch, update)
-        return update
+        """Extracts the fetched page (if any) with its source's rules and records the check,
+        waiting for Redis as the class describes; returns what was written."""
+        expires = (fetch.claimed_at or time.time()) + self.lease
+        while True:
+            try:
+                update = self._record(fetch)
+            except redis.RedisError as exc:
+                if unavailable(exc) and self.running() and time.time() + RECORD_RETRY < expires:
+                    self._outage.failed(exc, time.monotonic())
+                    time.sleep(RECORD_RETRY)
+                    continue
+                logger.error(
+                    "could not record the check of %s (checked again when its claim expires): %s",
+                    fetch.url,
+                    describe(exc),
+                )
+                return None
+            except Exception:  # a bad stored value must not take the worker down
+                logger.exception(
+                    "could not record the check of %s (checked again when its claim expires)",
+                    fetch.url,
+                )
+                return None
+            self._outage.succeeded(time.monotonic())
+            if update is None:
+                logger.warning("fetched %s but it is not tracked any more", fetch.url)
+            else:
+                _log(fetch, update)
+            return update
+
+    def _record(self, fetch: Fetch) -> Update | None:
+        instructions = self.shared.for_source(fetch.source)
+        policy = instructions.policy
+        fetch = _known_page(fetch, instructions.rules)
+        page, error = _extract(fetch, instructions.rules)
+        return self.store.record(
+            fetch.article_id,
+            lambda state, history: plan_update(state, history, fetch, page, error, policy),
+        )
 
 
 def _log(fetch: Fetch, update: Update) -> None:
@@ -98,7 +142,7 @@ def _log(fetch: Fetch, update: Update) -> None:
         logger.info("%s flipped back to an earlier version again (not published)", fetch.url)
     elif update.finding is Finding.STALE:
         logger.warning(
-            "discarded a stale fetch of %s: a newer check was recorded meanwhile", fetch.url
+            "discarded a stale fetch of %s: a check as new was recorded meanwhile", fetch.url
         )
     elif update.finding is Finding.NOT_HTML:
         logger.info("%s is not an HTML page (%s): not extracted", fetch.url, fetch.not_html)

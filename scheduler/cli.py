@@ -22,7 +22,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from crawler.codec import as_text
-from crawler.connection import RedisUnavailableError, connect, embedded_url, redact
+from crawler.connection import (
+    RedisUnavailableError,
+    connect,
+    disk_problem,
+    embedded_url,
+    redact,
+)
 from crawler.keys import Keys
 from crawler.rules import ExtractionRules
 from crawler.store import ArticleStore
@@ -265,6 +271,7 @@ def _status(settings: Settings, args: argparse.Namespace) -> int:
             sites=store.sites(now),
             clock=ClockLock(conn, keys.clock_lock, 1.0).holder(),
             problems=json.loads(config.get("problems") or "[]"),
+            redis_disk=disk_problem(conn.info("persistence")),
         )
     print(status_text(overview, now))
     return 0

@@ -30,6 +30,7 @@ import redis
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from crawler.codec import as_text
+from crawler.connection import Outage
 from crawler.keys import Keys
 from crawler.queue import DueQueue
 from crawler.shared import SharedConfig
@@ -151,6 +152,7 @@ class Clock:
         )
         self._stamps: tuple[_FileStamp | None, _FileStamp | None] | None = None
         self._lost = threading.Event()
+        self._outage = Outage(logger, "run the clock")
 
     def sync_config(self, now: float) -> bool:
         """Reloads the settings and URLs files if either changed since the last sync.
@@ -253,12 +255,13 @@ class Clock:
         while not stop.is_set():
             try:
                 if self.lock.acquire():
+                    self._outage.succeeded(time.monotonic())
                     return True
                 if not announced:
                     logger.info("another clock is running (%s); standing by", self.lock.holder())
                     announced = True
             except redis.RedisError as exc:
-                logger.warning("cannot reach Redis for the clock lock: %s", exc)
+                self._outage.failed(exc, time.monotonic())
             stop.wait(min(1.0, self.lock.ttl_ms / 3000))
         return False
 
@@ -275,6 +278,9 @@ class Clock:
                 return
             self.tick(time.time())
         except redis.RedisError as exc:
-            logger.warning("clock tick failed, retrying next tick: %s", exc)
+            self._outage.failed(exc, time.monotonic())
+            return
         except Exception:
             logger.exception("clock tick failed, retrying next tick")
+            return
+        self._outage.succeeded(time.monotonic())

@@ -6,7 +6,8 @@ writes an append-only file so that every acknowledged write survives a crash, an
 shared by every redline process on the machine that uses the same state directory. The
 process that starts it (``redline run`` or ``redline redis``) owns it, holds
 ``STATE_DIR/redis.lock`` while it runs, and shuts it down cleanly (``SHUTDOWN``, which
-flushes the append-only file) when it stops.
+flushes the append-only file) when it stops, unless the server cannot write to its disk
+(see :meth:`EmbeddedRedis.stop`).
 """
 
 from __future__ import annotations
@@ -22,7 +23,13 @@ from typing import IO, TYPE_CHECKING, Self
 
 import redis
 
-from crawler.connection import RedisUnavailableError, client, connect, embedded_url
+from crawler.connection import (
+    RedisUnavailableError,
+    client,
+    connect,
+    disk_problem,
+    embedded_url,
+)
 
 if TYPE_CHECKING:
     from types import TracebackType
@@ -77,6 +84,8 @@ class EmbeddedRedis:
         self.owner = False
         self._lock: IO[str] | None = None
         self._process: subprocess.Popen[bytes] | None = None
+        # The server stop() left running because it could not write its data, if any.
+        self.left_running: subprocess.Popen[bytes] | None = None
 
     def __enter__(self) -> Self:
         self.start()
@@ -159,15 +168,35 @@ class EmbeddedRedis:
         logger.info("embedded Redis started at %s (data in %s)", self.socket, self.state_dir)
 
     def stop(self) -> None:
-        """Shuts the server down cleanly if this process owns it; otherwise does nothing."""
+        """Shuts the server down cleanly if this process owns it; otherwise does nothing.
+
+        A server that cannot write to its disk (it is full) holds changes it has not
+        written, which stopping it would lose: it is left running instead, which is
+        logged, and the next redline process to start it adopts it. It writes them once
+        space returns.
+        """
         if not self.owner:
             return
+        conn = client(self.url, retries=0)
         try:
-            client(self.url, retries=0).shutdown()
+            if problem := disk_problem(conn.info("persistence")):
+                logger.error(
+                    "the embedded Redis is left running: %s, and stopping it now would lose "
+                    "the changes it has not written. Free space for %s and start redline "
+                    "again: it adopts the server, which writes them",
+                    problem,
+                    self.state_dir,
+                )
+                self.left_running = self._process
+                self._release()
+                return
+            conn.shutdown()
         except redis.ConnectionError:
             pass  # SHUTDOWN closes the connection as it exits
         except redis.RedisError as exc:
             logger.error("the embedded Redis refused to shut down: %s", exc)
+        finally:
+            conn.close()
         if self._process is not None:
             try:
                 self._process.wait(timeout=STOP_TIMEOUT)
@@ -208,9 +237,7 @@ class EmbeddedRedis:
             'appendfilename "appendonly.aof"',
             f"appendfsync {self.fsync}",
             "aof-use-rdb-preamble yes",
-            "save 3600 1 300 100",
-            'dbfilename "dump.rdb"',
-            "stop-writes-on-bgsave-error yes",
+            'save ""',  # the append-only file is the only copy on disk
             # Article hashes stay compact listpacks with URLs and headlines this long
             # (see crawler.keys); the server's name for it before Redis 7.
             f"hash-max-ziplist-value {COMPACT_HASH_VALUE}",

@@ -34,6 +34,7 @@ class Overview:
         sites: Every site's health.
         clock: Who holds the clock lock ("" if no clock runs).
         problems: The URLs file's bad lines, as the clock last reported them.
+        redis_disk: What keeps Redis from writing to its disk ("" if nothing does).
     """
 
     counts: dict[Status, int]
@@ -42,6 +43,7 @@ class Overview:
     sites: list[SiteHealth]
     clock: str
     problems: list[str]
+    redis_disk: str = ""
 
 
 def status_text(overview: Overview, now: float) -> str:
@@ -70,6 +72,8 @@ def status_text(overview: Overview, now: float) -> str:
         f"{hour['errors']} errors, {hour['extraction_failures']} extraction failures"
     )
     lines.append(f"clock: {overview.clock or 'not running'}")
+    if overview.redis_disk:
+        lines.append(f"redis: {overview.redis_disk}: no check is recorded until it can write")
     if overview.sites:
         lines.append("sites:")
         width = max(len(site.site) for site in overview.sites)

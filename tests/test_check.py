@@ -374,6 +374,21 @@ def test_a_fetch_claimed_before_the_last_recorded_check_is_stale_and_writes_noth
     assert (update.version, update.event) == (None, None)
 
 
+def test_a_check_recorded_again_after_a_dropped_connection_writes_nothing() -> None:
+    """The worker retries a check whose reply it never got; the first attempt had been
+    written, so the second is no newer than the last recorded claim."""
+    life = Life()
+    life.check(0, A)
+    fetch = Fetch("id1", URL, URL, 700.0, status=200, html="<html>", claimed_at=690.0)
+    first = plan_update(life.state, life, fetch, ExtractedPage(B, ""), "", POLICY)
+    assert first.event is not None
+    life.apply(first)
+    again = plan_update(life.state, life, fetch, ExtractedPage(B, ""), "", POLICY)
+    assert again.finding is Finding.STALE
+    assert again.state == life.state
+    assert life.state.checks == 2
+
+
 def test_text_read_differently_by_new_extraction_code_is_a_baseline_not_a_change() -> None:
     life = Life()
     life.check(0, A)

@@ -41,6 +41,7 @@ def test_status_counts_states_overdue_checks_the_last_hour_and_sick_sites() -> N
         ],
         clock="host:123:abc",
         problems=["config/urls.txt:4: only http and https URLs can be tracked: 'ftp://x'"],
+        redis_disk="Redis failed at writing its append-only file (is its disk full?)",
     )
     text = status_text(overview, NOW)
     assert "articles: 10 tracked, 3 removed" in text
@@ -56,6 +57,10 @@ def test_status_counts_states_overdue_checks_the_last_hour_and_sick_sites() -> N
         "  <- extraction is failing" in text
     )
     assert "bad line: config/urls.txt:4" in text
+    assert (
+        "redis: Redis failed at writing its append-only file (is its disk full?): "
+        "no check is recorded until it can write" in text
+    )
 
 
 def test_nothing_overdue_is_said_plainly() -> None:
@@ -70,6 +75,7 @@ def test_nothing_overdue_is_said_plainly() -> None:
     text = status_text(overview, NOW)
     assert "checks: none overdue, 0 in progress, 4 scheduled" in text
     assert "clock: not running" in text
+    assert "redis:" not in text
 
 
 def test_show_tells_the_state_in_words_and_lists_versions_and_changes() -> None:

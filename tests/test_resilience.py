@@ -9,6 +9,7 @@ rather than by waiting for them.
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -19,9 +20,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
+import redis
 
 from crawler.codec import as_text
-from crawler.connection import RedisUnavailableError, connect
+from crawler.connection import RedisUnavailableError, connect, disk_problem
+from crawler.store import ArticleStore
 from scheduler.embedded import EmbeddedRedis
 from scheduler.urls import article_id, site_of
 from tests.conftest import wait_for
@@ -44,10 +47,11 @@ STALL = 30.0
 
 
 def _finish(harness: Harness) -> None:
-    """Prints the workers' logs (shown when a test fails) and kills any still running."""
+    """Prints the workers' logs (shown when a test fails) and kills any process still
+    running."""
     if harness.workers:
         print(harness.logs())
-    for process in harness.workers:
+    for process in harness.processes:
         if process.poll() is None:
             process.kill()
         process.wait(timeout=30)
@@ -583,3 +587,237 @@ def test_a_worker_rides_out_a_redis_restart_and_no_version_is_lost(
     assert [e.event.version for e in own_harness.store.timeline(state.id)] == [1]
     assert state.worker == worker_id(worker)
     assert own_harness.stop() == [0]
+
+
+# How long Redis stays stopped in the middle of a crawl.
+OUTAGE = 30.0
+# A clock that checks every article every two seconds and never calls one stable.
+BUSY_CLOCK = {
+    "REDLINE_CLOCK_TICK": "100ms",
+    "REDLINE_INITIAL_INTERVAL": "2s",
+    "REDLINE_BACKOFF_FACTOR": "1",
+    "REDLINE_MAX_INTERVAL": "2s",
+    "REDLINE_STABILITY_WINDOW": "1h",
+    "REDLINE_RETRY_INTERVAL": "1s",
+    "REDLINE_CONFIRM_DELAY": "1s",
+}
+
+
+def test_redis_stopped_for_30_seconds_mid_crawl_loses_nothing_and_records_nothing_twice(
+    own_harness: Harness, own_redis: EmbeddedRedis, site: NewsSite
+) -> None:
+    """A clock and two workers crawl twelve articles every two seconds. Half are edited,
+    Redis is stopped while fetches are in flight and kept down for 30 s, during which the
+    other half are edited; then it starts again. No process exits, every version recorded
+    before the stop is still there, each edit is recorded exactly once, the fetches in
+    flight at the stop are held and recorded once Redis is back (not left for their claims,
+    ten minutes long, to expire), and the clock's schedule goes on checking every article."""
+    paths = [f"/outage/{n}" for n in range(12)]
+    urls = [site.add(p, story(f"canal {n}", delay=0.3)) for n, p in enumerate(paths)]
+    ids = [article_id(url) for url in urls]
+    store = own_harness.store
+    own_harness.start_clock(urls, **BUSY_CLOCK)
+    for _ in range(2):
+        own_harness.start_worker(REDLINE_PER_DOMAIN_CONCURRENCY="4")
+    processes = own_harness.processes
+
+    def versions_are(counts: list[int]) -> bool:
+        return [s.versions for s in map(store.load, ids) if s] == counts
+
+    wait_while_running(
+        own_harness, lambda: versions_are([1] * 12), 60, "every first version", processes
+    )
+    before = {i: store.versions(i) for i in ids}
+
+    def edit(path: str) -> list[str]:
+        n = paths.index(path)
+        paragraphs = [*story(f"canal {n}").paragraphs, f"Correction: lock {n} opens in June."]
+        site.edit(path, paragraphs=paragraphs)
+        return paragraphs
+
+    edited = {path: edit(path) for path in paths[:6]}
+    wait_for(lambda: site.in_flight, what="a fetch in flight")
+    own_redis.stop()
+    stopped = time.monotonic()
+    edited |= {path: edit(path) for path in paths[6:]}
+    wait_for(
+        lambda: (
+            "cannot claim work from Redis" in log_of(own_harness, 0)
+            and "cannot run the clock" in (own_harness.tmp_path / "clock.log").read_text()
+        ),
+        what="the clock and the workers to notice that Redis is gone",
+    )
+    time.sleep(max(0.0, OUTAGE - (time.monotonic() - stopped)))  # the outage itself
+    assert [p.poll() for p in processes] == [None] * 3, "every process waited for Redis"
+    own_redis.start()
+    restarted = time.time()
+
+    def edits_recorded() -> bool:
+        states = [s for s in map(store.load, ids) if s]
+        return all(s.versions == 2 and (s.last_check or 0) > restarted + 4 for s in states)
+
+    wait_while_running(
+        own_harness, edits_recorded, 90, "every edit, and checks after the restart", processes
+    )
+    logs = "".join(log_of(own_harness, n) for n in range(2))
+    assert "Redis is back: can record checks again" in logs, "a fetch was held meanwhile"
+    for n, (article, path) in enumerate(zip(ids, paths, strict=True)):
+        versions = store.versions(article)
+        assert versions[0] == before[article][0], f"article {n}: the first version is intact"
+        assert [v.number for v in versions] == [0, 1]
+        assert list(versions[1].article.paragraphs) == edited[path]
+        assert [e.event.version for e in store.timeline(article)] == [1], "recorded once"
+    assert own_harness.stop() == [0, 0, 0]
+
+
+# -- 6. the disk under the embedded Redis fills up -------------------------------------------
+
+# The size of the small disk the embedded Redis is given.
+SMALL_DISK = "16m"
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[Path]:
+    """A 16 MB tmpfs of the test's own, mounted under ``tmp_path`` (this needs root, which
+    CI has; elsewhere the test is skipped)."""
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", f"size={SMALL_DISK},mode=0700", "tmpfs", str(disk)],
+        capture_output=True,
+        check=False,
+    )
+    if mounted.returncode:
+        pytest.skip(f"cannot mount a small disk: {mounted.stderr.decode().strip()}")
+    yield disk
+    subprocess.run(["umount", "--lazy", str(disk)], check=True)
+
+
+def fill(disk: Path) -> Path:
+    """Writes a file that takes every free byte of ``disk``; returns it."""
+    filler = disk / "filler"
+    filler.write_bytes(bytes(shutil.disk_usage(disk).free))
+    assert shutil.disk_usage(disk).free == 0
+    return filler
+
+
+def status_of(harness: Harness) -> str:
+    """What ``redline status`` prints about the harness's Redis and prefix."""
+    done = subprocess.run(
+        [sys.executable, "-m", "scheduler.cli", "status"],
+        env={
+            **os.environ,
+            "REDLINE_CONFIG": "",
+            "REDIS_URL": harness.redis_url,
+            "REDLINE_REDIS_PREFIX": harness.keys.prefix,
+        },
+        capture_output=True,
+        check=True,
+        timeout=60,
+    )
+    return done.stdout.decode()
+
+
+def test_a_full_disk_is_reported_and_redline_recovers_when_space_returns(
+    small_disk: Path, site: NewsSite, tmp_path: Path
+) -> None:
+    """The embedded Redis keeps its data on a small disk, which is filled while a clock and
+    a worker crawl. Redis refuses changes; the clock, the worker (recording a fetch that was
+    in flight) and ``redline status`` say the disk failed, and nothing exits. Edits are
+    recorded exactly once as soon as space returns. Then the disk is filled again and
+    Redis asked to stop: it is left running rather than lose a change it acknowledged,
+    writes it once space returns, and everything loads intact after a restart."""
+    state_dir = small_disk / "state"
+    server = EmbeddedRedis(state_dir)
+    server.start()
+    harness = Harness(server.url, tmp_path)
+    try:
+        paths = [f"/full/{n}" for n in range(6)]
+        urls = [site.add(p, story(f"weir {n}", delay=1.0)) for n, p in enumerate(paths)]
+        ids = [article_id(url) for url in urls]
+        store = harness.store
+        harness.start_worker()
+        harness.start_clock(urls, **BUSY_CLOCK)
+        processes = harness.processes
+        wait_while_running(
+            harness,
+            lambda: all(s and s.versions == 1 for s in map(store.load, ids)),
+            60,
+            "every first version",
+            processes,
+        )
+        before = {i: store.versions(i) for i in ids}
+        assert "redis:" not in status_of(harness)
+
+        # The disk fills while the articles are being edited and checked.
+        edited = {}
+        for n, path in enumerate(paths):
+            edited[path] = [*story(f"weir {n}").paragraphs, f"The weir {n} reopens in May."]
+            site.edit(path, paragraphs=edited[path])
+        wait_for(lambda: site.in_flight, what="a fetch in flight")  # to be recorded...
+        filler = fill(small_disk)  # ...just after the disk fills
+        refused = "Redis cannot write to its disk (is it full?)"
+        wait_while_running(
+            harness,
+            lambda: (
+                f"cannot record checks (Redis unavailable for 0s; retrying): {refused}"
+                in log_of(harness, 0)
+                and refused in (tmp_path / "clock.log").read_text()
+            ),
+            60,
+            "the worker and the clock to say that Redis cannot write",
+            processes,
+        )
+        assert "redis: Redis failed at writing its append-only file (is its disk full?)" in (
+            status_of(harness)
+        )
+        assert [p.poll() for p in processes] == [None, None]
+
+        # Space returns.
+        filler.unlink()
+        wait_while_running(
+            harness,
+            lambda: all(s and s.versions == 2 for s in map(store.load, ids)),
+            60,
+            "every edit, once space returned",
+            processes,
+        )
+        assert "Redis is back: can record checks again" in log_of(harness, 0)
+        assert "redis:" not in status_of(harness)
+        recorded = {i: store.versions(i) for i in ids}
+        for article, path in zip(ids, paths, strict=True):
+            assert recorded[article][0] == before[article][0]
+            assert list(recorded[article][1].article.paragraphs) == edited[path]
+            assert [e.event.version for e in store.timeline(article)] == [1], "recorded once"
+        assert harness.stop() == [0, 0]
+
+        # Full again, and asked to stop.
+        filler = fill(small_disk)
+        marker = b"acknowledged while full " * 1000  # more than the last page's slack
+        store.redis.set(harness.keys.prefix + "marker", marker)
+        with pytest.raises(redis.ResponseError, match="MISCONF"):
+            store.redis.set(harness.keys.prefix + "refused", marker)
+        server.stop()
+        left = server.left_running
+        assert left is not None, "a server holding unwritten changes is left running"
+        assert left.poll() is None
+        filler.unlink()
+        wait_for(
+            lambda: not disk_problem(store.redis.info("persistence")),
+            what="Redis to write what it holds",
+        )
+        adopted = EmbeddedRedis(state_dir)
+        adopted.start()
+        assert adopted.owner, "the next start adopts it"
+        adopted.stop()
+        assert left.wait(timeout=30) == 0, "then it stops cleanly"
+        server.start()
+        reopened = ArticleStore(connect(server.url), harness.keys)
+        assert {i: reopened.versions(i) for i in ids} == recorded, "the disk's data is intact"
+        assert reopened.redis.get(harness.keys.prefix + "marker") == marker
+    finally:
+        _finish(harness)
+        server.stop()
+        if server.left_running is not None and server.left_running.poll() is None:
+            server.left_running.kill()
+            server.left_running.wait()

@@ -56,6 +56,7 @@ class Harness:
         self.shared = SharedConfig(conn, self.keys)
         self.shared.publish(policy or RecheckPolicy(initial_interval=60, stability_window=3600), {})
         self.workers: list[subprocess.Popen[bytes]] = []
+        self.clock: subprocess.Popen[bytes] | None = None
         self.tracked: dict[str, None] = {}
 
     @property
@@ -65,7 +66,20 @@ class Harness:
 
     def start_worker(self, **env: str) -> subprocess.Popen[bytes]:
         """Starts one more worker; ``env`` adds to or overrides :data:`WORKER_ENV`."""
-        log = self.tmp_path / f"worker-{len(self.workers)}.log"
+        process = self._start("worker", f"worker-{len(self.workers)}.log", env)
+        self.workers.append(process)
+        return process
+
+    def start_clock(self, urls: list[str], **env: str) -> subprocess.Popen[bytes]:
+        """Starts the clock, which tracks ``urls`` (its log is ``clock.log``); ``env`` as
+        for :meth:`start_worker`. The clock publishes its own recheck policy."""
+        urls_file = self.tmp_path / "urls.txt"
+        urls_file.write_text("".join(f"{url}\n" for url in urls))
+        env = {"REDLINE_URLS_FILE": str(urls_file), **env}
+        self.clock = self._start("clock", "clock.log", env)
+        return self.clock
+
+    def _start(self, role: str, log_name: str, env: dict[str, str]) -> subprocess.Popen[bytes]:
         environ = {
             **os.environ,
             **WORKER_ENV,
@@ -73,15 +87,13 @@ class Harness:
             "REDLINE_REDIS_PREFIX": self.keys.prefix,
             **env,
         }
-        with log.open("wb") as out:
-            process = subprocess.Popen(
-                [sys.executable, "-m", "scheduler.cli", "worker"],
+        with (self.tmp_path / log_name).open("wb") as out:
+            return subprocess.Popen(
+                [sys.executable, "-m", "scheduler.cli", role],
                 env=environ,
                 stdout=out,
                 stderr=subprocess.STDOUT,
             )
-        self.workers.append(process)
-        return process
 
     def track(self, *urls: str, now: float = 0.0) -> list[str]:
         """Tracks the URLs (source ``local``) besides those tracked before; returns their
@@ -114,19 +126,27 @@ class Harness:
         assert isinstance(result, list)
         return result
 
+    @property
+    def processes(self) -> list[subprocess.Popen[bytes]]:
+        """Every process started: the workers, then the clock if there is one."""
+        return [*self.workers, *([self.clock] if self.clock else [])]
+
     def stop(self) -> list[int]:
-        """Stops every worker still running (SIGTERM); returns their exit codes."""
-        running = [p for p in self.workers if p.poll() is None]
+        """Stops every process still running (SIGTERM); returns their exit codes, in the
+        order of :attr:`processes`."""
+        running = [p for p in self.processes if p.poll() is None]
         for process in running:
             process.send_signal(signal.SIGTERM)
         return [process.wait(timeout=60) for process in running]
 
     def logs(self) -> str:
-        """The tail of every worker's log."""
+        """The tail of every worker's log, and of the clock's."""
+        names = [f"worker-{n}" for n in range(len(self.workers))]
+        names += ["clock"] if self.clock else []
         tails = []
-        for n in range(len(self.workers)):
-            text = (self.tmp_path / f"worker-{n}.log").read_text(errors="replace")
-            tails.append(f"--- worker {n}\n{text[-3000:]}")
+        for name in names:
+            text = (self.tmp_path / f"{name}.log").read_text(errors="replace")
+            tails.append(f"--- {name}\n{text[-3000:]}")
         return "\n".join(tails)
 
 

@@ -35,7 +35,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet import error as net
 from twisted.web._newclient import ResponseFailed, ResponseNeverReceived
 
-from crawler.connection import client
+from crawler.connection import Outage, client
 from crawler.decode import decode_html, non_html_type
 from crawler.guard import url_refusal
 from crawler.keys import Keys
@@ -91,6 +91,7 @@ class ArticleSpider(scrapy.Spider):
         self.per_site = per_site
         self.worker_id = f"{socket.gethostname()}:{os.getpid()}"
         self._outstanding: set[str] = set()
+        self._outage = Outage(logger, "claim work from Redis")
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
@@ -121,9 +122,10 @@ class ArticleSpider(scrapy.Spider):
                     self.queue.claim, time.time(), room, self.lease, self.per_site
                 )
             except redis.RedisError as exc:
-                logger.warning("cannot claim work from Redis, retrying: %s", exc)
+                self._outage.failed(exc, time.monotonic())
                 await asyncio.sleep(_REDIS_RETRY)
                 continue
+            self._outage.succeeded(time.monotonic())
             if not claims:
                 await asyncio.sleep(self.idle_poll)
                 continue
