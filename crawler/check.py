@@ -163,7 +163,7 @@ def plan_update(
         The update to write (nothing, if the fetch is stale). Errors never produce a
         version or an event.
     """
-    if fetch.claimed_at and state.last_claim and fetch.claimed_at <= state.last_claim:
+    if fetch.outdated_by(state.last_claim):
         return Update(state, Finding.STALE)
     checked = replace(
         state,

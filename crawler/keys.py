@@ -5,6 +5,11 @@ key                       type    holds
 ========================  ======  ====================================================
 ``article:{id}``          hash    an article's state (see :class:`crawler.models.ArticleState`),
                                   its fields named by :data:`ARTICLE_FIELDS`
+``article:@{id}``         hash    a discovery endpoint's state (see
+                                  :class:`crawler.models.EndpointState`), its fields named
+                                  by :data:`ENDPOINT_FIELDS`: endpoints share the schedule,
+                                  the ready queue and the leases with articles, so their
+                                  fetches keep to the same per-site limits
 ``versions:{id}``         list    its versions, oldest first (index = version number),
                                   each a compressed :class:`crawler.models.Version`
 ``seen:{id}``             hash    fingerprint -> first version with that text; and
@@ -13,6 +18,8 @@ key                       type    holds
 ``canonical:{cid}``       string  id of the article that is the page with canonical id
 ``status:{status}``       set     ids of the articles in that status
 ``tracked``               set     ids of the articles the URLs file lists
+``discovered``            set     ids of the articles discovery endpoints found
+``endpoints``             set     ids of the discovery endpoints
 ``schedule``              zset    id -> epoch seconds of its next check (not yet due)
 ``ready``                 zset    id -> epoch seconds it became due; workers claim from it
 ``leases``                zset    id -> epoch seconds its worker's claim expires
@@ -32,6 +39,7 @@ key                       type    holds
                                   from then on each event is indexed as it is published
 ``events:indexing``       string  token of the one process completing the index streams
 ``source:{s}:articles``   set     ids of the articles of one source
+``source:{s}:endpoints``  set     ids of the discovery endpoints of one source
 ``sources``               set     every source that has had an article
 ``policy``                string  the recheck policy the clock publishes for workers
 ``rules``                 hash    source -> its extraction rules, published by the clock
@@ -89,7 +97,47 @@ ARTICLE_FIELDS: dict[str, str] = {
     "duplicate_of": "du",
     "canonical": "ca",
     "worker": "w",
+    "published": "pu",
+    "via": "vi",
 }
+# The id of a discovery endpoint starts with this mark (an article's never does).
+ENDPOINT_MARK = "@"
+# The field of an endpoint's hash that holds each attribute of EndpointState. Those the
+# due queue reads (url, site, source, status, etag, last_modified) are named as for an
+# article, so that the queue schedules, claims and leases both alike.
+ENDPOINT_FIELDS: dict[str, str] = {
+    **{
+        name: ARTICLE_FIELDS[name]
+        for name in (
+            "url",
+            "source",
+            "status",
+            "created",
+            "site",
+            "checks",
+            "last_check",
+            "last_claim",
+            "next_check",
+            "interval",
+            "etag",
+            "last_modified",
+            "errors",
+            "last_error",
+            "worker",
+        )
+    },
+    "link_pattern": "lp",
+    "kind": "k",
+    "last_success": "ls",
+    "listed": "li",
+    "found": "fo",
+    "parent": "pa",
+}
+
+
+def is_endpoint(record_id: str) -> bool:
+    """Whether an id in the due queue is a discovery endpoint's (not an article's)."""
+    return record_id.startswith(ENDPOINT_MARK)
 
 
 @dataclass(frozen=True)
@@ -146,6 +194,10 @@ class Keys:
         """The set of one source's article ids."""
         return f"{self.prefix}source:{source}:articles"
 
+    def source_endpoints(self, source: str) -> str:
+        """The set of one source's discovery endpoint ids."""
+        return f"{self.prefix}source:{source}:endpoints"
+
     def stats(self, minute: int) -> str:
         """The counters of one minute (epoch seconds // 60)."""
         return f"{self.prefix}stats:{minute}"
@@ -172,6 +224,14 @@ class Keys:
     @property
     def tracked(self) -> str:
         return f"{self.prefix}tracked"
+
+    @property
+    def discovered(self) -> str:
+        return f"{self.prefix}discovered"
+
+    @property
+    def endpoints(self) -> str:
+        return f"{self.prefix}endpoints"
 
     @property
     def schedule(self) -> str:

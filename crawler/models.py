@@ -6,15 +6,16 @@ All are frozen dataclasses; those stored in Redis are serialised by :mod:`crawle
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
 from dataclasses import dataclass, fields
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 from crawler.codec import as_text
 from crawler.diff import Diff
-from crawler.keys import ARTICLE_FIELDS
+from crawler.keys import ARTICLE_FIELDS, ENDPOINT_FIELDS
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping
+    from collections.abc import Callable
 
 
 @dataclass(frozen=True)
@@ -119,8 +120,53 @@ class Status(enum.StrEnum):
 FETCHED = frozenset({Status.NEW, Status.ACTIVE, Status.FAILING, Status.GONE, Status.DUPLICATE})
 
 
+class HashRecord:
+    """A state kept as a Redis hash: one field per attribute (except ``id``), named by the
+    class's :attr:`FIELDS`. Subclasses are frozen dataclasses whose first attribute is
+    ``id``."""
+
+    FIELDS: ClassVar[Mapping[str, str]]
+    """Attribute name -> hash field name."""
+    ALWAYS: ClassVar[frozenset[str]] = frozenset({"status"})
+    """Attributes written even at their default (``status``: the status sets mirror it)."""
+
+    def to_fields(self) -> dict[Any, str]:
+        """The Redis hash fields for this state, named by :attr:`FIELDS`.
+
+        Attributes at their default are left out (an absent field reads as the default),
+        except those in :attr:`ALWAYS`. Writing a state over another must therefore delete
+        the fields it leaves out (see :meth:`stale_fields`).
+        """
+        return {
+            self.FIELDS[f.name]: str(value)
+            for f in fields(self)  # type: ignore[arg-type]  # subclasses are dataclasses
+            if f.name != "id"
+            and ((value := getattr(self, f.name)) != f.default or f.name in self.ALWAYS)
+        }
+
+    def stale_fields(self, before: Self) -> list[str]:
+        """The hash fields ``before`` has and this state leaves out: to delete when this
+        state is written over ``before``."""
+        return sorted(before.to_fields().keys() - self.to_fields().keys())
+
+    @classmethod
+    def from_fields(cls, record_id: str, raw: Mapping[Any, Any]) -> Self:
+        """Builds the state from a Redis hash as read with ``HGETALL``.
+
+        Missing fields take their defaults.
+        """
+        text = {as_text(k): as_text(v) for k, v in raw.items()}
+        values: dict[str, Any] = {}
+        for f in fields(cls):  # type: ignore[arg-type]  # subclasses are dataclasses
+            value = text.get(cls.FIELDS.get(f.name, ""), "")
+            if f.name == "id" or (not value and f.type != "str"):
+                continue
+            values[f.name] = _FIELD_PARSERS.get(str(f.type), str)(value)
+        return cls(id=record_id, **values)  # type: ignore[call-arg]  # a dataclass with an id
+
+
 @dataclass(frozen=True)
-class ArticleState:
+class ArticleState(HashRecord):
     """An article's state, as kept in its Redis hash (all times epoch seconds).
 
     Attributes:
@@ -159,6 +205,10 @@ class ArticleState:
         duplicate_of: The id of the article this one duplicates ("" if none).
         canonical: The id of the canonical URL this article answers for ("" if none yet).
         worker: Which worker made the last check (host:pid).
+        published: When the discovery endpoint that found it says it was published (None:
+            it did not say, or the article was not discovered).
+        via: The id of the discovery endpoint that found it ("" for an article of the URLs
+            file).
     """
 
     id: str
@@ -192,45 +242,71 @@ class ArticleState:
     duplicate_of: str = ""
     canonical: str = ""
     worker: str = ""
+    published: float | None = None
+    via: str = ""
+
+    FIELDS: ClassVar[Mapping[str, str]] = ARTICLE_FIELDS
 
     @property
     def fetched(self) -> bool:
         """True while the article is meant to be fetched again."""
         return self.status in FETCHED and self.next_check is not None
 
-    def to_fields(self) -> dict[Any, str]:
-        """The Redis hash fields for this state, named by :data:`crawler.keys.ARTICLE_FIELDS`.
 
-        Attributes at their default are left out (an absent field reads as the default),
-        except the status, which the status sets mirror. Writing a state over another
-        must therefore delete the fields it leaves out (see :meth:`stale_fields`).
-        """
-        return {
-            ARTICLE_FIELDS[f.name]: str(value)
-            for f in fields(self)
-            if f.name != "id"
-            and ((value := getattr(self, f.name)) != f.default or f.name == "status")
-        }
+@dataclass(frozen=True)
+class EndpointState(HashRecord):
+    """A discovery endpoint's state, as kept in its Redis hash (all times epoch seconds).
 
-    def stale_fields(self, before: ArticleState) -> list[str]:
-        """The hash fields ``before`` has and this state leaves out: to delete when this
-        state is written over ``before``."""
-        return sorted(before.to_fields().keys() - self.to_fields().keys())
+    Attributes:
+        id: The endpoint's id (:data:`crawler.keys.ENDPOINT_MARK` and its URL's id).
+        url: The feed, sitemap or section page.
+        source: The source whose articles it lists.
+        status: ``active``, or ``failing`` while its reads fail.
+        created: When it was first configured (or found in a sitemap index).
+        site: The host it is fetched from.
+        checks: How many reads have completed.
+        last_check: When it was last read (None: never).
+        last_claim: When the last recorded read was claimed (None: unknown).
+        next_check: When it is due next.
+        interval: Seconds between two reads.
+        etag: The ETag of the last good response, for conditional GET.
+        last_modified: The Last-Modified of the last good response.
+        errors: Consecutive failed reads.
+        last_error: What the last failed read reported.
+        worker: Which worker made the last read (host:pid).
+        link_pattern: For a section page, what its article links match ("" for none).
+        kind: What it turned out to be: ``rss``, ``atom``, ``sitemap``, ``sitemap index``
+            or ``section page`` ("" before the first good read).
+        last_success: When it was last read without error (None: never).
+        listed: How many article links its last good read listed.
+        found: How many articles it was the first to list (and so started tracking).
+        parent: For a sitemap found in a sitemap index, the index's id ("" otherwise).
+    """
 
-    @classmethod
-    def from_fields(cls, article_id: str, raw: Mapping[Any, Any]) -> ArticleState:
-        """Builds the state from a Redis hash as read with ``HGETALL``.
+    id: str
+    url: str
+    source: str
+    status: Status = Status.ACTIVE
+    created: float = 0.0
+    site: str = ""
+    checks: int = 0
+    last_check: float | None = None
+    last_claim: float | None = None
+    next_check: float | None = None
+    interval: float | None = None
+    etag: str = ""
+    last_modified: str = ""
+    errors: int = 0
+    last_error: str = ""
+    worker: str = ""
+    link_pattern: str = ""
+    kind: str = ""
+    last_success: float | None = None
+    listed: int = 0
+    found: int = 0
+    parent: str = ""
 
-        Missing fields take their defaults.
-        """
-        text = {as_text(k): as_text(v) for k, v in raw.items()}
-        values: dict[str, Any] = {}
-        for f in fields(cls):
-            value = text.get(ARTICLE_FIELDS.get(f.name, ""), "")
-            if f.name == "id" or (not value and f.type != "str"):
-                continue
-            values[f.name] = _FIELD_PARSERS.get(str(f.type), str)(value)
-        return cls(id=article_id, **values)
+    FIELDS: ClassVar[Mapping[str, str]] = ENDPOINT_FIELDS
 
 
 _FIELD_PARSERS: dict[str, Callable[[str], Any]] = {
@@ -295,6 +371,8 @@ class Fetch:
         page_digest: This page's digest (see :func:`crawler.hashing.page_digest`), set by
             the pipeline once it knows what reads the page ("" until then, and for
             answers without a page).
+        body: The document a discovery endpoint answered with, as fetched (None for an
+            article, or when there is none).
     """
 
     article_id: str
@@ -315,6 +393,13 @@ class Fetch:
     claimed_at: float = 0.0
     previous_page: str = ""
     page_digest: str = ""
+    body: bytes | None = None
+
+    def outdated_by(self, last_claim: float | None) -> bool:
+        """Whether the last recorded check, claimed at ``last_claim``, makes this fetch one
+        not to record: it was claimed before that check (it outlived its lease), or it is
+        that very check (recorded already, its reply lost with the connection)."""
+        return bool(self.claimed_at and last_claim and self.claimed_at <= last_claim)
 
     @property
     def transient(self) -> bool:

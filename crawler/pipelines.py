@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import time
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Self
@@ -12,9 +13,11 @@ import redis
 
 from crawler.check import Finding, Update, plan_update
 from crawler.connection import Outage, client, describe, unavailable
+from crawler.discovery import DiscoveryError, Listing, read_listing
+from crawler.endpoints import EndpointStore, Read
 from crawler.extract import ExtractedPage, ExtractionError, extract_page, reader_of
 from crawler.hashing import page_digest
-from crawler.keys import Keys
+from crawler.keys import Keys, is_endpoint
 from crawler.models import Fetch
 from crawler.rules import ExtractionRules, RulesError
 from crawler.shared import SharedConfig
@@ -60,6 +63,7 @@ class ChangePipeline:
         running: Callable[[], bool],
     ) -> None:
         self.store = store
+        self.endpoints = EndpointStore(store.redis, store.keys)
         self.shared = shared
         self.lease = lease
         self.running = running
@@ -82,9 +86,10 @@ class ChangePipeline:
             await asyncio.to_thread(self.record, item)
         return item
 
-    def record(self, fetch: Fetch) -> Update | None:
+    def record(self, fetch: Fetch) -> Update | Read | None:
         """Extracts the fetched page (if any) with its source's rules and records the check,
-        waiting for Redis as the class describes; returns what was written."""
+        or reads the discovery endpoint's listing and records the read, waiting for Redis as
+        the class describes; returns what was written."""
         expires = (fetch.claimed_at or time.time()) + self.lease
         while True:
             try:
@@ -109,11 +114,19 @@ class ChangePipeline:
             self._outage.succeeded(time.monotonic())
             if update is None:
                 logger.warning("fetched %s but it is not tracked any more", fetch.url)
+            elif isinstance(update, Read):
+                _log_read(fetch, update)
             else:
                 _log(fetch, update)
             return update
 
-    def _record(self, fetch: Fetch) -> Update | None:
+    def _record(self, fetch: Fetch) -> Update | Read | None:
+        if is_endpoint(fetch.article_id):
+            endpoint = self.endpoints.load(fetch.article_id)
+            if endpoint is None:
+                return None
+            listing, error = _listing(fetch, endpoint.link_pattern)
+            return self.endpoints.record(fetch, listing, error, time.time())
         instructions = self.shared.for_source(fetch.source)
         policy = instructions.policy
         fetch = _known_page(fetch, instructions.rules)
@@ -121,6 +134,40 @@ class ChangePipeline:
         return self.store.record(
             fetch.article_id,
             lambda state, history: plan_update(state, history, fetch, page, error, policy),
+        )
+
+
+def _listing(fetch: Fetch, link_pattern: str) -> tuple[Listing | None, str]:
+    """What a discovery endpoint's document lists, or why the read failed."""
+    if fetch.not_modified:
+        return None, ""
+    if fetch.body is None:
+        return None, fetch.error or (f"HTTP {fetch.status}" if fetch.status else "no answer")
+    try:
+        pattern = re.compile(link_pattern) if link_pattern else None
+        return read_listing(fetch.body, fetch.final_url, pattern), ""
+    except DiscoveryError as exc:
+        return None, f"cannot read the listing: {exc}"
+    except Exception as exc:  # a hostile document must never take the worker down
+        logger.exception("reading the listing of %s crashed", fetch.url)
+        return None, f"reading the listing crashed: {type(exc).__name__}: {exc}"
+
+
+def _log_read(fetch: Fetch, read: Read) -> None:
+    state = read.state
+    if read.stale:
+        logger.info("discarded a stale read of %s: a read as new was recorded meanwhile", fetch.url)
+    elif state.errors:
+        logger.warning(
+            "discovery failed (%d in a row): %s: %s", state.errors, fetch.url, state.last_error
+        )
+    elif read.found:
+        logger.info(
+            "discovered %d new articles in %s (%s, %d listed)",
+            len(read.found),
+            fetch.url,
+            state.kind,
+            state.listed,
         )
 
 

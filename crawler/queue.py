@@ -24,6 +24,8 @@ from crawler.keys import ARTICLE_FIELDS, SITE_LEASES_SUFFIX
 from crawler.models import Claim
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from redis import Redis
 
     from crawler.keys import Keys
@@ -150,6 +152,8 @@ class Depth:
 
 # How many ready ids a claim looks at, at most, to find ones whose site has room.
 MAX_CLAIM_WINDOW = 2000
+# How many ids :meth:`DueQueue.repair` checks per round trip.
+REPAIR_BATCH = 1000
 
 
 class DueQueue:
@@ -244,6 +248,30 @@ class DueQueue:
                 ],
             )
         )
+
+    def repair(self, due: Mapping[str, float]) -> int:
+        """Puts back in the schedule, at its due time, each id of ``due`` that is in none of
+        the queues (so that nothing meant to be fetched is ever silently dropped).
+
+        Returns:
+            How many were put back.
+        """
+        ids = list(due)
+        repaired = 0
+        for start in range(0, len(ids), REPAIR_BATCH):
+            chunk = ids[start : start + REPAIR_BATCH]
+            with self.redis.pipeline(transaction=False) as pipe:
+                for record_id in chunk:
+                    pipe.zscore(self.keys.schedule, record_id)
+                    pipe.zscore(self.keys.ready, record_id)
+                    pipe.zscore(self.keys.leases, record_id)
+                scores = pipe.execute()
+                for index, record_id in enumerate(chunk):
+                    if all(score is None for score in scores[3 * index : 3 * index + 3]):
+                        pipe.zadd(self.keys.schedule, {record_id: due[record_id]}, nx=True)
+                        repaired += 1
+                pipe.execute()
+        return repaired
 
     def depth(self, now: float) -> Depth:
         """How many checks are scheduled, overdue, ready and leased, and the oldest due."""

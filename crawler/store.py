@@ -18,6 +18,7 @@ from crawler.check import Finding
 from crawler.codec import CodecError, as_text, is_delta, pack, unpack
 from crawler.keys import ARTICLE_FIELDS, SCHEMA
 from crawler.models import ArticleState, ChangeEvent, Status, Version
+from crawler.queue import DueQueue
 from scheduler.urls import site_of
 
 if TYPE_CHECKING:
@@ -453,8 +454,9 @@ class ArticleStore:
 
         New URLs are tracked and due at once; URLs no longer listed become ``removed`` and
         leave the schedule (their history stays); URLs listed again are tracked again.
-        Every tracked article that is still fetched is made sure to be in the schedule, the
-        ready queue or a lease, so none is ever silently dropped.
+        Articles found by discovery endpoints are not the file's to remove. Every article
+        still fetched, listed or discovered, is made sure to be in the schedule, the ready
+        queue or a lease, so none is ever silently dropped.
         """
         wanted = {t.article_id: t for t in targets}
         current = self.tracked_ids()
@@ -500,7 +502,14 @@ class ArticleStore:
                 if number % BATCH == 0:
                     pipe.execute()
             pipe.execute()
-        repaired = self._repair_schedule([s for s in states.values() if s.fetched], now)
+        discovered = sorted(
+            {as_text(i) for i in self.redis.smembers(self.keys.discovered)} - wanted.keys()
+        )
+        live = [*states.values(), *self.articles(discovered)]
+        due = {s.id: s.next_check if s.next_check is not None else now for s in live if s.fetched}
+        repaired = DueQueue(self.redis, self.keys).repair(due)
+        if repaired:
+            logger.warning("put %d tracked articles back in the schedule", repaired)
         return SyncReport(added, len(gone), restored, renamed, repaired)
 
     def _change_status(
@@ -514,27 +523,6 @@ class ArticleStore:
             args=[self.keys.status_prefix, article_id, ARTICLE_FIELDS["status"], status, *pairs],
             client=pipe,
         )
-
-    def _repair_schedule(self, states: list[ArticleState], now: float) -> int:
-        """Puts back in the schedule any live article that is in none of the queues."""
-        repaired = 0
-        for start in range(0, len(states), BATCH):
-            chunk = states[start : start + BATCH]
-            with self.redis.pipeline(transaction=False) as pipe:
-                for state in chunk:
-                    pipe.zscore(self.keys.schedule, state.id)
-                    pipe.zscore(self.keys.ready, state.id)
-                    pipe.zscore(self.keys.leases, state.id)
-                scores = pipe.execute()
-                for index, state in enumerate(chunk):
-                    if all(score is None for score in scores[3 * index : 3 * index + 3]):
-                        due = state.next_check if state.next_check is not None else now
-                        pipe.zadd(self.keys.schedule, {state.id: due}, nx=True)
-                        repaired += 1
-                pipe.execute()
-        if repaired:
-            logger.warning("put %d tracked articles back in the schedule", repaired)
-        return repaired
 
     # -- recording -------------------------------------------------------------------------
 

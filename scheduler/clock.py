@@ -31,6 +31,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from crawler.codec import as_text
 from crawler.connection import Outage
+from crawler.endpoints import EndpointStore, EndpointTarget
 from crawler.keys import Keys
 from crawler.queue import DueQueue
 from crawler.shared import SharedConfig
@@ -145,6 +146,7 @@ class Clock:
         self.env = dict(os.environ if env is None else env)
         self.keys = Keys(settings.redis_prefix)
         self.store = ArticleStore(redis, self.keys)
+        self.endpoints = EndpointStore(redis, self.keys)
         self.queue = DueQueue(redis, self.keys)
         self.shared = SharedConfig(redis, self.keys)
         self.lock = ClockLock(
@@ -181,6 +183,14 @@ class Clock:
             TrackTarget(article_id(u.url), u.url, source_for(u.url, settings.sources)) for u in urls
         ]
         report = self.store.sync_tracked(targets, now)
+        endpoints = [
+            EndpointTarget(url, source.name, source.discover_interval, source.link_pattern)
+            for source in settings.sources
+            for url in source.discover
+        ]
+        added, removed = self.endpoints.sync(endpoints, now)
+        if added or removed:
+            logger.info("discovery endpoints: %d added, %d removed", added, removed)
         self.shared.publish(
             policy_of(settings), {source.name: source.rules for source in settings.sources}
         )

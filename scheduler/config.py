@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from crawler.rules import RULE_KEYS, ExtractionRules, RulesError, compile_rules
 from scheduler.policy import RecheckPolicy
+from scheduler.urls import BadUrlError, normalise_url
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
@@ -34,6 +35,14 @@ class ConfigError(ValueError):
     """A setting or a config file is wrong; the message names the file and the key or line."""
 
 
+DISCOVER_INTERVAL = 900.0
+"""Seconds between two reads of a discovery endpoint, by default."""
+MIN_DISCOVER_INTERVAL = 60.0
+"""The shortest interval a discovery endpoint may be read at, in seconds."""
+# The keys of a [sources.NAME] table besides the extraction rules.
+_SOURCE_KEYS = ("domains", "discover", "link_pattern", "discover_interval")
+
+
 @dataclass(frozen=True)
 class Source:
     """A named source: the sites (domains) whose articles belong to it, and how to read them.
@@ -44,11 +53,19 @@ class Source:
             subdomain of one.
         rules: How to extract its articles (empty: structured data and the general
             extractor only).
+        discover: Discovery endpoints (normalised URLs): RSS and Atom feeds, sitemaps,
+            sitemap indexes and section pages; every new article they list is tracked.
+        link_pattern: A regular expression that the URL of every article link on a
+            section page matches (searched); "" when the source lists no section page.
+        discover_interval: Seconds between two reads of each endpoint.
     """
 
     name: str
     domains: tuple[str, ...]
     rules: ExtractionRules = field(default_factory=ExtractionRules)
+    discover: tuple[str, ...] = ()
+    link_pattern: str = ""
+    discover_interval: float = DISCOVER_INTERVAL
 
 
 @dataclass(frozen=True)
@@ -326,11 +343,11 @@ def _parse_sources(raw: Any, path: Path) -> tuple[Source, ...]:
             raise ConfigError(f"{where}: a source name is lower-case letters, digits, - and _")
         if not isinstance(table, dict):
             raise ConfigError(f"{where}: must be a table")
-        unknown = set(table) - {"domains", *RULE_KEYS}
+        unknown = set(table) - {*_SOURCE_KEYS, *RULE_KEYS}
         if unknown:
             raise ConfigError(
                 f"{where}: unknown key(s) {', '.join(sorted(unknown))} "
-                f"(known: domains, {', '.join(RULE_KEYS)})"
+                f"(known: {', '.join(_SOURCE_KEYS)}, {', '.join(RULE_KEYS)})"
             )
         domains = _strings(table, "domains", where)
         rules = ExtractionRules(**{key: _strings(table, key, where) for key in RULE_KEYS})
@@ -343,9 +360,44 @@ def _parse_sources(raw: Any, path: Path) -> tuple[Source, ...]:
                 name=name,
                 domains=tuple(d.strip().lower().rstrip(".") for d in domains),
                 rules=rules,
+                **_discovery(table, where),
             )
         )
     return tuple(sources)
+
+
+def _discovery(table: dict[str, Any], where: str) -> dict[str, Any]:
+    """The discovery settings of a source table: its endpoints, link pattern and interval.
+
+    Raises:
+        ConfigError: naming the source and key.
+    """
+    endpoints = []
+    for url in _strings(table, "discover", where):
+        try:
+            endpoints.append(normalise_url(url))
+        except BadUrlError as exc:
+            raise ConfigError(f"{where}: discover: {exc}: {url!r}") from exc
+    pattern = table.get("link_pattern", "")
+    if not isinstance(pattern, str):
+        raise ConfigError(f"{where}: link_pattern must be a regular expression (a string)")
+    try:
+        re.compile(pattern)
+    except re.error as exc:
+        raise ConfigError(f"{where}: link_pattern: not a regular expression: {exc}") from exc
+    try:
+        interval = parse_duration(table.get("discover_interval", DISCOVER_INTERVAL))
+    except ValueError as exc:
+        raise ConfigError(f"{where}: discover_interval: {exc}") from exc
+    if interval < MIN_DISCOVER_INTERVAL:
+        raise ConfigError(
+            f"{where}: discover_interval: at least {MIN_DISCOVER_INTERVAL:g}s, to be polite"
+        )
+    return {
+        "discover": tuple(dict.fromkeys(endpoints)),
+        "link_pattern": pattern,
+        "discover_interval": interval,
+    }
 
 
 def _strings(table: dict[str, Any], key: str, where: str) -> tuple[str, ...]:

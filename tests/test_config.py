@@ -164,3 +164,48 @@ def test_bad_source_rules_are_named_with_their_source_and_key(
     config.write_text(f"[sources.ledger]\n{table}\n")
     with pytest.raises(ConfigError, match=message):
         load_settings(config, {})
+
+
+def test_a_source_lists_discovery_endpoints_with_a_link_pattern_and_an_interval(
+    tmp_path: Path,
+) -> None:
+    config = tmp_path / "redline.toml"
+    config.write_text(
+        "[sources.tribune]\n"
+        'domains = ["tribune.example"]\n'
+        'discover = ["HTTPS://www.Tribune.example/world/rss?utm_source=x",'
+        ' "https://www.tribune.example/sitemap-news.xml", "https://www.tribune.example/world/"]\n'
+        "link_pattern = '/world/\\d{4}/\\d\\d/\\d\\d/'\n"
+        'discover_interval = "5m"\n'
+    )
+    (source,) = load_settings(config, {}).sources
+    assert source.discover == (
+        "https://www.tribune.example/world/rss",
+        "https://www.tribune.example/sitemap-news.xml",
+        "https://www.tribune.example/world/",
+    )
+    assert source.link_pattern == r"/world/\d{4}/\d\d/\d\d/"
+    assert source.discover_interval == 300.0
+    config.write_text('[sources.tribune]\ndomains = ["tribune.example"]\n')
+    (plain,) = load_settings(config, {}).sources
+    assert (plain.discover, plain.link_pattern, plain.discover_interval) == ((), "", 900.0)
+
+
+@pytest.mark.parametrize(
+    ("table", "message"),
+    [
+        ('discover = "ftp://x.example/feed"', r"discover: only http and https .*'ftp://"),
+        ("discover = [1]", r"discover must be a string or a list"),
+        ("link_pattern = '(unclosed'", r"link_pattern: not a regular expression"),
+        ("link_pattern = 3", r"link_pattern must be a regular expression"),
+        ('discover_interval = "10s"', r"discover_interval: at least 60s, to be polite"),
+        ('discover_interval = "soon"', r"discover_interval: not a duration"),
+    ],
+)
+def test_bad_discovery_settings_are_named_with_their_source_and_key(
+    tmp_path: Path, table: str, message: str
+) -> None:
+    config = tmp_path / "redline.toml"
+    config.write_text(f"[sources.tribune]\n{table}\n")
+    with pytest.raises(ConfigError, match=r"\[sources\.tribune\]: " + message):
+        load_settings(config, {})

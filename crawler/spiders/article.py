@@ -38,7 +38,7 @@ from twisted.web._newclient import ResponseFailed, ResponseNeverReceived
 from crawler.connection import Outage, client
 from crawler.decode import decode_html, non_html_type
 from crawler.guard import url_refusal
-from crawler.keys import Keys
+from crawler.keys import Keys, is_endpoint
 from crawler.models import Claim, Fetch
 from crawler.queue import DueQueue
 
@@ -158,7 +158,7 @@ class ArticleSpider(scrapy.Spider):
 
     def parse(self, response: Response, **kwargs: Any) -> Any:
         """Turns a response into a :class:`Fetch`: a page, a 304, a document that is not
-        HTML, or an HTTP error."""
+        HTML, or an HTTP error; for a discovery endpoint, the document as fetched."""
         meta = response.meta
         now = time.time()
         content_type = header(response, b"Content-Type")
@@ -180,6 +180,8 @@ class ArticleSpider(scrapy.Spider):
             yield replace(fetch, not_modified=True)
         elif response.status >= 400:
             yield replace(fetch, error=f"HTTP {response.status}")
+        elif is_endpoint(fetch.article_id):
+            yield replace(fetch, body=response.body)
         elif kind := non_html_type(content_type, response.body):
             yield replace(fetch, not_html=kind)
         else:
