@@ -243,6 +243,7 @@ class EndpointStore:
         keys = self.keys
         pipe.hset(keys.article(state.id), mapping=state.to_fields())
         pipe.sadd(keys.status(Status.NEW), state.id)
+        pipe.sadd(keys.source_status(state.source, Status.NEW), state.id)
         pipe.zadd(keys.schedule, {state.id: state.created}, nx=True)
         pipe.sadd(keys.discovered, state.id)
         pipe.sadd(keys.source_articles(state.source), state.id)

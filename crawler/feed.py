@@ -23,6 +23,7 @@ from crawler.diff import ADDED, DELETE, EDITED, INSERT, REMOVED, ChangeKind, Dif
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
+    from crawler.health import HealthEntry
     from crawler.models import ChangeEvent
     from crawler.store import StoredEvent
 
@@ -206,6 +207,40 @@ def render_feed(events: Sequence[StoredEvent], page: FeedPage, *, now: float) ->
         entry.summary(xml_text(summary(event)))
         entry.content(xml_text(diff_html(event)), type="html")
     return _with_entry_links(bytes(feed.atom_str(pretty=False)), events, page.base_url)
+
+
+def render_health_feed(entries: Sequence[HealthEntry], base_url: str, *, now: float) -> bytes:
+    """Renders changes of the sources' health, newest first, as an Atom 1.0 document: an
+    entry when a source starts failing (or fails differently), and one when it recovers.
+
+    Args:
+        entries: The health log's entries, newest first.
+        base_url: The root of redline's web view (each entry links to its source's page).
+        now: Epoch seconds, used as the feed's ``updated`` when it has no entries.
+    """
+    feed = FeedGenerator()
+    feed.id(f"tag:{TAG_AUTHORITY}:feed/health")
+    feed.title("redline: source health")
+    feed.author({"name": GENERATOR})
+    feed.link(href=f"{base_url}/health.atom", rel="self", type="application/atom+xml")
+    feed.link(href=f"{base_url}/", rel="alternate", type="text/html")
+    feed.generator(GENERATOR)
+    feed.updated(_utc(entries[0].at if entries else now))
+    for health in entries:
+        source = xml_text(health.source)
+        entry = feed.add_entry(order="append")
+        entry.id(f"tag:{TAG_AUTHORITY}:health/{health.entry_id}")
+        entry.title(f"{source} is failing" if health.problems else f"{source} has recovered")
+        entry.updated(_utc(health.at))
+        entry.published(_utc(health.at))
+        entry.author({"name": source})
+        entry.category(term=source, label=f"source: {source}")
+        entry.link(href=f"{base_url}/sources/{quote(health.source, safe='')}")
+        text = "; ".join(health.problems) or "Its discovery and extraction work again."
+        entry.summary(xml_text(text))
+        items = "".join(f"<li>{escape(xml_text(p))}</li>" for p in health.problems)
+        entry.content(f"<ul>{items}</ul>" if items else escape(text), type="html")
+    return bytes(feed.atom_str(pretty=True))
 
 
 def _with_entry_links(xml: bytes, events: Sequence[StoredEvent], base_url: str) -> bytes:

@@ -40,7 +40,12 @@ key                       type    holds
 ``events:indexing``       string  token of the one process completing the index streams
 ``source:{s}:articles``   set     ids of the articles of one source
 ``source:{s}:endpoints``  set     ids of the discovery endpoints of one source
+``source:{s}:status:{st}`` set    ids of one source's articles in that status
+``source:{s}:totals``     hash    one source's counters since it was first checked
+``source:{s}:pages:{h}``  hash    one source's pages in one hour, as for a site
 ``sources``               set     every source that has had an article
+``health``                hash    source -> its current problems (JSON list), if any
+``health:log``            stream  every change of a source's problems (the health feed)
 ``policy``                string  the recheck policy the clock publishes for workers
 ``rules``                 hash    source -> its extraction rules, published by the clock
 ``config``                hash    what the clock last loaded (file fingerprints, problems)
@@ -62,9 +67,12 @@ from dataclasses import dataclass
 DEFAULT_PREFIX = "redline:"
 # What :meth:`Keys.site_leases` puts after the site's hash key.
 SITE_LEASES_SUFFIX = ":leases"
+# What :meth:`Keys.source_status` puts between the source and the status.
+SOURCE_STATUS_INFIX = ":status:"
 # The layout of the stored data: 2 names the article hash's fields by ARTICLE_FIELDS
-# (1, unmarked, used the attribute names of ArticleState).
-SCHEMA = 2
+# (1, unmarked, used the attribute names of ArticleState); 3 adds the status sets of each
+# source.
+SCHEMA = 3
 # The field of the article hash that holds each attribute of ArticleState.
 ARTICLE_FIELDS: dict[str, str] = {
     "url": "u",
@@ -194,6 +202,18 @@ class Keys:
         """The set of one source's article ids."""
         return f"{self.prefix}source:{source}:articles"
 
+    def source_status(self, source: str, status: str) -> str:
+        """The set of one source's articles in one status."""
+        return f"{self.source_prefix}{source}{SOURCE_STATUS_INFIX}{status}"
+
+    def source_totals(self, source: str) -> str:
+        """One source's counters (checks, changes, ...) since it was first checked."""
+        return f"{self.source_prefix}{source}:totals"
+
+    def source_pages(self, source: str, hour: int) -> str:
+        """One source's page counters of one hour (epoch seconds // 3600)."""
+        return f"{self.source_prefix}{source}:pages:{hour}"
+
     def source_endpoints(self, source: str) -> str:
         """The set of one source's discovery endpoint ids."""
         return f"{self.prefix}source:{source}:endpoints"
@@ -211,6 +231,11 @@ class Keys:
     def status_prefix(self) -> str:
         """What :meth:`status` puts before the status (Lua scripts build keys with it)."""
         return f"{self.prefix}status:"
+
+    @property
+    def source_prefix(self) -> str:
+        """What the ``source:`` keys put before the source (Lua scripts build keys with it)."""
+        return f"{self.prefix}source:"
 
     @property
     def site_prefix(self) -> str:
@@ -260,6 +285,14 @@ class Keys:
     @property
     def sources(self) -> str:
         return f"{self.prefix}sources"
+
+    @property
+    def health(self) -> str:
+        return f"{self.prefix}health"
+
+    @property
+    def health_log(self) -> str:
+        return f"{self.prefix}health:log"
 
     @property
     def policy(self) -> str:

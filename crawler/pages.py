@@ -76,13 +76,35 @@ def source_page(view: SourceView) -> str:
         else ""
     )
     feed = f"{_source_path(view.name)}/feed.atom"
+    statuses = ", ".join(f"{escape(k)} {n}" for k, n in view.statuses.items())
     body = (
         f'<p><a href="/">All changes</a></p><h1>{escape(view.name)}</h1>'
-        f'<p>{view.total} articles{shown}. <a href="{feed}">Atom feed of its changes</a></p>'
-        "<table><tr><th>Article</th><th>State</th><th>Versions</th><th>Changes</th></tr>"
+        + "".join(f'<p class="failing">Failing: {escape(p)}</p>' for p in view.problems)
+        + f"<p>{view.total} articles{shown}"
+        + (f" ({statuses})" if statuses else "")
+        + f'. <a href="{feed}">Atom feed of its changes</a></p>'
+        + _endpoints_table(view)
+        + "<table><tr><th>Article</th><th>State</th><th>Versions</th><th>Changes</th></tr>"
         f"{rows}</table>"
     )
     return _page(view.name, body, feed)
+
+
+def _endpoints_table(view: SourceView) -> str:
+    """The source's discovery endpoints and how each is doing ("" when it has none)."""
+    if not view.endpoints:
+        return ""
+    rows = "".join(
+        f"<tr><td>{escape(e.url)}</td><td>{escape(e.kind or '-')}</td>"
+        f"<td>{escape(e.status)}</td><td>{e.listed}</td><td>{e.found}</td>"
+        f"<td>{escape(e.last_read)}</td><td>{escape(e.last_error)}</td></tr>"
+        for e in view.endpoints
+    )
+    return (
+        "<h2>Discovery</h2><table><tr><th>Endpoint</th><th>Kind</th><th>State</th>"
+        "<th>Listed</th><th>Found</th><th>Last read</th><th>Last error</th></tr>"
+        f"{rows}</table><h2>Articles</h2>"
+    )
 
 
 def article_page(view: ArticleView) -> str:

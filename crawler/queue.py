@@ -154,6 +154,8 @@ class Depth:
 MAX_CLAIM_WINDOW = 2000
 # How many ids :meth:`DueQueue.repair` checks per round trip.
 REPAIR_BATCH = 1000
+# How many due ids of each queue :meth:`DueQueue.backlog` looks at, at most.
+BACKLOG_LIMIT = 100_000
 
 
 class DueQueue:
@@ -272,6 +274,26 @@ class DueQueue:
                         repaired += 1
                 pipe.execute()
         return repaired
+
+    def backlog(self, now: float, limit: int = BACKLOG_LIMIT) -> dict[str, tuple[int, float]]:
+        """Per source, how many checks are due by ``now`` and not started (overdue in the
+        schedule, or ready), and since when the oldest has waited; at most ``limit`` of
+        each queue are looked at, oldest first."""
+        with self.redis.pipeline(transaction=False) as pipe:
+            pipe.zrangebyscore(self.keys.schedule, "-inf", now, 0, limit, withscores=True)
+            pipe.zrange(self.keys.ready, 0, limit - 1, withscores=True)
+            overdue, ready = pipe.execute()
+        waiting = [(as_text(i), float(score)) for i, score in (*overdue, *ready)]
+        with self.redis.pipeline(transaction=False) as pipe:
+            for record_id, _ in waiting:
+                pipe.hget(self.keys.article(record_id), ARTICLE_FIELDS["source"])
+            sources = pipe.execute()
+        found: dict[str, tuple[int, float]] = {}
+        for (_, since), source in zip(waiting, sources, strict=True):
+            name = as_text(source) if source else ""
+            count, oldest = found.get(name, (0, since))
+            found[name] = (count + 1, min(oldest, since))
+        return found
 
     def depth(self, now: float) -> Depth:
         """How many checks are scheduled, overdue, ready and leased, and the oldest due."""

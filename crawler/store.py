@@ -11,12 +11,13 @@ from __future__ import annotations
 import logging
 import secrets
 from dataclasses import dataclass, field
+from string import Template
 from typing import TYPE_CHECKING, Any
 
 from crawler import chain
 from crawler.check import Finding
 from crawler.codec import CodecError, as_text, is_delta, pack, unpack
-from crawler.keys import ARTICLE_FIELDS, SCHEMA
+from crawler.keys import ARTICLE_FIELDS, SCHEMA, SOURCE_STATUS_INFIX
 from crawler.models import ArticleState, ChangeEvent, Status, Version
 from crawler.queue import DueQueue
 from scheduler.urls import site_of
@@ -42,13 +43,19 @@ STATS_TTL = 2 * 3600
 # KEYS: article hash. ARGV: status key prefix, id, status field, new status, then
 #       field/value pairs (an empty value deletes the field).
 # Sets an article's status and moves it between the status sets, atomically.
-_SET_STATUS = """
+_SET_STATUS = Template("""
 local old = redis.call('HGET', KEYS[1], ARGV[3])
 if not old then return 0 end
-if old ~= ARGV[4] then redis.call('SREM', ARGV[1] .. old, ARGV[2]) end
+local source = redis.call('HGET', KEYS[1], '$source') or ''
+local by_source = ARGV[5] .. source .. ARGV[6]
+if old ~= ARGV[4] then
+  redis.call('SREM', ARGV[1] .. old, ARGV[2])
+  redis.call('SREM', by_source .. old, ARGV[2])
+end
 redis.call('SADD', ARGV[1] .. ARGV[4], ARGV[2])
+redis.call('SADD', by_source .. ARGV[4], ARGV[2])
 redis.call('HSET', KEYS[1], ARGV[3], ARGV[4])
-for i = 5, #ARGV, 2 do
+for i = 7, #ARGV, 2 do
   if ARGV[i + 1] == '' then
     redis.call('HDEL', KEYS[1], ARGV[i])
   else
@@ -56,7 +63,7 @@ for i = 5, #ARGV, 2 do
   end
 end
 return 1
-"""
+""").substitute(ARTICLE_FIELDS)
 
 # KEYS: article hashes. ARGV: the schema 1 name, then the schema 2 name, of each field.
 # Renames the fields of hashes written by schema 1 (they have a 'url' field); an empty
@@ -304,25 +311,45 @@ class ArticleStore:
 
         Schema 1 named the article hash's fields after the attributes of
         :class:`ArticleState`; they are renamed by :data:`crawler.keys.ARTICLE_FIELDS`,
-        each hash atomically. The clock runs it before it reads any article; an article
-        a worker passed over meanwhile (it could not read the hash) is put back in the
-        schedule by the clock's next sync. Once done it returns at once.
+        each hash atomically. Schemas 1 and 2 had no status sets per source: they are
+        built from the sources' article sets and the status sets. The clock runs it before
+        it reads any article; an article a worker passed over meanwhile (it could not read
+        the hash) is put back in the schedule by the clock's next sync. Once done it
+        returns at once.
         """
-        if self.redis.get(self.keys.schema) == str(SCHEMA).encode():
+        stored = int(self.redis.get(self.keys.schema) or 1)
+        if stored >= SCHEMA:
             return 0
-        pairs = [name for pair in ARTICLE_FIELDS.items() for name in pair]
         renamed = 0
-        found: list[bytes] = []
-        pattern = _glob_escape(self.keys.article_prefix) + "*"
-        for key in self.redis.scan_iter(match=pattern, count=BATCH):
-            found.append(key)
-            if len(found) == BATCH:
+        if stored < 2:
+            pairs = [name for pair in ARTICLE_FIELDS.items() for name in pair]
+            found: list[bytes] = []
+            pattern = _glob_escape(self.keys.article_prefix) + "*"
+            for key in self.redis.scan_iter(match=pattern, count=BATCH):
+                found.append(key)
+                if len(found) == BATCH:
+                    renamed += int(self._rename_fields(keys=found, args=pairs))
+                    found = []
+            if found:
                 renamed += int(self._rename_fields(keys=found, args=pairs))
-                found = []
-        if found:
-            renamed += int(self._rename_fields(keys=found, args=pairs))
+        with self.redis.pipeline(transaction=False) as pipe:
+            for source in self.redis.smembers(self.keys.sources):
+                name = as_text(source)
+                for status in Status:
+                    pipe.sinterstore(
+                        self.keys.source_status(name, status),
+                        [self.keys.source_articles(name), self.keys.status(status)],
+                    )
+            pipe.execute()
         self.redis.set(self.keys.schema, SCHEMA)
         return renamed
+
+    def source_statuses(self, source: str) -> dict[Status, int]:
+        """How many of one source's articles are in each status."""
+        with self.redis.pipeline(transaction=False) as pipe:
+            for status in Status:
+                pipe.scard(self.keys.source_status(source, status))
+            return dict(zip(Status, (int(n) for n in pipe.execute()), strict=True))
 
     def index_events(self) -> int:
         """Completes the index streams of the feeds (per source and per change kind) with
@@ -427,6 +454,20 @@ class ArticleStore:
             for i, name in enumerate(names)
         ]
 
+    def source_totals(self, source: str) -> dict[str, int]:
+        """One source's counters (:data:`COUNTERS`) since it was first checked."""
+        raw = self.redis.hgetall(self.keys.source_totals(source))
+        found = {as_text(k): int(v) for k, v in raw.items()}
+        return {counter: found.get(counter, 0) for counter in COUNTERS}
+
+    def source_extraction(self, source: str, now: float, hours: int) -> ExtractionHealth:
+        """How one source's pages were read in the last ``hours`` hours up to ``now``."""
+        last = int(now // 3600)
+        with self.redis.pipeline(transaction=False) as pipe:
+            for hour in range(last - hours + 1, last + 1):
+                pipe.hgetall(self.keys.source_pages(source, hour))
+            return ExtractionHealth.from_hours(pipe.execute())
+
     def counters(self, now: float, minutes: int = 60) -> dict[str, int]:
         """The counters (checks, changes, errors, extraction_failures) of the last
         ``minutes`` minutes up to ``now``."""
@@ -478,17 +519,16 @@ class ArticleStore:
                     )
                     pipe.hset(akey, mapping=fresh.to_fields())
                     pipe.sadd(self.keys.status(Status.NEW), target.article_id)
+                    pipe.sadd(self.keys.source_status(target.source, Status.NEW), target.article_id)
                     pipe.zadd(self.keys.schedule, {target.article_id: now}, nx=True)
                     added += 1
-                elif state.status is Status.REMOVED:
-                    status = Status.ACTIVE if state.versions else Status.NEW
-                    self._change_status(pipe, target.article_id, status, next_check=str(now))
-                    pipe.zadd(self.keys.schedule, {target.article_id: now}, nx=True)
-                    restored += 1
-                if state is not None and state.source != target.source:
-                    pipe.hset(akey, ARTICLE_FIELDS["source"], target.source)
-                    pipe.srem(self.keys.source_articles(state.source), target.article_id)
-                    renamed += 1
+                else:
+                    renamed += self._rename_source(pipe, state, target.source)
+                    if state.status is Status.REMOVED:
+                        status = Status.ACTIVE if state.versions else Status.NEW
+                        self._change_status(pipe, target.article_id, status, next_check=str(now))
+                        pipe.zadd(self.keys.schedule, {target.article_id: now}, nx=True)
+                        restored += 1
                 pipe.sadd(self.keys.tracked, target.article_id)
                 pipe.sadd(self.keys.source_articles(target.source), target.article_id)
                 pipe.sadd(self.keys.sources, target.source)
@@ -512,6 +552,20 @@ class ArticleStore:
             logger.warning("put %d tracked articles back in the schedule", repaired)
         return SyncReport(added, len(gone), restored, renamed, repaired)
 
+    def _rename_source(self, pipe: Pipeline, state: ArticleState, source: str) -> int:
+        """Queues moving an article to another source (before any status change, which
+        then follows it); returns 1 if it moved, 0 if it already belonged to ``source``."""
+        if state.source == source:
+            return 0
+        pipe.hset(self.keys.article(state.id), ARTICLE_FIELDS["source"], source)
+        pipe.srem(self.keys.source_articles(state.source), state.id)
+        pipe.smove(
+            self.keys.source_status(state.source, state.status),
+            self.keys.source_status(source, state.status),
+            state.id,
+        )
+        return 1
+
     def _change_status(
         self, pipe: Pipeline, article_id: str, status: Status, **fields: str
     ) -> None:
@@ -520,7 +574,15 @@ class ArticleStore:
         pairs = [item for name, value in fields.items() for item in (ARTICLE_FIELDS[name], value)]
         self._set_status(
             keys=[self.keys.article(article_id)],
-            args=[self.keys.status_prefix, article_id, ARTICLE_FIELDS["status"], status, *pairs],
+            args=[
+                self.keys.status_prefix,
+                article_id,
+                ARTICLE_FIELDS["status"],
+                status,
+                self.keys.source_prefix,
+                SOURCE_STATUS_INFIX,
+                *pairs,
+            ],
             client=pipe,
         )
 
@@ -595,7 +657,9 @@ class ArticleStore:
             pipe.hdel(keys.article(state.id), *stale)
         if before.status != state.status:
             pipe.srem(keys.status(before.status), state.id)
+            pipe.srem(keys.source_status(state.source, before.status), state.id)
         pipe.sadd(keys.status(state.status), state.id)
+        pipe.sadd(keys.source_status(state.source, state.status), state.id)
         site = before.site or site_of(before.location or before.url)
         self._count(pipe, site, update, now)
         pipe.zrem(keys.leases, state.id)
@@ -606,7 +670,7 @@ class ArticleStore:
             pipe.zadd(keys.schedule, {state.id: state.next_check})
 
     def _count(self, pipe: Pipeline, site: str, update: Update, now: float) -> None:
-        """Queues the site's and the minute's counters for one check."""
+        """Queues the site's, the source's and the minute's counters for one check."""
         skey = self.keys.site(site)
         pipe.sadd(self.keys.sites, site)
         pipe.hincrby(skey, "checks", 1)
@@ -620,7 +684,10 @@ class ArticleStore:
             pipe.hset(skey, "backoff_until", update.site_backoff_until)
         if update.extraction_failed:
             pipe.hincrby(skey, "extraction_failures", 1)
-        self._count_page(pipe, site, update, now)
+        source = update.state.source
+        hour = int(now // 3600)
+        for pages in (self.keys.site_pages(site, hour), self.keys.source_pages(source, hour)):
+            self._count_page(pipe, pages, update)
         stats = self.keys.stats(int(now // 60))
         counts = {
             "checks": 1,
@@ -631,10 +698,12 @@ class ArticleStore:
         for name, count in counts.items():
             if count:
                 pipe.hincrby(stats, name, count)
+                pipe.hincrby(self.keys.source_totals(source), name, count)
         pipe.expire(stats, STATS_TTL)
 
-    def _count_page(self, pipe: Pipeline, site: str, update: Update, now: float) -> None:
-        """Queues the site's hourly page counters (its extraction health) for one check."""
+    def _count_page(self, pipe: Pipeline, key: str, update: Update) -> None:
+        """Queues one check on hourly page counters (a site's or a source's extraction
+        health) at ``key``."""
         not_html = update.finding is Finding.NOT_HTML
         if not (update.layer or update.extraction_failed or not_html):
             return  # no content came: nothing to say about extraction
@@ -645,7 +714,6 @@ class ArticleStore:
             "failed": int(update.extraction_failed),
             "not_html": int(not_html),
         }
-        key = self.keys.site_pages(site, int(now // 3600))
         for name, count in counts.items():
             if count:
                 pipe.hincrby(key, name, count)

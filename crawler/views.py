@@ -11,7 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from crawler.endpoints import EndpointStore
 from crawler.feed import entry_title, summary, web_link
+from crawler.health import HealthLog
 from crawler.quality import article_words
 from crawler.sidebyside import SideBySide, side_by_side
 from crawler.wording import FIRST_SEEN, ago, describe, later
@@ -81,13 +83,30 @@ class ArticleSummary:
 
 
 @dataclass(frozen=True)
+class EndpointSummary:
+    """One discovery endpoint as its source's page lists it."""
+
+    url: str
+    kind: str
+    status: str
+    listed: int
+    found: int
+    last_read: str
+    last_error: str
+
+
+@dataclass(frozen=True)
 class SourceView:
     """A source page: its articles, most recently changed first (at most
-    :data:`SOURCE_PAGE_ARTICLES`), and how many it has in all."""
+    :data:`SOURCE_PAGE_ARTICLES`), and how many it has in all; how many are in each status,
+    its discovery endpoints, and what is wrong with it if it is reported failing."""
 
     name: str
     total: int
     articles: tuple[ArticleSummary, ...]
+    statuses: dict[str, int]
+    endpoints: tuple[EndpointSummary, ...] = ()
+    problems: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -176,13 +195,28 @@ def source_view(store: ArticleStore, name: str, now: float) -> SourceView:
         ViewError: No article ever belonged to the source (404).
     """
     ids = store.source_article_ids(name)
-    if not ids:
+    endpoints = [e for e in EndpointStore(store.redis, store.keys).all() if e.source == name]
+    if not ids and not endpoints:
         raise ViewError(404, f"no source named {name!r}")
     states = sorted(store.articles(ids), key=lambda s: (-(s.last_change or 0), s.url))
     return SourceView(
         name=name,
         total=len(ids),
         articles=tuple(_summary_of(s, now) for s in states[:SOURCE_PAGE_ARTICLES]),
+        statuses={k.value: n for k, n in store.source_statuses(name).items() if n},
+        endpoints=tuple(
+            EndpointSummary(
+                url=e.url,
+                kind=e.kind,
+                status=e.status.value,
+                listed=e.listed,
+                found=e.found,
+                last_read=ago(e.last_success, now),
+                last_error=e.last_error,
+            )
+            for e in endpoints
+        ),
+        problems=HealthLog(store.redis, store.keys).current().get(name, ()),
     )
 
 

@@ -20,7 +20,9 @@ from urllib.parse import parse_qs, quote, urlencode
 
 from crawler.codec import to_json
 from crawler.diff import ChangeKind
-from crawler.feed import FeedPage, render_feed
+from crawler.feed import FeedPage, render_feed, render_health_feed
+from crawler.health import HealthLog
+from crawler.metrics import CONTENT_TYPE, RedlineCollector, metrics_text
 from crawler.pages import article_page, error_page, index_page, source_page
 from crawler.views import ViewError, article_view, index_view, source_view
 
@@ -57,6 +59,9 @@ class WebApp:
     - ``/sources/NAME``: a source's articles; ``/sources/NAME/feed.atom``: its changes.
     - ``/articles/ID?from=A&to=B``: an article's history, versions A and B side by side;
       ``/articles/ID/feed.atom``: its changes.
+    - ``/health.atom``: the sources' health: an entry when one starts failing, and when it
+      recovers (see :mod:`crawler.health`).
+    - ``/metrics``: the figures of :mod:`crawler.metrics`, in the Prometheus text format.
     - ``/healthz``: 200 while Redis answers.
 
     Feeds take ``?kind=KIND`` (only changes of that kind: headline, byline, body,
@@ -73,6 +78,7 @@ class WebApp:
         self.store = store
         self.feed_title = feed_title
         self.feed_size = feed_size
+        self.metrics = RedlineCollector(store)
 
     def __call__(
         self, environ: dict[str, object], start_response: Callable[..., object]
@@ -94,6 +100,12 @@ class WebApp:
         path = request.path
         if path == "/healthz":
             return self._health()
+        if path == "/metrics":
+            return Response(200, CONTENT_TYPE, metrics_text(self.metrics))
+        if path == "/health.atom":
+            entries = HealthLog(self.store.redis, self.store.keys).recent(self.feed_size)
+            body = render_health_feed(entries, request.base_url, now=time.time())
+            return Response(200, "application/atom+xml; charset=utf-8", body)
         feed = path.endswith("/feed.atom")
         stem = path.removesuffix("/feed.atom") if feed else path.removesuffix(".json")
         section, _, name = stem.strip("/").partition("/")

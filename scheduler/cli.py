@@ -13,6 +13,7 @@ import argparse
 import gzip
 import json
 import logging
+import math
 import signal
 import sys
 import threading
@@ -256,6 +257,8 @@ def _list(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _status(settings: Settings, args: argparse.Namespace) -> int:
+    from crawler.endpoints import EndpointStore
+    from crawler.health import HealthLog, source_health
     from crawler.queue import DueQueue
     from scheduler.clock import ClockLock
 
@@ -264,6 +267,9 @@ def _status(settings: Settings, args: argparse.Namespace) -> int:
     with _any_redis(settings) as conn:
         store = ArticleStore(conn, keys)
         config = {as_text(k): as_text(v) for k, v in conn.hgetall(keys.config).items()}
+        endpoints = EndpointStore(conn, keys)
+        names = sorted(set(store.source_names()) | {e.source for e in endpoints.all()})
+        window = settings.health_after
         overview = Overview(
             counts=store.status_counts(),
             depth=DueQueue(conn, keys).depth(now),
@@ -272,6 +278,9 @@ def _status(settings: Settings, args: argparse.Namespace) -> int:
             clock=ClockLock(conn, keys.clock_lock, 1.0).holder(),
             problems=json.loads(config.get("problems") or "[]"),
             redis_disk=disk_problem(conn.info("persistence")),
+            sources=[source_health(store, endpoints, n, now, window) for n in names],
+            failing=HealthLog(conn, keys).current(),
+            health_hours=max(1, math.ceil(window / 3600)),
         )
     print(status_text(overview, now))
     return 0

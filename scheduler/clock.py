@@ -32,6 +32,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from crawler.codec import as_text
 from crawler.connection import Outage
 from crawler.endpoints import EndpointStore, EndpointTarget
+from crawler.health import HealthLog, problems, source_health
 from crawler.keys import Keys
 from crawler.queue import DueQueue
 from crawler.shared import SharedConfig
@@ -49,6 +50,8 @@ logger = logging.getLogger(__name__)
 # The clock lock lives this many ticks (at least MIN_LOCK_TTL seconds) without renewal.
 LOCK_TICKS = 10
 MIN_LOCK_TTL = 5.0
+# Seconds between two checks of the sources' health.
+HEALTH_EVERY = 60.0
 
 _RENEW = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then
@@ -147,6 +150,8 @@ class Clock:
         self.keys = Keys(settings.redis_prefix)
         self.store = ArticleStore(redis, self.keys)
         self.endpoints = EndpointStore(redis, self.keys)
+        self.health = HealthLog(redis, self.keys)
+        self._health_due = 0.0
         self.queue = DueQueue(redis, self.keys)
         self.shared = SharedConfig(redis, self.keys)
         self.lock = ClockLock(
@@ -231,7 +236,26 @@ class Clock:
         moved = self.queue.promote(now)
         if moved:
             logger.debug("%d articles due", moved)
+        if now >= self._health_due:
+            self.check_health(now)
+            self._health_due = now + HEALTH_EVERY
         return moved
+
+    def check_health(self, now: float) -> None:
+        """Notes each source's problems (see :func:`crawler.health.problems`): a source
+        that starts failing is logged as a warning and gets an entry in the health feed,
+        as does one that recovers."""
+        after = self.settings.health_after
+        names = set(self.store.source_names()) | {s.name for s in self.settings.sources}
+        for name in sorted(names | self.health.current().keys()):
+            health = source_health(self.store, self.endpoints, name, now, after)
+            found = problems(health, now, after)
+            if not self.health.note(name, found, now):
+                continue
+            if found:
+                logger.warning("source %s is failing: %s", name, "; ".join(found))
+            else:
+                logger.info("source %s has recovered", name)
 
     def run(self, stop: threading.Event) -> None:
         """Runs until ``stop`` is set: waits for the clock lock, then ticks."""

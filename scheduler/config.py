@@ -106,6 +106,7 @@ class Settings:
     site_backoff: float = _POLICY.site_backoff
     clock_tick: float = 1.0
     lease: float = 600.0
+    health_after: float = 6 * 3600.0
     web_host: str = "127.0.0.1"
     web_port: int = 8080
     feed_title: str = "redline: article changes"
@@ -263,6 +264,7 @@ _PARSERS: dict[str, Callable[[Any], Any]] = {
     "site_backoff": _positive(parse_duration),
     "clock_tick": _positive(parse_duration),
     "lease": _positive(parse_duration),
+    "health_after": _positive(parse_duration),
     "web_host": _parse_str,
     "web_port": _parse_int,
     "feed_title": _parse_str,

@@ -7,10 +7,11 @@ can be tested without a server.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from crawler.feed import summary
+from crawler.health import UNHEALTHY_SHARE, SourceHealth
 from crawler.models import Status
 from crawler.quality import article_words
 from crawler.queue import Depth
@@ -35,6 +36,9 @@ class Overview:
         clock: Who holds the clock lock ("" if no clock runs).
         problems: The URLs file's bad lines, as the clock last reported them.
         redis_disk: What keeps Redis from writing to its disk ("" if nothing does).
+        sources: Every source's health, its extraction over ``health_hours`` hours.
+        failing: The sources reported failing, with their problems.
+        health_hours: The span of the sources' extraction health.
     """
 
     counts: dict[Status, int]
@@ -44,6 +48,9 @@ class Overview:
     clock: str
     problems: list[str]
     redis_disk: str = ""
+    sources: list[SourceHealth] = field(default_factory=list)
+    failing: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    health_hours: int = HEALTH_HOURS
 
 
 def status_text(overview: Overview, now: float) -> str:
@@ -89,18 +96,45 @@ def status_text(overview: Overview, now: float) -> str:
             lines.append(f"  {site.site:<{width}}  " + ", ".join(health))
             if site.extraction.pages:
                 lines.append(f"  {'':<{width}}  {extraction_text(site.extraction)}")
+    if overview.sources:
+        lines.append("sources:")
+        lines += [
+            line
+            for health in overview.sources
+            for line in source_lines(
+                health, overview.failing.get(health.name, ()), now, overview.health_hours
+            )
+        ]
     for problem in overview.problems:
         lines.append(f"bad line: {problem}")
     return "\n".join(lines)
 
 
-# A site whose pages fail extraction (or fall back) at least this often is flagged.
-UNHEALTHY_SHARE = 0.2
+def source_lines(
+    health: SourceHealth, failing: tuple[str, ...], now: float, hours: int
+) -> list[str]:
+    """A source's health: its articles by status, its discovery, its extraction over the
+    last ``hours`` hours, and what is wrong with it if it is reported failing."""
+    counts = ", ".join(f"{status.value} {n}" for status, n in health.statuses.items() if n)
+    lines = [f"  {health.name}: {health.tracked} tracked" + (f" ({counts})" if counts else "")]
+    if health.endpoints:
+        failing_endpoints = sum(e.status is Status.FAILING for e in health.endpoints)
+        lines.append(
+            f"    discovery: {len(health.endpoints)} endpoints ({failing_endpoints} failing), "
+            f"{health.discovered} articles found, last read without error "
+            f"{ago(health.last_discovery, now)}"
+        )
+    if health.extraction.pages:
+        lines.append(f"    extraction: {extraction_text(health.extraction, hours)}")
+    lines += [f"    FAILING: {problem}" for problem in failing]
+    return lines
 
 
-def extraction_text(health: ExtractionHealth) -> str:
-    """A site's extraction health in one line: how its pages were read, in the last day."""
-    parts = [f"last {HEALTH_HOURS}h: {health.pages} pages"]
+def extraction_text(health: ExtractionHealth, hours: int = HEALTH_HOURS) -> str:
+    """A site's or a source's extraction health in one line: how its pages were read, in
+    the last ``hours`` hours; flagged when at least :data:`UNHEALTHY_SHARE` of them fell
+    back or failed."""
+    parts = [f"last {hours}h: {health.pages} pages"]
     parts += [
         f"{layer} {health.share(count):.0%}" for layer, count in sorted(health.layers.items())
     ]

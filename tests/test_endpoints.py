@@ -174,6 +174,18 @@ def test_a_sitemap_index_makes_its_recent_sitemaps_endpoints_of_their_own(
     assert store.load(article_id("https://news.example/a/9")) is not None
 
 
+def test_reads_of_endpoints_and_checks_of_articles_share_each_sites_limit(
+    store: ArticleStore, queue: DueQueue
+) -> None:
+    store.sync_tracked([TrackTarget("a1", "https://news.example/a/1", "news")], NOW)
+    endpoints_of(store).sync([EndpointTarget(FEED, "news", 300.0)], NOW)
+    queue.promote(NOW)
+    (first,) = queue.claim(NOW, 10, 60.0, per_site=1)
+    assert queue.claim(NOW, 10, 60.0, per_site=1) == [], "the site has a check in flight"
+    queue.release([first.article_id], NOW)
+    assert len(queue.claim(NOW, 10, 60.0, per_site=2)) == 2
+
+
 def test_the_urls_file_does_not_remove_discovered_articles_and_none_is_dropped(
     store: ArticleStore, keys: Keys
 ) -> None:
@@ -216,10 +228,11 @@ def document(body: bytes, content_type: str, etag: str = "") -> Story:
 def test_a_clock_and_a_worker_track_what_feeds_sitemaps_and_section_pages_list(
     redis_url: str, site: NewsSite, tmp_path: Path
 ) -> None:
-    """A source lists an RSS feed (with an ETag), a news sitemap, a section page and a
-    broken feed. Every article they list is tracked once (the feed and the sitemap share
-    one, under two spellings) and fetched; the broken feed is that endpoint's error. A new
-    item in the feed is tracked on the next read, and a read with nothing new is a 304."""
+    """A source lists an RSS feed (with an ETag), a news sitemap, a section page, an Atom
+    feed and a broken feed. Every article they list is tracked once (the feed and the
+    sitemap share one, under two spellings) and fetched; the broken feed is that
+    endpoint's error. A new item in the feed is tracked on the next read, and a read with
+    nothing new is a 304."""
     stories = {f"/world/{n}": site.add(f"/world/{n}", sample_story(f"quay {n}")) for n in range(5)}
     first = [stories["/world/0"] + "?utm_source=rss", stories["/world/1"]]
     site.add("/feed.xml", document(rss(*first), "application/rss+xml", '"v1"'))
@@ -240,8 +253,14 @@ def test_a_clock_and_a_worker_track_what_feeds_sitemaps_and_section_pages_list(
     section = '<html><body><a href="/world/3">3</a><a href="/about">About</a></body></html>'
     site.add("/world/", document(section.encode(), "text/html"))
     site.add("/broken.xml", document(b"<rss><channel><item></channel>", "application/xml"))
+    atom = (
+        (LISTINGS / "atom.xml")
+        .read_text()
+        .replace("https://ledger.example/politics/2026/11/22/minister-resigns", stories["/world/2"])
+    )
+    site.add("/atom.xml", document(atom.encode(), "application/atom+xml"))
     config = tmp_path / "redline.toml"
-    endpoints_listed = ["/feed.xml", "/news-sitemap.xml", "/world/", "/broken.xml"]
+    endpoints_listed = ["/feed.xml", "/news-sitemap.xml", "/world/", "/broken.xml", "/atom.xml"]
     config.write_text(
         "[sources.local]\n"
         f"discover = {[site.url(p) for p in endpoints_listed]!r}\n"
@@ -258,7 +277,7 @@ def test_a_clock_and_a_worker_track_what_feeds_sitemaps_and_section_pages_list(
         def all_read() -> bool:
             read = [e for e in endpoints.all() if e.checks]
             fetched = [harness.store.load(i) for i in ids]
-            return len(read) == 4 and all(s and s.versions == 1 for s in fetched)
+            return len(read) == 5 and all(s and s.versions == 1 for s in fetched)
 
         wait_for(all_read, 60, "every endpoint read and every listed article fetched")
         by_path = {e.url.removeprefix(site.base): e for e in endpoints.all()}
@@ -266,8 +285,11 @@ def test_a_clock_and_a_worker_track_what_feeds_sitemaps_and_section_pages_list(
             "/feed.xml": ("rss", 2, by_path["/feed.xml"].found),
             "/news-sitemap.xml": ("sitemap", 3, by_path["/news-sitemap.xml"].found),
             "/world/": ("section page", 1, by_path["/world/"].found),
+            "/atom.xml": ("atom", 2, by_path["/atom.xml"].found),
         }
-        assert sum(e.found for e in by_path.values()) == 4, "each article found once"
+        # /world/0-3, and the Atom feed's other entry (a relative link, resolved)
+        assert sum(e.found for e in by_path.values()) == 5, "each article found once"
+        assert harness.store.load(article_id(site.url("/2026/11/21/budget-vote-delayed")))
         broken = by_path["/broken.xml"]
         assert (broken.errors, broken.kind) == (1, "")
         assert broken.last_error.startswith("cannot read the listing: not well-formed XML")

@@ -121,3 +121,41 @@ def test_show_tells_the_state_in_words_and_lists_versions_and_changes() -> None:
 def test_a_stable_article_is_described_as_never_checked_again() -> None:
     state = ArticleState("id1", "u", "s", Status.STABLE, last_change=NOW - 41 * 86400)
     assert describe(state, NOW) == "stable: last changed 41 days ago and won't be checked again"
+
+
+def test_status_tells_each_sources_discovery_extraction_and_problems() -> None:
+    from crawler.health import SourceHealth
+    from crawler.models import EndpointState
+
+    feed = EndpointState("@1", "https://t.example/rss", "tribune", found=40, last_success=NOW - 600)
+    broken = EndpointState(
+        "@2", "https://t.example/sitemap.xml", "tribune", status=Status.FAILING, errors=5
+    )
+    tribune = SourceHealth(
+        "tribune",
+        {**dict.fromkeys(Status, 0), Status.ACTIVE: 30, Status.STABLE: 12, Status.REMOVED: 1},
+        (feed, broken),
+        extraction=ExtractionHealth(pages=50, layers={"general": 50}, failed=20),
+    )
+    quiet = SourceHealth("ledger", {**dict.fromkeys(Status, 0), Status.NEW: 2})
+    overview = Overview(
+        {},
+        Depth(4, 0, 0, 0, None),
+        dict.fromkeys(("checks", "changes", "errors", "extraction_failures"), 0),
+        [],
+        "",
+        [],
+        sources=[quiet, tribune],
+        failing={"tribune": ("extraction failing: 40% of 50 pages in the last 6 hours ...",)},
+        health_hours=6,
+    )
+    text = status_text(overview, NOW)
+    assert (
+        "sources:\n"
+        "  ledger: 2 tracked (new 2)\n"
+        "  tribune: 42 tracked (active 30, stable 12, removed 1)\n"
+        "    discovery: 2 endpoints (1 failing), 40 articles found, last read without error "
+        "10 minutes ago\n"
+        "    extraction: last 6h: 50 pages, general 100%, failed 40%  <- extraction is failing"
+    ) in text
+    assert "    FAILING: extraction failing: 40% of 50 pages in the last 6 hours ..." in text

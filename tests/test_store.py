@@ -236,6 +236,33 @@ def test_status_sets_counters_and_timeline_follow_every_check(
     assert event.event.kinds == ("body",)
     (site,) = store.sites(time.time())
     assert (site.site, site.checks) == ("news.example", 3)
+    assert {k: n for k, n in store.source_statuses("example").items() if n} == {
+        Status.ACTIVE: 1,
+        Status.REMOVED: 1,
+    }
+
+
+def test_each_source_counts_its_articles_by_status_and_a_move_takes_them_along(
+    store: ArticleStore,
+) -> None:
+    other = TrackTarget("id3", "https://other.example/3", "other")
+    store.sync_tracked([target(1), target(2), other], now=0.0)
+    check(store, "id1", 10.0, text("First words of a story."))
+    check(store, "id3", 10.0, None, "HTTP 410", status=410)
+
+    def counts(source: str) -> dict[Status, int]:
+        return {k: n for k, n in store.source_statuses(source).items() if n}
+
+    assert counts("example") == {Status.NEW: 1, Status.ACTIVE: 1}
+    assert counts("other") == {Status.GONE: 1}
+    # id1 leaves the file, and comes back under the other source.
+    store.sync_tracked([target(2), other], now=20.0)
+    assert counts("example") == {Status.NEW: 1, Status.REMOVED: 1}
+    moved = dataclasses.replace(target(1), source="other")
+    store.sync_tracked([moved, target(2), other], now=30.0)
+    assert counts("example") == {Status.NEW: 1}
+    assert counts("other") == {Status.GONE: 1, Status.ACTIVE: 1}
+    assert sum(store.status_counts().values()) == 3
 
 
 def test_a_site_has_no_more_checks_in_flight_than_its_limit_across_workers(
@@ -339,9 +366,13 @@ def test_articles_stored_under_the_first_schema_are_upgraded_once_and_keep_every
         redis_conn.delete(keys.article(article))
         redis_conn.hset(keys.article(article), mapping=legacy)  # type: ignore[arg-type]
     redis_conn.delete(keys.schema)
+    for status in Status:  # the first schema had no status sets per source
+        redis_conn.delete(keys.source_status("example", status))
     assert store.upgrade() == 2
     assert {i: store.load(i) for i in before} == before
     assert store.upgrade() == 0  # done once
+    statuses = store.source_statuses("example")
+    assert (statuses[Status.ACTIVE], statuses[Status.NEW]) == (1, 1)
     queue.promote(1000.0)
     claims = queue.claim(1000.0, 10, lease=30, per_site=5)
     assert sorted((c.article_id, c.url) for c in claims) == [

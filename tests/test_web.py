@@ -350,3 +350,99 @@ def test_the_web_server_is_read_only_and_every_answer_has_safe_headers(
     assert headers["X-Content-Type-Options"] == "nosniff"
     assert headers["X-Frame-Options"] == "DENY"
     assert store.redis.dbsize() == before  # nothing written
+
+
+def test_metrics_are_per_source_in_the_prometheus_text_format(store: ArticleStore) -> None:
+    from prometheus_client.parser import text_string_to_metric_families
+
+    from crawler.discovery import Link, Listing
+    from crawler.endpoints import EndpointStore, EndpointTarget, endpoint_id
+    from crawler.models import Fetch
+
+    app = WebApp(store, "changes", 10)
+    track(store, URL, "https://news.example/2")
+    record(store, URL, 1.0, "Headline", "The vote was 5 to 4.")
+    record(store, URL, 2.0, "Headline", "The vote was 6 to 4.")
+    feed = "https://other.example/feed.xml"
+    endpoints = EndpointStore(store.redis, store.keys)
+    endpoints.sync([EndpointTarget(feed, "other", 600.0)], 3.0)
+    found = Listing("rss", (Link("https://other.example/a"), Link("https://other.example/b")))
+    endpoints.record(Fetch(endpoint_id(feed), feed, feed, 4.0, status=200), found, "", 4.0)
+    store.redis.zadd(store.keys.schedule, {article_id(URL): 0.0})  # overdue since 1970
+
+    status, headers, body = call(app, "/metrics")
+    assert status == "200 OK"
+    assert headers["Content-Type"].startswith("text/plain; version=0.0.4")
+    samples = {
+        (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+        for family in text_string_to_metric_families(body.decode())
+        for sample in family.samples
+    }
+
+    def value(name: str, **labels: str) -> float:
+        return samples[(name, tuple(sorted(labels.items())))]
+
+    assert value("redline_articles", source="example", status="active") == 1
+    assert value("redline_articles", source="example", status="new") == 1
+    assert value("redline_articles", source="other", status="new") == 2
+    assert value("redline_discovered_articles", source="other") == 2
+    assert value("redline_checks_total", source="example") == 2
+    assert value("redline_changes_total", source="example") == 1
+    assert value("redline_errors_total", source="example") == 0
+    assert value("redline_discovery_endpoints", source="other", status="active") == 1
+    assert value("redline_last_discovery_timestamp_seconds", source="other") == 4.0
+    assert value("redline_due_backlog", source="example") == 2  # overdue and new
+    assert value("redline_due_lag_seconds", source="example") > 1_700_000_000
+    assert value("redline_due_backlog", source="other") == 3  # two articles, the next read
+    assert value("redline_source_failing", source="other") == 0
+
+
+def test_the_health_feed_has_an_entry_when_a_source_fails_and_when_it_recovers(
+    store: ArticleStore,
+) -> None:
+    from crawler.health import HealthLog
+
+    app = WebApp(store, "changes", 10)
+    log = HealthLog(store.redis, store.keys)
+    assert log.note("tribune", ["discovery failing for 7 hours: <every> endpoint fails"], 10.0)
+    assert not log.note("tribune", ["discovery failing for 7 hours: <every> endpoint fails"], 20.0)
+    assert log.note("tribune", [], 30.0)
+    status, headers, body = call(app, "/health.atom")
+    assert status == "200 OK"
+    assert headers["Content-Type"].startswith("application/atom+xml")
+    assert atom_problems(body) == []
+    parsed = feedparser.parse(body)
+    assert parsed.bozo == 0
+    assert [e.title for e in parsed.entries] == ["tribune has recovered", "tribune is failing"]
+    assert parsed.entries[1].link == "http://127.0.0.1:8080/sources/tribune"
+    assert "&lt;every&gt; endpoint fails" in parsed.entries[1].content[0].value
+
+
+def test_a_source_page_shows_its_discovery_and_its_problems(store: ArticleStore) -> None:
+    from crawler.endpoints import EndpointStore, EndpointTarget, endpoint_id
+    from crawler.health import HealthLog
+    from crawler.models import Fetch
+
+    app = WebApp(store, "changes", 10)
+    feed = "https://tribune.example/feed.xml"
+    endpoints = EndpointStore(store.redis, store.keys)
+    endpoints.sync([EndpointTarget(feed, "tribune", 600.0)], 1.0)
+    failed = Fetch(endpoint_id(feed), feed, feed, 2.0, status=500)
+    endpoints.record(failed, None, "HTTP 500 <oops>", 2.0)
+    HealthLog(store.redis, store.keys).note("tribune", ["discovery <failing>"], 3.0)
+
+    status, _, body = call(app, "/sources/tribune")
+    assert status == "200 OK", "a source with endpoints and no article yet has a page"
+    page = body.decode()
+    assert "<h2>Discovery</h2>" in page
+    assert feed in page
+    assert "HTTP 500 &lt;oops&gt;" in page
+    assert "Failing: discovery &lt;failing&gt;" in page
+    view = json.loads(call(app, "/sources/tribune.json")[2])
+    assert view["problems"] == ["discovery <failing>"]
+    (summary,) = view["endpoints"]
+    assert (summary["url"], summary["status"], summary["last_error"]) == (
+        feed,
+        "active",
+        "HTTP 500 <oops>",
+    )
