@@ -168,6 +168,10 @@ def article_text(
         f"{state.extraction_failures} extraction failures",
     ]
     optional = [("last error", state.last_error), ("location", state.location)]
+    if state.published is not None:
+        optional.append(("published", f"{_when(state.published)} (as its source listed it)"))
+    if state.via:
+        optional.append(("found by", "discovery (see redline status, its source)"))
     if state.not_html:
         optional.append(("not HTML", f"the URL answers {state.not_html}: not extracted"))
     if state.duplicate_of:

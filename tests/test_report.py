@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from crawler.diff import NO_DIFF
 from crawler.models import Article, ArticleState, ChangeEvent, Status, Version
 from crawler.queue import Depth
@@ -116,6 +118,12 @@ def test_show_tells_the_state_in_words_and_lists_versions_and_changes() -> None:
     assert "same text as version 0" in text
     assert "reverted: reverted to an earlier version; back to version 0" in text
     assert "flips:        2 returns to earlier texts, not published" in text
+    assert "published:" not in text
+    found = dataclasses.replace(state, published=NOW - 6 * 3600, via="@feed")
+    text = article_text(found, versions, [], NOW)
+    assert "published:    " in text
+    assert "(as its source listed it)" in text
+    assert "found by:     discovery" in text
 
 
 def test_a_stable_article_is_described_as_never_checked_again() -> None:
