@@ -152,18 +152,28 @@ class EndpointStore:
             logger.warning("put %d discovery endpoints back in the schedule", repaired)
         return added, len(current.keys() - kept)
 
-    def record(self, fetch: Fetch, listing: Listing | None, error: str, now: float) -> Read | None:
+    def record(
+        self,
+        fetch: Fetch,
+        listing: Listing | None,
+        error: str,
+        now: float,
+        since: float = 0.0,
+    ) -> Read | None:
         """Records one read of an endpoint: the articles it lists that are not tracked yet
         are tracked (due at once, with the time they were first seen and, when the
-        endpoint says it, their publication time); a sitemap index's recent sitemaps
-        become endpoints of their own; the endpoint's health is updated and its next read
-        scheduled.
+        endpoint says it, their publication time), except those it says were published
+        before ``since``; a sitemap index's recent sitemaps become endpoints of their own;
+        the endpoint's health is updated and its next read scheduled.
 
         Args:
             fetch: The read (``article_id`` is the endpoint's id).
             listing: What the document listed (None for a 304 or a failed read).
             error: Why the read failed ("" if it did not).
             now: The current time.
+            since: Articles published before this are not tracked: they would be stable
+                at once (the caller passes ``now`` minus the stability window), as the
+                archive a full sitemap lists is.
 
         Returns:
             What was recorded, or None if the endpoint no longer exists.
@@ -184,7 +194,8 @@ class EndpointStore:
             found: tuple[str, ...] = ()
             new_articles: list[ArticleState] = []
             if listing is not None:
-                new_articles = self._new_articles(state, listing.articles, now)
+                recent = [a for a in listing.articles if (a.published or now) >= since]
+                new_articles = self._new_articles(state, recent, now)
                 found = tuple(a.id for a in new_articles)
                 read = replace(
                     read,
@@ -209,7 +220,7 @@ class EndpointStore:
         return result[0]
 
     def _new_articles(
-        self, endpoint: EndpointState, links: tuple[Link, ...], now: float
+        self, endpoint: EndpointState, links: list[Link], now: float
     ) -> list[ArticleState]:
         """The listed articles not tracked yet, as new states found by ``endpoint``."""
         candidates: dict[str, tuple[str, Link]] = {}

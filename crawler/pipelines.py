@@ -126,7 +126,9 @@ class ChangePipeline:
             if endpoint is None:
                 return None
             listing, error = _listing(fetch, endpoint.link_pattern)
-            return self.endpoints.record(fetch, listing, error, time.time())
+            now = time.time()
+            window = self.shared.for_source(endpoint.source).policy.stability_window
+            return self.endpoints.record(fetch, listing, error, now, since=now - window)
         instructions = self.shared.for_source(fetch.source)
         policy = instructions.policy
         fetch = _known_page(fetch, instructions.rules)

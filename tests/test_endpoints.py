@@ -326,3 +326,25 @@ def test_a_clock_and_a_worker_track_what_feeds_sitemaps_and_section_pages_list(
     finally:
         print(harness.logs())
         assert harness.stop() == [0, 0]
+
+
+def test_articles_published_before_the_stability_window_are_not_tracked(
+    store: ArticleStore,
+) -> None:
+    """A full sitemap lists the archive: those articles would be stable at once."""
+    endpoints = endpoints_of(store)
+    endpoints.sync([EndpointTarget(FEED, "news", 300.0)], NOW)
+    links = (
+        Link("https://news.example/old", NOW - 90 * 86400),
+        Link("https://news.example/recent", NOW - 86400),
+        Link("https://news.example/undated"),
+    )
+    read = endpoints.record(
+        read_of(FEED, NOW, NOW), Listing("sitemap", links), "", NOW, since=NOW - 40 * 86400
+    )
+    assert read is not None
+    assert read.found == (
+        article_id("https://news.example/recent"),
+        article_id("https://news.example/undated"),
+    )
+    assert (read.state.listed, read.state.found) == (3, 2)
