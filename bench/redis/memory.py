@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from crawler.codec import as_text
+from crawler.keys import SOURCE_STATUS_INFIX
 
 if TYPE_CHECKING:
     from redis import Redis
@@ -48,7 +49,7 @@ class Kind(enum.Enum):
     ARTICLE = ("article:{id} hash", Part.HASH)
     TRACKED = ("tracked set", Part.MEMBERSHIP)
     STATUS = ("status:{status} sets", Part.MEMBERSHIP)
-    SOURCE = ("source:{s}:articles sets", Part.MEMBERSHIP)
+    SOURCE = ("source:{s}:articles and :status:{st} sets", Part.MEMBERSHIP)
     SCHEDULE = ("schedule zset", Part.MEMBERSHIP)
     CANONICAL = ("canonical:{cid} strings", Part.BOOKKEEPING)
     SEEN = ("seen:{id} hashes", Part.BOOKKEEPING)
@@ -79,7 +80,9 @@ def kind_of(key: str, keys: Keys) -> Kind:
     named = {keys.tracked: Kind.TRACKED, keys.schedule: Kind.SCHEDULE, keys.events: Kind.EVENTS}
     if key in named:
         return named[key]
-    if key.startswith(f"{keys.prefix}source:") and key.endswith(":articles"):
+    if key.startswith(keys.source_prefix) and (
+        key.endswith(":articles") or SOURCE_STATUS_INFIX in key
+    ):
         return Kind.SOURCE
     if key.startswith(f"{keys.events}:") and key not in (keys.events_indexed, keys.events_indexing):
         return Kind.INDEX
