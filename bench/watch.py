@@ -1,0 +1,156 @@
+"""redline watching a local newsroom, as in production: an embedded Redis, and ``redline
+clock`` and ``redline worker`` processes that the caller starts, stops and kills; then the
+change events, scored against the newsroom's ground truth (:mod:`bench.newsroom.score`).
+
+The recheck policy is sped up (checks every 10 s at first, at most every 40 s, stable after
+2 minutes without a change) so that minutes of run show what days would. Used by
+:mod:`bench.accuracy`, :mod:`bench.chaos` and :mod:`bench.soak`.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import signal
+import tempfile
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from bench.newsroom.score import Score, score
+from bench.newsroom.server import Newsroom, NewsroomConfig
+from bench.newsroom.settings import redline_toml
+from bench.processes import Children
+from crawler.connection import connect
+from crawler.keys import Keys
+from crawler.store import ArticleStore
+from scheduler.config import parse_duration
+from scheduler.embedded import EmbeddedRedis
+from scheduler.urls import article_id
+
+if TYPE_CHECKING:
+    import subprocess
+    from collections.abc import Iterator, Mapping
+
+    from crawler.models import ChangeEvent
+
+POLICY = {
+    "initial_interval": "10s",
+    "backoff_factor": 1.5,
+    "max_interval": "40s",
+    "stability_window": "2m",
+    "confirm_delay": "2s",
+    "retry_interval": "5s",
+}
+MAX_INTERVAL = 40.0
+
+# What the roles are told besides the policy.
+SETTINGS = {
+    "concurrency": 32,
+    "per_domain_concurrency": 4,
+    "obey_robots_txt": False,
+    "download_timeout": "5s",
+    "max_page_size": "5MB",
+    "log_level": "WARNING",
+}
+
+
+class Watch:
+    """A newsroom, an embedded Redis and the redline roles started on them.
+
+    Args:
+        config: The newsroom's settings.
+        newsroom: The running newsroom.
+        workdir: Where the config, the state and the roles' log (``children.log``) live.
+        redis_url: The embedded Redis.
+        stability_window: The roles' stability window, in seconds.
+    """
+
+    def __init__(
+        self,
+        config: NewsroomConfig,
+        newsroom: Newsroom,
+        workdir: Path,
+        redis_url: str,
+        stability_window: float,
+    ) -> None:
+        self.config = config
+        self.newsroom = newsroom
+        self.workdir = workdir
+        self.children = Children(workdir / "children.log")
+        self.env = {"REDIS_URL": redis_url, "REDLINE_CONFIG": str(workdir / "redline.toml")}
+        self.store = ArticleStore(connect(redis_url), Keys("redline:"))
+        self.stability_window = stability_window
+
+    def start(self, role: str) -> subprocess.Popen[bytes]:
+        """Starts a ``redline ROLE`` process (``clock`` or ``worker``)."""
+        return self.children.python("-m", "scheduler.cli", role, env=self.env)
+
+    def kill(self, child: subprocess.Popen[bytes], how: signal.Signals) -> None:
+        """Sends ``how`` to a role (SIGKILL, or SIGTERM and the usual grace) and waits
+        until it has exited."""
+        if how is signal.SIGKILL:
+            os.kill(child.pid, signal.SIGKILL)
+            child.wait()
+        self.children.stop(child)
+
+    def events(self) -> list[ChangeEvent]:
+        """Every change event recorded so far, newest first."""
+        events, before = [], ""
+        while page := self.store.recent_events(500, before):
+            events.extend(stored.event for stored in page)
+            before = page[-1].event_id
+        return events
+
+    def score(self, until: float) -> Score:
+        """Scores the events recorded so far; edits later than ``until`` seconds after the
+        newsroom started are not counted."""
+        return score(
+            self.config,
+            self.newsroom.started,
+            self.events(),
+            self.newsroom.requests,
+            until=until,
+            stability_window=self.stability_window,
+        )
+
+    def repeated_versions(self) -> int:
+        """How many stored versions repeat the version just before them: a check recorded
+        twice would (none ever should)."""
+        repeated = 0
+        for index in range(self.config.articles):
+            versions = self.store.versions(article_id(self.newsroom.url(index)))
+            repeated += sum(1 for a, b in itertools.pairwise(versions) if a.digest == b.digest)
+        return repeated
+
+
+@contextmanager
+def watching(config: NewsroomConfig, settings: Mapping[str, object] = {}) -> Iterator[Watch]:
+    """Starts a newsroom and an embedded Redis in a temporary directory, writes a
+    ``redline.toml`` that tracks every article (:data:`POLICY`, :data:`SETTINGS`, then
+    ``settings``); on leaving, stops the roles still running, Redis and the newsroom."""
+    with tempfile.TemporaryDirectory(prefix="redline-watch-", dir="/tmp") as tmp:
+        workdir = Path(tmp)
+        newsroom = Newsroom(config).start()
+        watch: Watch | None = None
+        try:
+            urls = workdir / "urls.txt"
+            urls.write_text("".join(f"{newsroom.url(i)}\n" for i in range(config.articles)))
+            toml = {
+                "urls_file": str(urls),
+                "state_dir": str(workdir / "state"),
+                **SETTINGS,
+                **POLICY,
+                **settings,
+            }
+            layouts = [config.layout(site) for site in range(config.sites)]
+            (workdir / "redline.toml").write_text(redline_toml(newsroom.hosts, layouts, toml))
+            with EmbeddedRedis(workdir / "state") as server:
+                window = parse_duration(str(toml["stability_window"]))
+                watch = Watch(config, newsroom, workdir, server.url, window)
+                try:
+                    yield watch
+                finally:
+                    watch.children.stop_all()
+        finally:
+            newsroom.stop()
