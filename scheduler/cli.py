@@ -51,6 +51,7 @@ if TYPE_CHECKING:
 
     import redis
 
+    from crawler.models import ArticleState
     from crawler.spiders.page import FetchedPage
 
 logger = logging.getLogger("redline")
@@ -237,23 +238,38 @@ def _add(settings: Settings, args: argparse.Namespace) -> int:
 
 def _list(settings: Settings, args: argparse.Namespace) -> int:
     urls, problems = read_urls(settings.urls_file)
+    keys = Keys(settings.redis_prefix)
     with _any_redis(settings) as conn:
-        store = ArticleStore(conn, Keys(settings.redis_prefix))
+        store = ArticleStore(conn, keys)
         states = {s.id: s for s in store.articles([article_id(u.url) for u in urls])}
+        listed = {article_id(u.url) for u in urls}
+        found = sorted(as_text(i) for i in conn.smembers(keys.discovered))
+        discovered = sorted(
+            (s for s in store.articles(found) if s.id not in listed),
+            key=lambda s: (-s.created, s.url),
+        )
     now = time.time()
     print(f"{'STATE':<9} {'VERSIONS':>8}  {'LAST CHECK':<20} {'NEXT CHECK':<20} {'SOURCE':<14} URL")
     for tracked in urls:
         state = states.get(article_id(tracked.url))
         if state is None:
             print(f"{'pending':<9} {'-':>8}  {'-':<20} {'-':<20} {'-':<14} {tracked.url}")
-            continue
-        print(
-            f"{state.status.value:<9} {state.versions:>8}  {ago(state.last_check, now):<20} "
-            f"{ahead(state.next_check, now):<20} {state.source:<14} {tracked.url}"
-        )
+        else:
+            print(_list_line(state, now))
+    if discovered:
+        print(f"found by discovery ({len(discovered)}, newest first):")
+        for state in discovered:
+            print(_list_line(state, now))
     for problem in problems:
         print(f"bad line: {problem}", file=sys.stderr)
     return 0
+
+
+def _list_line(state: ArticleState, now: float) -> str:
+    return (
+        f"{state.status.value:<9} {state.versions:>8}  {ago(state.last_check, now):<20} "
+        f"{ahead(state.next_check, now):<20} {state.source:<14} {state.url}"
+    )
 
 
 def _status(settings: Settings, args: argparse.Namespace) -> int:

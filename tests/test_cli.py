@@ -53,6 +53,29 @@ def test_list_shows_each_url_with_its_state(
     assert "urls.txt:2: only http and https" in captured.err
 
 
+def test_list_shows_the_articles_discovery_found_after_the_files(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from crawler.discovery import Link, Listing
+    from crawler.endpoints import EndpointStore, EndpointTarget, endpoint_id
+    from crawler.models import Fetch
+    from scheduler.embedded import EmbeddedRedis
+
+    (workdir / "urls.txt").write_text("https://news.example/a\n")
+    feed = "https://news.example/feed.xml"
+    with EmbeddedRedis(workdir / "var") as server:
+        endpoints = EndpointStore(connect(server.url), Keys())
+        endpoints.sync([EndpointTarget(feed, "news", 600.0)], 1.0)
+        found = Listing("rss", (Link("https://news.example/b"), Link("https://news.example/a")))
+        endpoints.record(Fetch(endpoint_id(feed), feed, feed, 2.0, status=200), found, "", 2.0)
+    assert main(["list"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[1].endswith("https://news.example/a")
+    assert lines[2] == "found by discovery (1, newest first):"
+    assert lines[3].startswith("new ")
+    assert lines[3].endswith("news           https://news.example/b")
+
+
 def test_a_bad_setting_is_reported_and_nothing_starts(
     workdir: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
