@@ -174,3 +174,34 @@ def worker_rss_bytes(pid: int) -> int:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) * 1024
     raise AssertionError(f"no VmRSS for {pid}")
+
+
+def test_nothing_is_ever_deserialised_with_pickle_or_evaluated() -> None:
+    """Whoever can write to Redis must not be able to run code in redline: no module of
+    redline imports a deserialiser that can (pickle, marshal, shelve, dill, yaml's full
+    loader) or evaluates text (eval, exec)."""
+    import ast
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    dangerous_modules = {"pickle", "cPickle", "marshal", "shelve", "dill", "cloudpickle", "yaml"}
+    dangerous_calls = {"eval", "exec", "compile", "__import__"}
+    found = []
+    for path in sorted([*root.glob("crawler/**/*.py"), *root.glob("scheduler/**/*.py")]):
+        tree = ast.parse(path.read_text(), str(path))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                names = [alias.name.split(".")[0] for alias in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                names = [(node.module or "").split(".")[0]]
+            elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+                names = [node.func.id] if node.func.id in dangerous_calls else []
+            else:
+                continue
+            found += [
+                f"{path.relative_to(root)}:{node.lineno}: {name}"
+                for name in names
+                if name in dangerous_modules | dangerous_calls
+            ]
+    assert len(list(root.glob("crawler/**/*.py"))) > 20, "the modules were read"
+    assert found == []
