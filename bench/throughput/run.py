@@ -125,7 +125,7 @@ class Bench:
         )
         while not info.exists():
             if newsroom.poll() is not None:
-                raise RuntimeError(f"the newsroom did not start: see {self.dir / 'children.log'}")
+                raise RuntimeError(f"the newsroom did not start:\n{self._log_tail()}")
             time.sleep(0.05)
         described = json.loads(info.read_text())
         config = self._write_config(described["hosts"], described["layouts"], urls)
@@ -189,12 +189,17 @@ class Bench:
             done = store.counters(time.time(), minutes=120)["checks"] - before
             samples.append((time.monotonic(), done))
             if any(w.poll() is not None for w in started):
-                raise RuntimeError(f"a worker died: see {self.dir / 'children.log'}")
+                raise RuntimeError(f"a worker died:\n{self._log_tail()}")
         worker_cpu = sum(cpu_seconds(w.pid) for w in started)
         spent = {name: cpu_seconds(pid) - spent_before[name] for name, pid in others.items()}
         for worker in started:
             self.children.stop(worker)
         return spent, rate(samples, total), worker_cpu
+
+    def _log_tail(self, lines: int = 60) -> str:
+        """The end of the children's log (the run's directory is removed when it fails)."""
+        text = (self.dir / "children.log").read_text(errors="replace")
+        return "\n".join(text.splitlines()[-lines:])
 
     def _ceiling(self, urls: Path, processes: int, count: int) -> float:
         """Raw fetches per second of ``processes`` discarding spiders over ``count`` URLs."""
