@@ -199,3 +199,18 @@ def test_a_page_already_read_is_not_read_again_unless_its_readers_changed(
     assert (failed.page_digest, failed.extraction_failures) == ("", 1)
     (again,) = worker.check(url)
     assert again.extraction_failures == 2
+
+
+def test_a_url_that_cannot_be_requested_is_a_failed_check_and_the_worker_goes_on(
+    worker: Harness, site: NewsSite
+) -> None:
+    """A stored URL Scrapy refuses to request (here one with no scheme, which only a
+    damaged state could hold) must not end the worker's claiming."""
+    bad = "news.example/no-scheme"
+    good = site.add("/after-the-bad-one", sample_story("sluice"))
+    failed, fetched = worker.check(bad, good)
+    assert (failed.checks, failed.versions, failed.errors) == (1, 0, 1)
+    assert failed.last_error.startswith("cannot request this URL: Missing scheme")
+    assert (fetched.checks, fetched.versions) == (1, 1)
+    (again,) = worker.check(good)
+    assert again.checks == 2, "the worker is still claiming"

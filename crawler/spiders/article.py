@@ -111,7 +111,9 @@ class ArticleSpider(scrapy.Spider):
         return spider
 
     async def start(self) -> AsyncIterator[Any]:
-        """Yields requests for due articles, forever (until the crawler stops)."""
+        """Yields requests for due articles, forever (until the crawler stops): an error
+        while claiming is logged and claiming goes on; a claim whose URL cannot be
+        requested is yielded as a failed check."""
         while True:
             room = self.capacity - len(self._outstanding)
             if room <= 0:
@@ -125,6 +127,10 @@ class ArticleSpider(scrapy.Spider):
                 self._outage.failed(exc, time.monotonic())
                 await asyncio.sleep(_REDIS_RETRY)
                 continue
+            except Exception:  # the loop must not end: the worker would stop claiming
+                logger.exception("claiming work failed; retrying")
+                await asyncio.sleep(_REDIS_RETRY)
+                continue
             self._outage.succeeded(time.monotonic())
             if not claims:
                 await asyncio.sleep(self.idle_poll)
@@ -133,7 +139,25 @@ class ArticleSpider(scrapy.Spider):
             # not yet fetched is handed back when the spider closes.
             self._outstanding.update(claim.article_id for claim in claims)
             for claim in claims:
-                yield self._request(claim)
+                try:
+                    request = self._request(claim)
+                except ValueError as exc:  # a URL Scrapy cannot request: a failed check
+                    yield self._unrequestable(claim, str(exc))
+                    continue
+                yield request
+
+    def _unrequestable(self, claim: Claim, reason: str) -> Fetch:
+        """The failed check of a claim whose URL cannot be requested at all."""
+        return Fetch(
+            article_id=claim.article_id,
+            url=claim.url,
+            final_url=claim.url,
+            fetched_at=time.time(),
+            source=claim.source,
+            error=f"cannot request this URL: {reason}",
+            worker=self.worker_id,
+            claimed_at=claim.claimed_at,
+        )
 
     def _request(self, claim: Claim) -> Request:
         headers = {}
