@@ -1,7 +1,7 @@
 """Each source's health: what it tracks, how its discovery and its extraction are doing,
 and whether either has been failing long enough to tell someone.
 
-:func:`source_health` reads a source's figures from Redis; :func:`problems` is pure: the
+:func:`sources_health` reads a source's figures from Redis; :func:`problems` is pure: the
 clock calls it with ``now`` and the configured ``health_after``, and publishes each change
 of a source's problems as an entry of the health feed (:class:`HealthLog`).
 """
@@ -19,9 +19,10 @@ from crawler.store import ExtractionHealth
 from crawler.wording import duration
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from redis import Redis
 
-    from crawler.endpoints import EndpointStore
     from crawler.keys import Keys
     from crawler.store import ArticleStore
 
@@ -68,18 +69,28 @@ class SourceHealth:
         return max((e.last_success for e in self.endpoints if e.last_success), default=None)
 
 
-def source_health(
-    store: ArticleStore, endpoints: EndpointStore, name: str, now: float, window: float
-) -> SourceHealth:
-    """Reads one source's figures; its extraction over the ``window`` seconds up to ``now``
-    (in whole hours, at least one)."""
-    return SourceHealth(
-        name=name,
-        statuses=store.source_statuses(name),
-        endpoints=tuple(e for e in endpoints.all() if e.source == name),
-        totals=store.source_totals(name),
-        extraction=store.source_extraction(name, now, max(1, math.ceil(window / 3600))),
-    )
+def sources_health(
+    store: ArticleStore,
+    endpoints: Iterable[EndpointState],
+    names: Iterable[str],
+    now: float,
+    window: float,
+) -> list[SourceHealth]:
+    """Reads the figures of the sources ``names``, in that order, given every discovery
+    endpoint (read once by the caller); their extraction over the ``window`` seconds up to
+    ``now`` (in whole hours, at least one)."""
+    endpoints = tuple(endpoints)
+    hours = max(1, math.ceil(window / 3600))
+    return [
+        SourceHealth(
+            name=name,
+            statuses=store.source_statuses(name),
+            endpoints=tuple(e for e in endpoints if e.source == name),
+            totals=store.source_totals(name),
+            extraction=store.source_extraction(name, now, hours),
+        )
+        for name in names
+    ]
 
 
 def problems(health: SourceHealth, now: float, after: float) -> list[str]:
@@ -148,7 +159,8 @@ class HealthLog:
     def note(self, source: str, found: list[str], now: float) -> bool:
         """Records a source's problems as of ``now``; returns True (and adds an entry to the
         stream) when they differ from the ones recorded before."""
-        before = self.current().get(source, ())
+        raw = self.redis.hget(self.keys.health, source)
+        before = tuple(json.loads(raw)) if raw else ()
         if tuple(found) == before:
             return False
         entry: dict[Any, Any] = {"source": source, "problems": json.dumps(found), "at": repr(now)}

@@ -274,7 +274,7 @@ def _list_line(state: ArticleState, now: float) -> str:
 
 def _status(settings: Settings, args: argparse.Namespace) -> int:
     from crawler.endpoints import EndpointStore
-    from crawler.health import HealthLog, source_health
+    from crawler.health import HealthLog, sources_health
     from crawler.queue import DueQueue
     from scheduler.clock import ClockLock
 
@@ -283,8 +283,8 @@ def _status(settings: Settings, args: argparse.Namespace) -> int:
     with _any_redis(settings) as conn:
         store = ArticleStore(conn, keys)
         config = {as_text(k): as_text(v) for k, v in conn.hgetall(keys.config).items()}
-        endpoints = EndpointStore(conn, keys)
-        names = sorted(set(store.source_names()) | {e.source for e in endpoints.all()})
+        endpoints = EndpointStore(conn, keys).all()
+        names = sorted(set(store.source_names()) | {e.source for e in endpoints})
         window = settings.health_after
         overview = Overview(
             counts=store.status_counts(),
@@ -294,7 +294,7 @@ def _status(settings: Settings, args: argparse.Namespace) -> int:
             clock=ClockLock(conn, keys.clock_lock, 1.0).holder(),
             problems=json.loads(config.get("problems") or "[]"),
             redis_disk=disk_problem(conn.info("persistence")),
-            sources=[source_health(store, endpoints, n, now, window) for n in names],
+            sources=sources_health(store, endpoints, names, now, window),
             failing=HealthLog(conn, keys).current(),
             health_hours=max(1, math.ceil(window / 3600)),
         )

@@ -32,7 +32,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from crawler.codec import as_text
 from crawler.connection import Outage
 from crawler.endpoints import EndpointStore, EndpointTarget
-from crawler.health import HealthLog, problems, source_health
+from crawler.health import HealthLog, problems, sources_health
 from crawler.keys import Keys
 from crawler.queue import DueQueue
 from crawler.shared import SharedConfig
@@ -247,8 +247,10 @@ class Clock:
         as does one that recovers."""
         after = self.settings.health_after
         names = set(self.store.source_names()) | {s.name for s in self.settings.sources}
-        for name in sorted(names | self.health.current().keys()):
-            health = source_health(self.store, self.endpoints, name, now, after)
+        names |= self.health.current().keys()
+        every = self.endpoints.all()
+        for health in sources_health(self.store, every, sorted(names), now, after):
+            name = health.name
             found = problems(health, now, after)
             if not self.health.note(name, found, now):
                 continue
