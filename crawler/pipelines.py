@@ -6,6 +6,7 @@ import asyncio
 import logging
 import re
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Self
 
@@ -33,18 +34,23 @@ logger = logging.getLogger(__name__)
 RECORD_RETRY = 1.0
 """Seconds between attempts to record a check while Redis cannot take it."""
 
+RECORD_THREADS = 2
+"""Threads that record checks. Extraction holds the GIL, so a second thread only lets one
+record wait on Redis while another extracts; more threads cost CPU in GIL hand-offs."""
+
 
 class ChangePipeline:
     """Records every :class:`~crawler.models.Fetch`: a new version and a change event when
     the article changed, the schedule's next check either way.
 
-    The work (extraction is CPU-bound, Redis calls block) runs in a worker thread so the
-    reactor keeps fetching. While Redis cannot take a check (unreachable, restarting, its
-    disk full), the fetch is held and recording retried every :data:`RECORD_RETRY`
-    seconds, for as long as its claim lasts and the worker is not stopping. A fetch that
-    still cannot be recorded is logged and dropped: its claim expires and the article is
-    checked again, so nothing is lost. A check recorded before its connection dropped is
-    not recorded again (its claim is no newer than the article's last).
+    The work (extraction is CPU-bound, Redis calls block) runs in :data:`RECORD_THREADS`
+    threads of its own so the reactor keeps fetching. While Redis cannot take a check
+    (unreachable, restarting, its disk full), the fetch is held and recording retried
+    every :data:`RECORD_RETRY` seconds, for as long as its claim lasts and the worker is
+    not stopping. A fetch that still cannot be recorded is logged and dropped: its claim
+    expires and the article is checked again, so nothing is lost. A check recorded before
+    its connection dropped is not recorded again (its claim is no newer than the
+    article's last).
 
     Settings read: ``REDLINE_REDIS_URL``, ``REDLINE_REDIS_PREFIX``, ``REDLINE_LEASE``.
 
@@ -68,6 +74,7 @@ class ChangePipeline:
         self.lease = lease
         self.running = running
         self._outage = Outage(logger, "record checks")
+        self._threads = ThreadPoolExecutor(RECORD_THREADS, thread_name_prefix="redline-record")
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -83,8 +90,12 @@ class ChangePipeline:
 
     async def process_item(self, item: Any) -> Any:
         if isinstance(item, Fetch):
-            await asyncio.to_thread(self.record, item)
+            await asyncio.get_running_loop().run_in_executor(self._threads, self.record, item)
         return item
+
+    def close_spider(self) -> None:
+        """Lets the records under way finish, then ends the threads."""
+        self._threads.shutdown(wait=True)
 
     def record(self, fetch: Fetch) -> Update | Read | None:
         """Extracts the fetched page (if any) with its source's rules and records the check,

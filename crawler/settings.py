@@ -53,6 +53,8 @@ def scrapy_settings(settings: Settings, redis_url: str) -> dict[str, Any]:
         "LOG_LEVEL": settings.log_level,
         "LOGSTATS_INTERVAL": 60.0,
         "ITEM_PIPELINES": {"crawler.pipelines.ChangePipeline": 300},
+        # A response yields one item; Scrapy starts this many item tasks per response.
+        "CONCURRENT_ITEMS": 1,
         "REDLINE_REDIS_URL": redis_url,
         "REDLINE_REDIS_PREFIX": settings.redis_prefix,
         "REDLINE_LEASE": settings.lease,
