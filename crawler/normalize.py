@@ -42,7 +42,6 @@ _TYPOGRAPHY = str.maketrans(
         "\u2212": "-",  # minus sign
     }
 )
-_SPACE = re.compile(r"\s+")
 
 
 def normalise_text(text: str) -> str:
@@ -53,7 +52,10 @@ def normalise_text(text: str) -> str:
     folded to ASCII, runs of whitespace collapsed to one space, ends stripped.
     """
     text = unicodedata.normalize("NFKC", text)
-    text = _INVISIBLE.sub("", text)
     text = _CONTROL.sub(" ", text)
-    text = text.translate(_TYPOGRAPHY)
-    return _SPACE.sub(" ", text).strip()
+    if text.isascii():  # the other forms are all outside ASCII but the grave accent
+        text = text.replace("`", "'")
+    else:
+        text = _INVISIBLE.sub("", text).translate(_TYPOGRAPHY)
+    # str.split() splits on exactly the characters ``\s`` matches, in a fraction of the time.
+    return " ".join(text.split())

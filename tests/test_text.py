@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from crawler.diff import ADDED, DELETE, EDITED, INSERT, REMOVED, diff_articles, diff_words
+from crawler.diff import (
+    ADDED,
+    DELETE,
+    EDITED,
+    INSERT,
+    REMOVED,
+    count_words,
+    diff_articles,
+    diff_words,
+)
 from crawler.hashing import fingerprint
 from crawler.models import Article
 from crawler.normalize import normalise_text
@@ -25,6 +34,18 @@ def test_unicode_forms_are_folded() -> None:
     composed = normalise_text("caf\u00e9")
     decomposed = normalise_text("cafe\u0301")
     assert composed == decomposed == "caf\u00e9"
+
+
+def test_plain_ascii_text_is_folded_like_any_other() -> None:
+    folded = normalise_text(" It`s\tover,\x0bsaid\x01the \r\n clerk. ")
+    assert folded == "It's over, said the clerk."
+    assert normalise_text("It`s \u2019over\u2019\u3000now") == "It's 'over' now"
+    assert normalise_text("\x1c\x85 \u200b") == ""
+
+
+def test_words_are_runs_of_letters_and_digits() -> None:
+    assert count_words("") == 0
+    assert count_words("It's 2024 - the caf\u00e9's r\u00e9sum\u00e9, \u4e2d\u6587!") == 8
 
 
 def test_one_changed_word_changes_the_fingerprint() -> None:
