@@ -40,7 +40,22 @@ def scrapy_settings(settings: Settings, redis_url: str) -> dict[str, Any]:
         "AUTOTHROTTLE_MAX_DELAY": 60.0,
         "AUTOTHROTTLE_TARGET_CONCURRENCY": float(settings.per_domain_concurrency),
         # Only http and https, and only public addresses unless allowed (crawler.guard).
-        "DOWNLOADER_MIDDLEWARES": {"crawler.guard.NetworkGuard": 50},
+        # Middlewares for what redline never does (log in, follow links, limit domains)
+        # are left out: each runs for every request.
+        "DOWNLOADER_MIDDLEWARES": {
+            "crawler.guard.NetworkGuard": 50,
+            "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
+            "scrapy.downloadermiddlewares.httpauth.HttpAuthMiddleware": None,
+        },
+        # A request that UrlLengthMiddleware dropped would be an article never checked.
+        "SPIDER_MIDDLEWARES": {
+            "scrapy.spidermiddlewares.referer.RefererMiddleware": None,
+            "scrapy.spidermiddlewares.urllength.UrlLengthMiddleware": None,
+            "scrapy.spidermiddlewares.depth.DepthMiddleware": None,
+            "scrapy.spidermiddlewares.metacopy.MetaCopyDetectionMiddleware": None,
+        },
+        # Its check reads the callback's source for every response.
+        "WARN_ON_GENERATOR_RETURN_VALUE": False,
         "TWISTED_DNS_RESOLVER": "crawler.guard.GuardedResolver",
         "DOWNLOAD_HANDLERS": {"file": None, "data": None, "ftp": None, "s3": None},
         "REDLINE_ALLOW_PRIVATE_NETWORKS": settings.allow_private_networks,
