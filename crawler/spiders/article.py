@@ -2,7 +2,9 @@
 
 It never runs out of start requests: :meth:`ArticleSpider.start` claims due articles from
 the shared ready queue whenever it has room (at most ``CONCURRENT_REQUESTS`` claims
-outstanding), and waits briefly when nothing is due. Every request ends in exactly one
+outstanding). When it has no room, or nothing could be claimed, it waits until one of its
+own checks is recorded (which frees a place, and the site's place in flight) or
+``REDLINE_IDLE_POLL`` seconds have passed. Every request ends in exactly one
 :class:`crawler.models.Fetch` item, success or failure, which the pipeline records. Claims
 still outstanding when the spider closes are handed back to the queue.
 
@@ -17,6 +19,7 @@ Settings read: ``REDLINE_REDIS_URL``, ``REDLINE_REDIS_PREFIX``, ``REDLINE_LEASE`
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import socket
@@ -91,6 +94,7 @@ class ArticleSpider(scrapy.Spider):
         self.per_site = per_site
         self.worker_id = f"{socket.gethostname()}:{os.getpid()}"
         self._outstanding: set[str] = set()
+        self._finished = asyncio.Event()
         self._outage = Outage(logger, "claim work from Redis")
 
     @classmethod
@@ -117,8 +121,9 @@ class ArticleSpider(scrapy.Spider):
         while True:
             room = self.capacity - len(self._outstanding)
             if room <= 0:
-                await asyncio.sleep(0.02)
+                await self._until_a_check_finishes()
                 continue
+            self._finished.clear()  # a check recorded while claiming wakes the next wait
             try:
                 claims = await asyncio.to_thread(
                     self.queue.claim, time.time(), room, self.lease, self.per_site
@@ -133,7 +138,7 @@ class ArticleSpider(scrapy.Spider):
                 continue
             self._outage.succeeded(time.monotonic())
             if not claims:
-                await asyncio.sleep(self.idle_poll)
+                await self._until_a_check_finishes()
                 continue
             # Noted before the first yield: if the crawl stops between two, every claim
             # not yet fetched is handed back when the spider closes.
@@ -145,6 +150,11 @@ class ArticleSpider(scrapy.Spider):
                     yield self._unrequestable(claim, str(exc))
                     continue
                 yield request
+
+    async def _until_a_check_finishes(self) -> None:
+        """Waits until one of this worker's checks is recorded, at most the idle poll."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._finished.wait(), self.idle_poll)
 
     def _unrequestable(self, claim: Claim, reason: str) -> Fetch:
         """The failed check of a claim whose URL cannot be requested at all."""
@@ -229,6 +239,7 @@ class ArticleSpider(scrapy.Spider):
     def _on_item_done(self, item: Any, **kwargs: Any) -> None:
         if isinstance(item, Fetch):
             self._outstanding.discard(item.article_id)
+            self._finished.set()
 
     def _on_spider_closed(self, spider: scrapy.Spider, reason: str) -> None:
         if not self._outstanding:
