@@ -240,6 +240,11 @@ class DueQueue:
             for i in range(0, len(fields), 6)
         ]
 
+    def waiting(self) -> int:
+        """How many due checks wait for a worker. After a claim that took none, these are
+        checks of sites at their limit of checks in flight."""
+        return int(self.redis.zcard(self.keys.ready))
+
     def release(self, article_ids: list[str], now: float) -> int:
         """Gives claimed articles back to the ready queue, due at ``now``."""
         if not article_ids:

@@ -279,6 +279,7 @@ def test_a_site_has_no_more_checks_in_flight_than_its_limit_across_workers(
         "other.example",
     ]
     assert second == []  # the site is at its limit; the other site is not starved
+    assert queue.waiting() == 3  # its other due checks wait for a place
     check(store, first[0].article_id, 1.0, text("Words."))
     assert len(queue.claim(1.0, 10, lease=30, per_site=2)) == 1  # its slot is free again
     assert len(queue.claim(31.0, 10, lease=30, per_site=2)) == 2  # expired leases free too

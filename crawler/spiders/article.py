@@ -2,11 +2,14 @@
 
 It never runs out of start requests: :meth:`ArticleSpider.start` claims due articles from
 the shared ready queue whenever it has room (at most ``CONCURRENT_REQUESTS`` claims
-outstanding). When it has no room, or nothing could be claimed, it waits until one of its
-own checks is recorded (which frees a place, and the site's place in flight) or
-``REDLINE_IDLE_POLL`` seconds have passed. Every request ends in exactly one
-:class:`crawler.models.Fetch` item, success or failure, which the pipeline records. Claims
-still outstanding when the spider closes are handed back to the queue.
+outstanding). With no room, it waits until one of its checks is recorded. When nothing
+could be claimed, it asks again after :data:`BUSY_POLL` seconds if due checks wait for
+their sites' checks in flight (all workers poll alike, so each gets its share of the
+places that free up), or after ``REDLINE_IDLE_POLL`` seconds if nothing is due.
+
+Every request ends in exactly one :class:`crawler.models.Fetch` item, success or failure,
+which the pipeline records. Claims still outstanding when the spider closes are handed
+back to the queue.
 
 Claims are polite across workers: a site never has more than ``REDLINE_PER_SITE`` checks in
 flight from all workers together, and a backed-off site is not fetched at all (see
@@ -56,6 +59,8 @@ logger = logging.getLogger(__name__)
 
 # Statuses handed to the spider rather than filtered out: all of them are outcomes.
 HANDLED_STATUSES = [304, *range(400, 600)]
+# Seconds to wait before claiming again when due checks wait for their sites' limits.
+BUSY_POLL = 0.05
 # Seconds to wait before asking Redis again after it failed.
 _REDIS_RETRY = 1.0
 # Failures that mean no answer came: the network or the site, not the article.
@@ -125,9 +130,7 @@ class ArticleSpider(scrapy.Spider):
                 continue
             self._finished.clear()  # a check recorded while claiming wakes the next wait
             try:
-                claims = await asyncio.to_thread(
-                    self.queue.claim, time.time(), room, self.lease, self.per_site
-                )
+                claims, waiting = await asyncio.to_thread(self._claim, room)
             except redis.RedisError as exc:
                 self._outage.failed(exc, time.monotonic())
                 await asyncio.sleep(_REDIS_RETRY)
@@ -138,7 +141,7 @@ class ArticleSpider(scrapy.Spider):
                 continue
             self._outage.succeeded(time.monotonic())
             if not claims:
-                await self._until_a_check_finishes()
+                await asyncio.sleep(BUSY_POLL if waiting else self.idle_poll)
                 continue
             # Noted before the first yield: if the crawl stops between two, every claim
             # not yet fetched is handed back when the spider closes.
@@ -150,6 +153,11 @@ class ArticleSpider(scrapy.Spider):
                     yield self._unrequestable(claim, str(exc))
                     continue
                 yield request
+
+    def _claim(self, room: int) -> tuple[list[Claim], bool]:
+        """Up to ``room`` claims, and whether due checks wait for a worker."""
+        claims = self.queue.claim(time.time(), room, self.lease, self.per_site)
+        return claims, bool(claims) or self.queue.waiting() > 0
 
     async def _until_a_check_finishes(self) -> None:
         """Waits until one of this worker's checks is recorded, at most the idle poll."""
