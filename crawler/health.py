@@ -154,13 +154,13 @@ class HealthLog:
     def current(self) -> dict[str, tuple[str, ...]]:
         """Each source with problems, and its problems."""
         raw = self.redis.hgetall(self.keys.health)
-        return {as_text(k): tuple(json.loads(v)) for k, v in raw.items()}
+        return {as_text(k): _problems(v) for k, v in raw.items()}
 
     def note(self, source: str, found: list[str], now: float) -> bool:
         """Records a source's problems as of ``now``; returns True (and adds an entry to the
         stream) when they differ from the ones recorded before."""
         raw = self.redis.hget(self.keys.health, source)
-        before = tuple(json.loads(raw)) if raw else ()
+        before = _problems(raw) if raw else ()
         if tuple(found) == before:
             return False
         entry: dict[Any, Any] = {"source": source, "problems": json.dumps(found), "at": repr(now)}
@@ -183,8 +183,13 @@ class HealthLog:
                 HealthEntry(
                     entry_id=as_text(entry_id),
                     source=fields["source"],
-                    problems=tuple(json.loads(fields["problems"])),
+                    problems=_problems(fields["problems"]),
                     at=float(fields["at"]),
                 )
             )
         return found
+
+
+def _problems(raw: str | bytes) -> tuple[str, ...]:
+    """A source's problems as the health hash and log store them (a JSON list)."""
+    return tuple(json.loads(raw))
