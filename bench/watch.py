@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bench.newsroom.score import Score, score
+from bench.newsroom.score import Score, baseline, score
 from bench.newsroom.server import Newsroom, NewsroomConfig
 from bench.newsroom.settings import redline_toml
 from bench.processes import Children
@@ -30,7 +30,7 @@ from scheduler.urls import article_id
 
 if TYPE_CHECKING:
     import subprocess
-    from collections.abc import Iterator, Mapping
+    from collections.abc import Iterable, Iterator, Mapping
 
     from crawler.models import ChangeEvent
 
@@ -105,14 +105,49 @@ class Watch:
     def score(self, until: float) -> Score:
         """Scores the events recorded so far; edits later than ``until`` seconds after the
         newsroom started are not counted."""
+        started, requests = self.newsroom.started, self.newsroom.requests
+        baselines = []
+        for index in range(self.config.articles):
+            first = self.store.versions(article_id(self.newsroom.url(index)))[:1]
+            recorded = first[0].recorded_at - started if first else None
+            baselines.append(baseline(requests[index], recorded))
         return score(
             self.config,
-            self.newsroom.started,
+            started,
             self.events(),
-            self.newsroom.requests,
+            requests,
             until=until,
             stability_window=self.stability_window,
+            baselines=baselines,
         )
+
+    def timeline(self, index: int) -> list[str]:
+        """Article ``index``'s story in the run, in offsets from the newsroom's start: its
+        true edits, the requests the newsroom answered, the versions and events redline
+        recorded, and its state now."""
+        started = self.newsroom.started
+        record_id = article_id(self.newsroom.url(index))
+        state = self.store.load(record_id)
+
+        def offsets(times: Iterable[float | None], since: float = started) -> str:
+            return " ".join(f"{t - since:.1f}" for t in times if t is not None) or "-"
+
+        events = [e.detected_at for e in self.events() if e.article_id == record_id]
+        lines = [
+            f"  edits:    {offsets(self.config.edits_of(index), 0.0)}",
+            f"  requests: {offsets(self.newsroom.requests[index], 0.0)}",
+            f"  versions: {offsets(v.recorded_at for v in self.store.versions(record_id))}",
+            f"  events:   {offsets(reversed(events))}",
+        ]
+        if state is not None:
+            lines.append(
+                f"  now: {state.status}, {state.checks} checks, last claim "
+                f"{offsets([state.last_claim])}, last check {offsets([state.last_check])}, "
+                f"next check {offsets([state.next_check])}, last change "
+                f"{offsets([state.last_change])}, errors {state.failures}, "
+                f"extraction failures {state.extraction_failures}"
+            )
+        return lines
 
     def repeated_versions(self) -> int:
         """How many stored versions repeat the version just before them: a check recorded

@@ -11,6 +11,12 @@ The clock moves due ids from ``schedule`` to ``ready`` and expired leases back t
 (:meth:`DueQueue.claim`); recording a check removes the lease and re-schedules the article
 (:meth:`crawler.store.ArticleStore.record`). Each step is one Lua script, so it costs time
 in proportion to the ids it moves, never to the number of articles tracked.
+
+A claim is leased for a short while (:data:`LIVE_LEASE`) and its worker renews it every
+:data:`HEARTBEAT` while it works on it (:meth:`DueQueue.renew`), up to the full ``lease``
+after the claim. A worker that dies, even by ``kill -9``, stops renewing: its claims, and
+the places they hold in their sites' limits, are free again within :data:`LIVE_LEASE`
+instead of the full lease.
 """
 
 from __future__ import annotations
@@ -137,6 +143,26 @@ return released
 """).substitute(ARTICLE_FIELDS)
 
 
+# KEYS: leases. ARGV: now, live seconds, lease seconds, article key prefix, site key prefix,
+#       site leases suffix, then id and claimed_at pairs.
+# Extends the claims still leased (and their places in their sites' limits) to `live`
+# seconds from now, never past `lease` seconds after the claim and never shorter.
+_RENEW = Template("""
+local now, live, lease = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local renewed = 0
+for i = 7, #ARGV, 2 do
+  local id = ARGV[i]
+  local expires = math.min(now + live, tonumber(ARGV[i + 1]) + lease)
+  if redis.call('ZADD', KEYS[1], 'XX', 'GT', 'CH', expires, id) == 1 then
+    renewed = renewed + 1
+  end
+  local site = redis.call('HGET', ARGV[4] .. id, '$site')
+  if site then redis.call('ZADD', ARGV[5] .. site .. ARGV[6], 'XX', 'GT', expires, id) end
+end
+return renewed
+""").substitute(ARTICLE_FIELDS)
+
+
 @dataclass(frozen=True)
 class Depth:
     """How much work the queue holds.
@@ -156,6 +182,11 @@ class Depth:
     oldest_due: float | None
 
 
+LIVE_LEASE = 10.0
+"""Seconds a claim lasts unless its worker renews it (see :meth:`DueQueue.renew`): how
+long the checks of a worker that died stay claimed."""
+HEARTBEAT = 2.0
+"""Seconds between two renewals of a worker's claims."""
 # How many ready ids a claim looks at, at most, to find ones whose site has room.
 MAX_CLAIM_WINDOW = 2000
 # How many ids :meth:`DueQueue.repair` checks per round trip.
@@ -178,6 +209,7 @@ class DueQueue:
         self._promote = redis.register_script(_PROMOTE)
         self._claim = redis.register_script(_CLAIM)
         self._release = redis.register_script(_RELEASE)
+        self._renew = redis.register_script(_RENEW)
 
     def promote(self, now: float, limit: int = 1000) -> int:
         """Moves everything due by ``now`` into the ready queue (the clock's step).
@@ -204,7 +236,8 @@ class DueQueue:
                 return total
 
     def claim(self, now: float, count: int, lease: float, per_site: int) -> list[Claim]:
-        """Claims up to ``count`` due articles for ``lease`` seconds, oldest due first.
+        """Claims up to ``count`` due articles, oldest due first, for :data:`LIVE_LEASE`
+        seconds (at most ``lease``); the worker extends its claims with :meth:`renew`.
 
         Politeness holds across every worker sharing the Redis: a site never has more than
         ``per_site`` claims in flight, and a site that is backed off is not fetched until
@@ -218,7 +251,7 @@ class DueQueue:
             args=[
                 now,
                 count,
-                lease,
+                min(LIVE_LEASE, lease),
                 self.keys.article_prefix,
                 self.keys.site_prefix,
                 per_site,
@@ -239,6 +272,34 @@ class DueQueue:
             )
             for i in range(0, len(fields), 6)
         ]
+
+    def renew(self, claims: Mapping[str, float], now: float, lease: float) -> int:
+        """Extends a live worker's claims (article id to when it was claimed) to
+        :data:`LIVE_LEASE` seconds from ``now``, never past ``lease`` seconds after each
+        claim. A claim no longer leased (recorded or handed back) is left as it is; one that
+        expired and was handed out again is extended too, which only lengthens the new
+        holder's lease.
+
+        Returns:
+            How many leases were extended.
+        """
+        if not claims:
+            return 0
+        pairs = [value for item in claims.items() for value in item]
+        return int(
+            self._renew(
+                keys=[self.keys.leases],
+                args=[
+                    now,
+                    LIVE_LEASE,
+                    lease,
+                    self.keys.article_prefix,
+                    self.keys.site_prefix,
+                    SITE_LEASES_SUFFIX,
+                    *pairs,
+                ],
+            )
+        )
 
     def waiting(self) -> int:
         """How many due checks wait for a worker. After a claim that took none, these are

@@ -41,6 +41,7 @@ def test_a_short_chaos_run_reports_every_edit_exactly_once() -> None:
     assert edits is not None, out
     assert int(edits[1]) >= 10, out
     assert "recall: 100.0%" in out
+    assert "articles with no version: 0;" in out
     assert "false events: 0\n" in out
     assert "versions recorded twice: 0\n" in out
     assert "roles that exited by themselves: 0\n" in out

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from bench.newsroom.layouts import LAYOUTS, RULES
-from bench.newsroom.score import score
+from bench.newsroom.score import baseline, score
 from bench.newsroom.server import Faults, Newsroom, NewsroomConfig
 from bench.newsroom.story import EditPlan, edit_times, story_version
 from crawler.decode import decode_html
@@ -175,7 +175,10 @@ def test_the_score_counts_found_merged_false_and_late_requests() -> None:
         event("http://h/news/2", started + 10, "body"),  # before any edit: false
     ]
     requests = [[0.0, 5000.0, 9000.0, 9100.0], [0.0], [0.0]]
-    result = score(config, started, events, requests, until=10_000, stability_window=1000)
+    baselines = [0.0, 0.0, 0.0]
+    result = score(
+        config, started, events, requests, until=10_000, stability_window=1000, baselines=baselines
+    )
     edits = sum(len(config.edits_of(i)) for i in range(3))
     assert result.edits == edits
     assert result.merged == len(e1) - 1
@@ -183,10 +186,52 @@ def test_the_score_counts_found_merged_false_and_late_requests() -> None:
     assert result.false_events == 2
     assert sorted(result.latencies) == [3.0, 5.0]
     assert result.extra_requests == 2  # article 0: three checks after the window, one needed
+    assert result.missed == [*((0, at) for at in e0[1:]), *((2, at) for at in config.edits_of(2))]
     # Edits after the end of the scoring, and the events reporting them, are left out.
-    early = score(config, started, events, requests, until=e1[-1] - 1, stability_window=1000)
+    early = score(
+        config,
+        started,
+        events,
+        requests,
+        until=e1[-1] - 1,
+        stability_window=1000,
+        baselines=baselines,
+    )
     assert (early.found, early.merged, early.false_events) == (1, 1, 2)
     assert early.edits == sum(1 for i in range(3) for at in config.edits_of(i) if at < e1[-1])
+    assert early.after_window == 1
+    e2 = config.edits_of(2)
+    assert (early.in_baseline, early.unrecorded) == (0, 0)
+    assert early.missed == [(2, at) for at in e2 if at < e1[-1]]  # its event came before
+
+
+def test_an_edit_before_the_first_version_is_left_out_and_one_never_fetched_is_missed() -> None:
+    config = NewsroomConfig(articles=2, edits=EditPlan(share=1.0, edits=2, first=100, spread=0))
+    started = 1000.0
+    e0, e1 = config.edits_of(0), config.edits_of(1)
+    assert len(e1) == 2
+    # Article 1's first version came from a request after its first edit: that edit is in
+    # its baseline, and the event reports its second. Article 0 was never recorded.
+    events = [event("http://h/news/1", started + e1[1] + 4, "body")]
+    requests = [[], [e1[0] + 2, e1[1] + 4]]
+    recorded = baseline(requests[1], e1[0] + 3)
+    assert recorded == e1[0] + 2
+    assert baseline([], None) is None
+    result = score(
+        config,
+        started,
+        events,
+        requests,
+        until=10_000,
+        stability_window=1000,
+        baselines=[None, recorded],
+    )
+    assert (result.found, result.in_baseline, result.unrecorded) == (1, 1, 1)
+    assert result.edits == len(e0) + 1
+    assert result.left_out == [(1, e1[0])]
+    assert result.missed == [(0, at) for at in e0]
+    assert result.recall == pytest.approx(1 / (len(e0) + 1))
+    assert result.last_baseline == e1[0] + 2
 
 
 @pytest.mark.e2e

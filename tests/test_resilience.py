@@ -24,6 +24,7 @@ import redis
 
 from crawler.codec import as_text
 from crawler.connection import RedisUnavailableError, connect, disk_problem
+from crawler.queue import LIVE_LEASE
 from crawler.store import ArticleStore
 from scheduler.embedded import EmbeddedRedis
 from scheduler.urls import article_id, site_of
@@ -171,19 +172,26 @@ def leased(harness: Harness) -> set[str]:
     return {as_text(i) for i in harness.store.redis.zrange(harness.keys.leases, 0, -1)}
 
 
+def expiries(harness: Harness) -> list[tuple[bytes, float]]:
+    """The claims and when each expires."""
+    return list(harness.store.redis.zrange(harness.keys.leases, 0, -1, withscores=True))
+
+
 def ready(harness: Harness) -> set[str]:
     """The ids due and waiting for a worker."""
     return {as_text(i) for i in harness.store.redis.zrange(harness.keys.ready, 0, -1)}
 
 
 def expire_leases(harness: Harness, urls: list[str]) -> float:
-    """Plays the clock one lease length ahead: expired leases go back to the ready queue,
-    and no longer count against their sites' limits.
+    """Plays the clock past the live lease of a worker that stopped renewing its claims
+    (far short of the full lease): they go back to the ready queue, and no longer count
+    against their sites' limits.
 
     Returns:
         The injected time.
     """
-    now = time.time() + LONG_LEASE_SECONDS + 1
+    now = time.time() + LIVE_LEASE + 1
+    assert all(score < now for _, score in expiries(harness)), "claims lapse with their worker"
     harness.queue.promote(now)
     for site in {site_of(url) for url in urls}:
         assert harness.store.redis.zcard(harness.keys.site_leases(site)) == 0
@@ -197,7 +205,8 @@ def test_a_worker_killed_mid_batch_loses_no_check_and_none_is_recorded_twice(
     harness: Harness, site: NewsSite
 ) -> None:
     """kill -9 while eight slow fetches are in flight: nothing was recorded, the claims stay
-    leased until they expire, then another worker checks each article exactly once."""
+    leased until their live lease runs out (the worker no longer renews them, so long
+    before the 10-minute lease), then another worker checks each article exactly once."""
     paths = [f"/killed/{n}" for n in range(8)]
     urls = [site.add(path, story(f"pier {n}", delay=STALL)) for n, path in enumerate(paths)]
     ids = [article_id(url) for url in urls]
@@ -212,11 +221,17 @@ def test_a_worker_killed_mid_batch_loses_no_check_and_none_is_recorded_twice(
         lambda: leased(harness) == set(ids) and site.in_flight == len(ids),
         what="every article claimed and its fetch in flight",
     )
+    claimed = expiries(harness)
+    wait_while_running(
+        harness,
+        lambda: min(score for _, score in expiries(harness)) > max(s for _, s in claimed),
+        what="the worker to renew its claims while their fetches stall",
+    )
 
     os.kill(victim.pid, signal.SIGKILL)
     assert victim.wait(timeout=30) == -signal.SIGKILL
     assert all(s.checks == 0 and s.versions == 0 for s in states(harness, urls))
-    assert leased(harness) == set(ids), "the dead worker's claims stay leased until they expire"
+    assert leased(harness) == set(ids), "the dead worker's claims stay leased a short while"
     assert ready(harness) == set()
 
     expire_leases(harness, urls)

@@ -11,7 +11,7 @@ from crawler.connection import connect
 from crawler.extract import ExtractedPage
 from crawler.keys import ARTICLE_FIELDS
 from crawler.models import Article, Fetch, Status
-from crawler.queue import Depth
+from crawler.queue import HEARTBEAT, LIVE_LEASE, Depth
 from crawler.store import ArticleStore, TrackTarget
 from scheduler.policy import RecheckPolicy
 from scheduler.urls import article_id
@@ -75,16 +75,38 @@ def test_new_urls_are_due_at_once_and_claimed_atomically(
     assert first[0].url.startswith("https://news.example/")
 
 
-def test_a_claim_whose_worker_died_is_claimed_again_after_its_lease(
+def test_a_claim_whose_worker_died_is_claimed_again_once_it_is_not_renewed(
     store: ArticleStore, queue: DueQueue
 ) -> None:
     store.sync_tracked([target(1)], now=0.0)
     queue.promote(0.0)
-    assert [c.article_id for c in queue.claim(0.0, 5, lease=30, per_site=5)] == ["id1"]
-    queue.promote(29.0)
-    assert queue.claim(29.0, 5, lease=30, per_site=5) == []  # lease still running
-    queue.promote(31.0)
-    assert [c.article_id for c in queue.claim(31.0, 5, lease=30, per_site=5)] == ["id1"]
+    assert [c.article_id for c in queue.claim(0.0, 5, lease=600, per_site=1)] == ["id1"]
+    queue.promote(LIVE_LEASE - 0.5)
+    assert queue.claim(LIVE_LEASE - 0.5, 5, lease=600, per_site=1) == []  # still claimed
+    queue.promote(LIVE_LEASE + 0.5)  # its worker never renewed it: not the full lease
+    assert [c.article_id for c in queue.claim(LIVE_LEASE + 0.5, 5, 600, 1)] == ["id1"]
+
+
+def test_a_claim_lives_while_its_worker_renews_it_but_never_past_its_lease(
+    store: ArticleStore, queue: DueQueue, redis_conn: redis.Redis, keys: Keys
+) -> None:
+    store.sync_tracked([target(1), target(2)], now=0.0)
+    queue.promote(0.0)
+    claims = {c.article_id: c.claimed_at for c in queue.claim(0.0, 5, lease=30, per_site=5)}
+    assert claims == {"id1": 0.0, "id2": 0.0}
+    for beat in (HEARTBEAT, 8.0, 16.0):  # a live worker renews its claims
+        assert queue.renew(claims, beat, lease=30) == 2
+        assert queue.promote(beat + LIVE_LEASE - 0.5) == 0
+    site_leases = keys.site_leases("news.example")
+    assert redis_conn.zscore(site_leases, "id1") == 16.0 + LIVE_LEASE  # its place too
+    check(store, "id2", 17.0, text("Words."))  # recorded: no longer claimed
+    assert queue.renew(claims, 24.0, lease=30) == 1
+    assert redis_conn.zscore(keys.leases, "id2") is None
+    assert redis_conn.zscore(keys.leases, "id1") == 30.0  # the lease is the limit
+    assert queue.renew(claims, 20.0, lease=30) == 0  # never shortened
+    assert queue.promote(29.5) == 0
+    assert queue.promote(30.5) == 1
+    assert redis_conn.zscore(site_leases, "id1") is None
 
 
 def test_released_claims_are_due_again_at_once(store: ArticleStore, queue: DueQueue) -> None:

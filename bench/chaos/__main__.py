@@ -89,7 +89,8 @@ class Monkey:
 
 def main(argv: list[str] | None = None) -> int:
     """Runs the chaos, then prints the score; exits 1 if an edit was missed or reported
-    twice, a false event was published or a version recorded twice."""
+    twice, a false event was published, a version recorded twice or an article never
+    recorded at all. Prints the story of each edit missed or left out of the score."""
     cli = argparse.ArgumentParser(prog="python -m bench.chaos", description=__doc__)
     cli.add_argument("--articles", type=int, default=200)
     cli.add_argument("--sites", type=int, default=8)
@@ -132,13 +133,22 @@ def main(argv: list[str] | None = None) -> int:
         until = chaos + settle - 2 * MAX_INTERVAL - LEASE
         result = watch.score(until=until)
         repeated = watch.repeated_versions()
+        for what, edits in (("missed", result.missed), ("left out", result.left_out)):
+            for index, at in edits:
+                print(f"edit {what}: article {index} at {at:.1f}s")
+                print("\n".join(watch.timeline(index)))
     print(
         f"kills: {monkey.kills[signal.SIGKILL]} SIGKILL, {monkey.kills[signal.SIGTERM]} "
         f"SIGTERM; roles that exited by themselves: {monkey.crashes}"
     )
     print("\n".join(result.lines()))
     print(f"versions recorded twice: {repeated}")
-    passed = result.recall == 1.0 and result.false_events == 0 and repeated == 0
+    passed = (
+        result.recall == 1.0
+        and result.false_events == 0
+        and repeated == 0
+        and result.unrecorded == 0
+    )
     print("PASS" if passed and not monkey.crashes else "FAIL")
     return 0 if passed and not monkey.crashes else 1
 

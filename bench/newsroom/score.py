@@ -1,8 +1,12 @@
 """Scores redline's change events against the newsroom's ground truth.
 
-- **recall**: true edits that an event reported. Edits that fell between the same two
-  checks can only be reported together, as one event: the latest of them counts as found,
-  the others as *merged* (not missed).
+- **recall**: true edits that an event reported, of those a check could report. Edits that
+  fell between the same two checks can only be reported together, as one event: the latest
+  of them counts as found, the others as *merged* (not missed). Two kinds of edit are left
+  out, and counted apart: an edit made before the request that gave its article's first
+  version is part of that version's text (a first version is a baseline, never a change),
+  and an edit later than the end of the scored window may not have been checked yet. An
+  article with no version at all leaves none of its edits out: they are all missed.
 - **false events**: text events (headline, byline, body, correction, reverted) with no true
   edit to report, such as boilerplate read as a change, or one edit reported twice.
 - **latency**: from a true edit to the event that reported it.
@@ -41,6 +45,13 @@ class Score:
     removed_found: int = 0
     moved_expected: int = 0
     moved_found: int = 0
+    in_baseline: int = 0
+    after_window: int = 0
+    until: float = 0.0
+    unrecorded: int = 0
+    last_baseline: float | None = None
+    missed: list[tuple[int, float]] = field(default_factory=list)
+    left_out: list[tuple[int, float]] = field(default_factory=list)
 
     @property
     def recall(self) -> float:
@@ -55,8 +66,12 @@ class Score:
             ordered = sorted(self.latencies)
             p95 = ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))]
             latency = f"median {statistics.median(ordered):.1f}s, p95 {p95:.1f}s"
+        last = "none" if self.last_baseline is None else f"the last at {self.last_baseline:.1f}s"
         return [
             f"true edits: {self.edits} ({self.merged} merged with a later edit)",
+            f"left out: {self.in_baseline} made before their article's first version (part"
+            f" of its baseline), {self.after_window} after the scored window ({self.until:.0f}s)",
+            f"articles with no version: {self.unrecorded}; first versions: {last}",
             f"recall: {self.recall:.1%} ({self.found} found)",
             f"false events: {self.false_events}",
             f"detection latency: {latency}",
@@ -74,6 +89,20 @@ def article_index(url: str) -> int | None:
     return None
 
 
+def baseline(requests: Sequence[float], recorded: float | None) -> float | None:
+    """When the page of an article's first version was served: the last request of the
+    article answered at or before the version was recorded (None: no version).
+
+    Args:
+        requests: When the article was requested (offsets from the start, in order).
+        recorded: When its first version was recorded (offset), None if it has none.
+    """
+    if recorded is None:
+        return None
+    served = [at for at in requests if at <= recorded]
+    return served[-1] if served else recorded
+
+
 def score(
     config: NewsroomConfig,
     started: float,
@@ -82,6 +111,7 @@ def score(
     *,
     until: float,
     stability_window: float,
+    baselines: Sequence[float | None],
 ) -> Score:
     """Scores ``events`` against the truth of a newsroom started at ``started``.
 
@@ -92,10 +122,13 @@ def score(
         requests: For each article, when it was requested (offsets from the start).
         until: The end of the run (offset from the start): later edits are not counted.
         stability_window: redline's stability window, in seconds.
+        baselines: For each article, when the page of its first version was served
+            (offset, see :func:`baseline`; None: it has no version). Earlier edits are
+            part of that version and are not counted.
     """
     text: dict[int, list[float]] = {}
     lifecycle: dict[int, set[str]] = {}
-    result = Score()
+    result = Score(until=until)
     for event in events:
         index = article_index(event.url)
         if index is None:
@@ -105,7 +138,18 @@ def score(
         lifecycle.setdefault(index, set()).update(event.kinds)
     for index in range(config.articles):
         edits = [at for at in config.edits_of(index) if at <= until]
-        _match(list(config.edits_of(index)), sorted(text.get(index, [])), until, result)
+        first = baselines[index]
+        if first is None:
+            result.unrecorded += 1
+        else:
+            last = result.last_baseline
+            result.last_baseline = first if last is None else max(last, first)
+        before = [at for at in edits if first is not None and at < first]
+        result.in_baseline += len(before)
+        result.after_window += sum(1 for at in config.edits_of(index) if at > until)
+        result.left_out.extend((index, at) for at in before)
+        scored = [at for at in config.edits_of(index) if first is None or at >= first]
+        _match(index, scored, sorted(text.get(index, [])), until, result)
         fault = config.fault_of(index)
         if fault == "gone" and requests[index] and max(requests[index]) >= config.faults.gone_after:
             result.removed_expected += 1
@@ -120,9 +164,12 @@ def score(
     return result
 
 
-def _match(edits: list[float], detected: list[float], until: float, result: Score) -> None:
-    """Pairs one article's true edits with its text events, in time order; edits after
-    ``until``, and the events that report them, are left out."""
+def _match(
+    index: int, edits: list[float], detected: list[float], until: float, result: Score
+) -> None:
+    """Pairs article ``index``'s true edits with its text events, in time order; edits
+    after ``until``, and the events that report them, are left out; edits no event
+    reported are noted as missed."""
     result.edits += sum(1 for at in edits if at <= until)
     pending: list[float] = []
     remaining = list(edits)
@@ -140,3 +187,5 @@ def _match(edits: list[float], detected: list[float], until: float, result: Scor
         result.merged += len(pending) - 1
         result.latencies.append(at - pending[-1])
         pending.clear()
+    pending.extend(remaining)
+    result.missed.extend((index, at) for at in pending if at <= until)

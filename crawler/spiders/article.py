@@ -8,8 +8,11 @@ their sites' checks in flight (all workers poll alike, so each gets its share of
 places that free up), or after ``REDLINE_IDLE_POLL`` seconds if nothing is due.
 
 Every request ends in exactly one :class:`crawler.models.Fetch` item, success or failure,
-which the pipeline records. Claims still outstanding when the spider closes are handed
-back to the queue.
+which the pipeline records. While a check is outstanding, its claim is renewed every
+:data:`crawler.queue.HEARTBEAT` seconds (up to ``REDLINE_LEASE`` after the claim), so the
+claims of a worker that dies, even by ``kill -9``, are free again within
+:data:`crawler.queue.LIVE_LEASE`. Claims still outstanding when the spider closes are
+handed back to the queue.
 
 Claims are polite across workers: a site never has more than ``REDLINE_PER_SITE`` checks in
 flight from all workers together, and a backed-off site is not fetched at all (see
@@ -46,7 +49,7 @@ from crawler.decode import decode_html, non_html_type
 from crawler.guard import url_refusal
 from crawler.keys import Keys, is_endpoint
 from crawler.models import Claim, Fetch
-from crawler.queue import DueQueue
+from crawler.queue import HEARTBEAT, DueQueue
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
@@ -98,9 +101,11 @@ class ArticleSpider(scrapy.Spider):
         self.capacity = capacity
         self.per_site = per_site
         self.worker_id = f"{socket.gethostname()}:{os.getpid()}"
-        self._outstanding: set[str] = set()
+        self._outstanding: dict[str, float] = {}  # article id: when it was claimed
         self._finished = asyncio.Event()
         self._outage = Outage(logger, "claim work from Redis")
+        self._heartbeat: asyncio.Task[None] | None = None
+        self._renew_outage = Outage(logger, "renew claims")
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
@@ -123,6 +128,7 @@ class ArticleSpider(scrapy.Spider):
         """Yields requests for due articles, forever (until the crawler stops): an error
         while claiming is logged and claiming goes on; a claim whose URL cannot be
         requested is yielded as a failed check."""
+        self._heartbeat = asyncio.get_running_loop().create_task(self._renew_claims())
         while True:
             room = self.capacity - len(self._outstanding)
             if room <= 0:
@@ -145,7 +151,7 @@ class ArticleSpider(scrapy.Spider):
                 continue
             # Noted before the first yield: if the crawl stops between two, every claim
             # not yet fetched is handed back when the spider closes.
-            self._outstanding.update(claim.article_id for claim in claims)
+            self._outstanding.update((claim.article_id, claim.claimed_at) for claim in claims)
             for claim in claims:
                 try:
                     request = self._request(claim)
@@ -158,6 +164,22 @@ class ArticleSpider(scrapy.Spider):
         """Up to ``room`` claims, and whether due checks wait for a worker."""
         claims = self.queue.claim(time.time(), room, self.lease, self.per_site)
         return claims, bool(claims) or self.queue.waiting() > 0
+
+    async def _renew_claims(self) -> None:
+        """Renews the outstanding claims every :data:`HEARTBEAT` seconds, for as long as
+        the spider runs; a failure is logged, and the next beat tries again."""
+        while True:
+            await asyncio.sleep(HEARTBEAT)
+            claims = dict(self._outstanding)
+            try:
+                await asyncio.to_thread(self.queue.renew, claims, time.time(), self.lease)
+            except redis.RedisError as exc:
+                self._renew_outage.failed(exc, time.monotonic())
+                continue
+            except Exception:  # the heartbeat must not end while the worker runs
+                logger.exception("renewing the claims failed; retrying")
+                continue
+            self._renew_outage.succeeded(time.monotonic())
 
     async def _until_a_check_finishes(self) -> None:
         """Waits until one of this worker's checks is recorded, at most the idle poll."""
@@ -246,10 +268,12 @@ class ArticleSpider(scrapy.Spider):
 
     def _on_item_done(self, item: Any, **kwargs: Any) -> None:
         if isinstance(item, Fetch):
-            self._outstanding.discard(item.article_id)
+            self._outstanding.pop(item.article_id, None)
             self._finished.set()
 
     def _on_spider_closed(self, spider: scrapy.Spider, reason: str) -> None:
+        if self._heartbeat is not None:
+            self._heartbeat.cancel()
         if not self._outstanding:
             return
         try:
