@@ -13,8 +13,12 @@ reactor, with time passed in as the fetch's ``fetched_at``:
 - a redirect to a new location publishes "moved" once; the article keeps its identity;
 - a page whose canonical URL belongs to another live article makes this one a
   ``duplicate`` of it, so one article never has two histories;
-- a suspicious extraction (a wall, or most of the text lost) is re-fetched to confirm it
-  before anything is recorded; unconfirmed, it is an extraction failure;
+- every change is a candidate until a second fetch, ``confirm_delay`` later, confirms it:
+  only what both fetches changed the same way, paragraph by paragraph, is recorded and
+  published (:mod:`crawler.confirm`); a candidate the second fetch does not confirm at all
+  is an extraction failure (the page did not settle), never a change. A page that reads
+  like a wall or an error page is confirmed too (a first version included), and never
+  recorded;
 - a return to a version seen before is recorded, published as "reverted" the first time
   the article flips between those two versions, and only counted after that;
 - a document that is not HTML (a PDF, an image) is noted as such, never extracted;
@@ -29,10 +33,11 @@ import enum
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Protocol
 
+from crawler.confirm import confirm
 from crawler.diff import NO_DIFF, ChangeKind, Diff, diff_articles
 from crawler.hashing import fingerprint
-from crawler.models import ArticleState, ChangeEvent, Fetch, Status, Version
-from crawler.quality import suspicion, wall_reason
+from crawler.models import Article, ArticleState, ChangeEvent, Fetch, Status, Version
+from crawler.quality import wall_reason
 from scheduler.policy import Outcome, RecheckPolicy, decide, retry_delay, site_backoff
 from scheduler.urls import BadUrlError, article_id, normalise_url, site_of
 
@@ -53,8 +58,9 @@ class Finding(enum.Enum):
     FLIP = "flip"
     """A return to a version seen before, flipping between versions already published:
     recorded and counted, not published."""
-    SUSPECT = "suspect"
-    """A suspicious extraction, to be confirmed by a re-fetch before it is recorded."""
+    CANDIDATE = "candidate"
+    """A text that differs from the latest version: a candidate change, fetched again after
+    ``confirm_delay`` and published only as far as that fetch confirms it."""
     FAILED = "failed"
     """No article: a network or HTTP error, or a page without a trustworthy article."""
     GONE = "gone"
@@ -84,6 +90,9 @@ class History(Protocol):
     def flip_published(self, pair: str) -> bool:
         """True if a revert between the two versions of ``pair`` was already published."""
 
+    def candidate(self) -> Article | None:
+        """The text of the candidate change awaiting confirmation (None if none is stored)."""
+
     def owner(self, canonical_id: str) -> str:
         """The id of another live article that answers for this canonical id: the one that
         claimed it, else the article tracked at that very URL ("" if none)."""
@@ -102,6 +111,9 @@ class Update:
         version: The new version to append, if one is recorded.
         event: The change event to publish, if any.
         seen: A fingerprint first seen in this check, to remember (with ``version``).
+        candidate: The text of a candidate change to keep until its confirmation (see
+            :attr:`Finding.CANDIDATE`); the store forgets it when the state's
+            ``candidate`` is cleared.
         flip: A pair of fingerprints whose revert is now published (see :func:`flip_key`).
         canonical: A canonical id this article starts to answer for ("" for none).
         site_ok: The site answered (its consecutive failures start again from 0).
@@ -117,6 +129,7 @@ class Update:
     version: Version | None = None
     event: ChangeEvent | None = None
     seen: str = ""
+    candidate: Article | None = None
     flip: str = ""
     canonical: str = ""
     site_ok: bool = False
@@ -201,6 +214,11 @@ def plan_update(
                 ),
                 fetch.page_digest,
             )
+    if update.finding is Finding.CANDIDATE:  # its confirmation must read the page whole
+        update = replace(
+            update,
+            state=replace(update.state, etag=state.etag, last_modified=state.last_modified),
+        )
     if state.status is Status.REMOVED:  # taken out of the URLs file while being checked
         update = replace(update, state=replace(update.state, status=state.status, next_check=None))
     return update
@@ -212,7 +230,7 @@ _SETTLED = frozenset({Finding.CHANGED, Finding.UNCHANGED, Finding.FLIP, Finding.
 
 def _remember_page(update: Update, digest: str) -> Update:
     """Notes the page's digest when it was read without doubt, so the same page is not read
-    again; after a doubtful read (suspect, failed, a duplicate that may take over) the next
+    again; after a doubtful read (a candidate, failed, a duplicate that may take over) the next
     page is read whatever its bytes."""
     settled = update.finding in _SETTLED and update.state.status is not Status.DUPLICATE
     return replace(update, state=replace(update.state, page_digest=digest if settled else ""))
@@ -258,7 +276,7 @@ def _gone(state: ArticleState, history: History, fetch: Fetch, policy: RecheckPo
         last_error=f"HTTP {fetch.status}",
         etag="",
         last_modified="",
-        suspect="",
+        candidate="",
         page_digest="",
     )
     event = None
@@ -291,7 +309,7 @@ def _unchanged(
     fetch: Fetch,
     policy: RecheckPolicy,
     *,
-    suspect_failed: bool = False,
+    unconfirmed: bool = False,
     kinds: tuple[ChangeKind, ...] = (),
     headline: str = "",
     detail: str = "",
@@ -309,15 +327,15 @@ def _unchanged(
         state,
         interval=decision.interval,
         next_check=decision.next_check,
-        suspect="" if suspect_failed else state.suspect,
-        extraction_failures=state.extraction_failures + int(suspect_failed),
+        candidate="" if unconfirmed else state.candidate,
+        extraction_failures=state.extraction_failures + int(unconfirmed),
     )
     return Update(
         _settle(quiet),
         Finding.UNCHANGED,
         event=event,
         site_ok=True,
-        extraction_failed=suspect_failed,
+        extraction_failed=unconfirmed,
     )
 
 
@@ -358,8 +376,8 @@ def _article(
     page: ExtractedPage,
     policy: RecheckPolicy,
 ) -> Update:
-    """The article of a page this article answers for: new text, same text, or suspect."""
-    now = fetch.fetched_at
+    """The article of a page this article answers for: the same text, a candidate change,
+    or a change the fetch confirms."""
     article = page.article
     where = location_of(fetch.final_url)
     location = "" if where == state.url else where
@@ -374,41 +392,35 @@ def _article(
     state = replace(state, location=location, site=site_of(location or state.url))
 
     digest = fingerprint(article)
-    suspect_failed = bool(state.suspect) and digest != state.suspect
     if digest == state.digest:
         return _unchanged(
             replace(state, status=Status.ACTIVE, extractor=page.extractor),
             fetch,
             policy,
-            suspect_failed=suspect_failed,
+            unconfirmed=bool(state.candidate),
             kinds=tuple(kinds),
             headline=article.headline,
             detail="; ".join(details),
         )
-
     latest = history.latest() if state.versions else None
-    reason = suspicion(article, latest.article if latest else None)
-    if reason and digest != state.suspect:
-        pending = replace(
-            state,
-            suspect=digest,
-            next_check=now + policy.confirm_delay,
-            extraction_failures=state.extraction_failures + int(suspect_failed),
-        )
-        return Update(
-            _settle(pending), Finding.SUSPECT, site_ok=True, extraction_failed=suspect_failed
-        )
-    if reason and wall_reason(article):
-        return _failed(state, history, fetch, reason, policy)
     if latest is not None and state.extractor != page.extractor and not kinds:
         return _rebaseline(state, fetch, page, digest, history, policy)
-    state = replace(
-        state,
-        suspect="",
-        extraction_failures=state.extraction_failures + int(suspect_failed),
-    )
+    if latest is not None and not kinds:
+        if not state.candidate:
+            return _candidate(state, fetch, article, digest, policy)
+        first = article if digest == state.candidate else history.candidate()
+        if first is None:  # the candidate's text is not stored: this fetch is the candidate
+            return _candidate(state, fetch, article, digest, policy)
+        confirmed = confirm(latest.article, first, article)
+        if (digest := fingerprint(confirmed)) == state.digest:
+            return _unchanged(state, fetch, policy, unconfirmed=True)
+        page = replace(page, article=confirmed)
+    elif wall_reason(article) and digest != state.candidate:
+        return _candidate(state, fetch, article, digest, policy)  # a first version, or a move
+    if reason := wall_reason(page.article):
+        return _failed(replace(state, candidate=""), history, fetch, reason, policy)
     return _record(
-        state,
+        replace(state, candidate=""),
         history,
         fetch,
         page,
@@ -417,8 +429,16 @@ def _article(
         kinds,
         details,
         policy,
-        suspect_failed=suspect_failed,
     )
+
+
+def _candidate(
+    state: ArticleState, fetch: Fetch, article: Article, digest: str, policy: RecheckPolicy
+) -> Update:
+    """A text that differs from the latest version: fetched again after ``confirm_delay``,
+    published only as far as that fetch confirms it."""
+    pending = replace(state, candidate=digest, next_check=fetch.fetched_at + policy.confirm_delay)
+    return Update(_settle(pending), Finding.CANDIDATE, site_ok=True, candidate=article)
 
 
 def _record(
@@ -431,8 +451,6 @@ def _record(
     kinds: list[ChangeKind],
     details: list[str],
     policy: RecheckPolicy,
-    *,
-    suspect_failed: bool,
 ) -> Update:
     """Records a new version; publishes it unless it is a flip already published."""
     now = fetch.fetched_at
@@ -453,13 +471,7 @@ def _record(
                 interval=decision.interval,
                 next_check=decision.next_check,
             )
-            return Update(
-                _settle(flipped),
-                Finding.FLIP,
-                version,
-                site_ok=True,
-                extraction_failed=suspect_failed,
-            )
+            return Update(_settle(flipped), Finding.FLIP, version, site_ok=True)
         flip = pair
         kinds.append(ChangeKind.REVERTED)
         details.append(f"back to the text of version {first}")
@@ -486,7 +498,6 @@ def _record(
         seen="" if first is not None else digest,
         flip=flip,
         site_ok=True,
-        extraction_failed=suspect_failed,
     )
 
 
@@ -528,7 +539,7 @@ def _rebaseline(
     version, recorded = _append(state, fetch, page, digest, history.seen(digest))
     decision = decide(policy, Outcome.UNCHANGED, now, state.interval, state.last_change)
     rebased = replace(
-        recorded, suspect="", interval=decision.interval, next_check=decision.next_check
+        recorded, candidate="", interval=decision.interval, next_check=decision.next_check
     )
     return Update(
         _settle(rebased),

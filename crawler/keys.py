@@ -15,6 +15,8 @@ key                       type    holds
 ``seen:{id}``             hash    fingerprint -> first version with that text; and
                                   ``flip:{pair}`` -> 1 for each revert published
 ``timeline:{id}``         list    ids (in ``events``) of the article's change events
+``candidate:{id}``        string  the text (a compressed :class:`crawler.models.Article`)
+                                  of a change awaiting its confirming fetch
 ``canonical:{cid}``       string  id of the article that is the page with canonical id
 ``status:{status}``       set     ids of the articles in that status
 ``tracked``               set     ids of the articles the URLs file lists
@@ -100,7 +102,7 @@ ARTICLE_FIELDS: dict[str, str] = {
     "extraction_failures": "xf",
     "last_error": "le",
     "not_html": "nh",
-    "suspect": "su",
+    "candidate": "su",
     "flips": "fl",
     "duplicate_of": "du",
     "canonical": "ca",
@@ -169,6 +171,10 @@ class Keys:
     def timeline(self, article_id: str) -> str:
         """The list of one article's change event ids."""
         return f"{self.prefix}timeline:{article_id}"
+
+    def candidate(self, article_id: str) -> str:
+        """The text of an article's change awaiting confirmation."""
+        return f"{self.prefix}candidate:{article_id}"
 
     def canonical(self, canonical_id: str) -> str:
         """Who answers for a canonical URL (by its id)."""

@@ -200,7 +200,7 @@ class ArticleState(HashRecord):
         last_error: What the last failed check reported, or the status of a gone page.
         not_html: The media type the URL answered with, when its last answer was a
             document that is not HTML ("" when it was a page).
-        suspect: Fingerprint of a suspicious extraction waiting to be confirmed ("").
+        candidate: Fingerprint of a candidate change waiting for its confirming fetch ("").
         flips: Returns to earlier versions recorded without being published again.
         duplicate_of: The id of the article this one duplicates ("" if none).
         canonical: The id of the canonical URL this article answers for ("" if none yet).
@@ -237,7 +237,7 @@ class ArticleState(HashRecord):
     extraction_failures: int = 0
     last_error: str = ""
     not_html: str = ""
-    suspect: str = ""
+    candidate: str = ""
     flips: int = 0
     duplicate_of: str = ""
     canonical: str = ""

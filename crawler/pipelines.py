@@ -196,8 +196,8 @@ def _log(fetch: Fetch, update: Update) -> None:
         )
     elif update.finding is Finding.CHANGED:
         logger.info("first version of %s recorded", fetch.url)
-    elif update.finding is Finding.SUSPECT:
-        logger.info("suspicious extraction of %s; fetching it again to confirm", fetch.url)
+    elif update.finding is Finding.CANDIDATE:
+        logger.info("%s reads differently; fetching it again to confirm", fetch.url)
     elif update.finding is Finding.FLIP:
         logger.info("%s flipped back to an earlier version again (not published)", fetch.url)
     elif update.finding is Finding.STALE:
@@ -215,7 +215,11 @@ def _log(fetch: Fetch, update: Update) -> None:
             "%s is the same article as %s: not recorded twice", fetch.url, state.duplicate_of
         )
     if update.extraction_failed and update.finding is not Finding.FAILED:
-        logger.warning("unconfirmed suspicious extraction of %s counted as failed", fetch.url)
+        logger.warning(
+            "%s read differently, then not the same way again: not a change, counted as an"
+            " extraction failure",
+            fetch.url,
+        )
     if update.site_backoff_until is not None:
         logger.warning(
             "site %s is failing; leaving it alone for %.0fs",

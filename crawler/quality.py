@@ -1,9 +1,9 @@
-"""Is an extraction trustworthy? Pure checks that flag an article to re-fetch before recording.
+"""Is an extraction an article? Pure checks of what a page reads like.
 
-A page that suddenly holds a fraction of the text it had, or that reads like a paywall, a
-consent wall or an error page, is more often a hiccup of the site (a cache serving a stub,
-a consent interstitial, a half-rendered page) than an edit. :func:`suspicion` names the
-reason; the check re-fetches such a page to confirm it before anything is recorded.
+A page that reads like a paywall, a consent wall or an error page is a hiccup of the site
+(a consent interstitial, a half-rendered page), never a version of the article:
+:func:`wall_reason` names why; the check confirms it with a second fetch, like every
+change, and then records a failed check rather than a version.
 """
 
 from __future__ import annotations
@@ -16,10 +16,6 @@ from crawler.diff import count_words
 if TYPE_CHECKING:
     from crawler.models import Article
 
-# A new version with less than this share of the previous version's words lost most of it.
-MIN_KEPT_SHARE = 0.5
-# ...counted only when the previous version had at least this many words.
-MIN_WORDS_TO_SHRINK = 40
 # Walls are short: a page with more words than this is an article, whatever it says.
 MAX_WALL_WORDS = 150
 
@@ -55,20 +51,3 @@ def wall_reason(article: Article) -> str:
     text = " ".join((article.headline, *article.paragraphs))
     match = _WALL.search(text)
     return f"looks like a wall or an error page ({match.group(0)!r})" if match else ""
-
-
-def suspicion(article: Article, previous: Article | None) -> str:
-    """Names why an extraction should be confirmed before it is recorded ("" if it need not).
-
-    Args:
-        article: The article just extracted.
-        previous: The latest recorded version's article (None before the first).
-    """
-    wall = wall_reason(article)
-    if wall:
-        return wall
-    if previous is not None:
-        before, after = article_words(previous), article_words(article)
-        if before >= MIN_WORDS_TO_SHRINK and after < MIN_KEPT_SHARE * before:
-            return f"lost most of its text ({after} words, had {before})"
-    return ""

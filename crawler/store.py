@@ -18,7 +18,7 @@ from crawler import chain
 from crawler.check import Finding
 from crawler.codec import CodecError, as_text, is_delta, pack, unpack
 from crawler.keys import ARTICLE_FIELDS, SCHEMA, SOURCE_STATUS_INFIX
-from crawler.models import ArticleState, ChangeEvent, Status, Version
+from crawler.models import Article, ArticleState, ChangeEvent, Status, Version
 from crawler.queue import DueQueue
 from scheduler.urls import site_of
 
@@ -155,8 +155,8 @@ class ExtractionHealth:
         pages: Answers with content (a page, or a document that is not HTML).
         layers: Pages read by each extraction layer ("rules", "structured", "general").
         fell_back: Pages the source's body rule did not match, read by another layer.
-        failed: Pages with no trustworthy article (nothing extracted, or an unconfirmed
-            suspicious text).
+        failed: Pages with no trustworthy article (nothing extracted, or a change the
+            confirming fetch did not confirm at all).
         not_html: Documents that were not HTML.
     """
 
@@ -639,6 +639,10 @@ class ArticleStore:
             pipe.hsetnx(keys.seen(state.id), update.seen, update.version.number)
         if update.flip:
             pipe.hset(keys.seen(state.id), f"flip:{update.flip}", 1)
+        if update.candidate is not None:
+            pipe.set(keys.candidate(state.id), pack(update.candidate))
+        elif before.candidate and not state.candidate:
+            pipe.delete(keys.candidate(state.id))
         if update.canonical:
             pipe.set(keys.canonical(update.canonical), state.id)
         if update.event is not None:
@@ -755,6 +759,16 @@ class _WatchedHistory:
 
     def flip_published(self, pair: str) -> bool:
         return bool(self.pipe.hexists(self.keys.seen(self.state.id), f"flip:{pair}"))
+
+    def candidate(self) -> Article | None:
+        blob = self.pipe.get(self.keys.candidate(self.state.id))
+        if blob is None:
+            return None
+        try:
+            return unpack(Article, blob)
+        except CodecError as exc:
+            logger.warning("the candidate change of %s is unreadable: %s", self.state.id, exc)
+            return None
 
     def owner(self, canonical_id: str) -> str:
         key = self.keys.canonical(canonical_id)

@@ -178,8 +178,8 @@ def article_text(
         optional.append(("duplicate of", state.duplicate_of))
     if state.flips:
         optional.append(("flips", f"{state.flips} returns to earlier texts, not published"))
-    if state.suspect:
-        optional.append(("unconfirmed", "a suspicious extraction awaits its re-fetch"))
+    if state.candidate:
+        optional.append(("unconfirmed", "a change awaits the fetch that confirms it"))
     lines += [f"  {name + ':':<14}{value}" for name, value in optional if value]
     if versions:
         first = versions[0].recorded_at

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import lxml.etree
 
-from crawler.check import plan_update
+from crawler.check import Finding, plan_update
 from crawler.extract import ExtractedPage
 from crawler.models import Article, Fetch
 from crawler.store import TrackTarget
@@ -36,13 +36,17 @@ def track(store: ArticleStore, *urls: str, source: str = "example") -> list[str]
 
 
 def record(store: ArticleStore, url: str, now: float, headline: str, *paragraphs: str) -> None:
-    """Records one check of ``url`` at ``now`` that read this article."""
+    """Records one check of ``url`` at ``now`` that read this article, and when it read a
+    change, the check that confirms it (at the same time, for simple timelines)."""
     page = ExtractedPage(Article(headline, "", paragraphs), "")
     fetch = Fetch(article_id(url), url, url, now, status=200)
-    store.record(
-        article_id(url),
-        lambda s, history: plan_update(s, history, fetch, page, "", RecheckPolicy()),
-    )
+    for _ in range(2):
+        update = store.record(
+            article_id(url),
+            lambda s, history: plan_update(s, history, fetch, page, "", RecheckPolicy()),
+        )
+        if update is None or update.finding is not Finding.CANDIDATE:
+            return
 
 
 def atom_problems(xml: bytes) -> list[str]:

@@ -46,6 +46,7 @@ class Life:
     owners: dict[str, str] = field(default_factory=dict)
     consecutive_site_failures: int = 0
     updates: list[Update] = field(default_factory=list)
+    pending: Article | None = None
 
     # History
     def latest(self) -> Version | None:
@@ -62,6 +63,9 @@ class Life:
 
     def site_failures(self) -> int:
         return self.consecutive_site_failures
+
+    def candidate(self) -> Article | None:
+        return self.pending
 
     def check(
         self,
@@ -99,11 +103,24 @@ class Life:
             self.seen_digests.setdefault(update.seen, len(self.versions) - 1)
         if update.flip:
             self.flips.add(update.flip)
+        if update.candidate is not None:
+            self.pending = update.candidate
+        elif not update.state.candidate:
+            self.pending = None
         if update.site_failed:
             self.consecutive_site_failures += 1
         elif update.site_ok:
             self.consecutive_site_failures = 0
         self.updates.append(update)
+
+    def change(self, now: float, article: Article, confirmation: Article | None = None) -> Update:
+        """A fetch that reads a new text, then the one that confirms it ``confirm_delay``
+        later (reading ``confirmation``, else the same text again)."""
+        candidate = self.check(now, article)
+        assert candidate.finding is Finding.CANDIDATE
+        assert (candidate.version, candidate.event) == (None, None)
+        assert candidate.state.next_check == now + POLICY.confirm_delay
+        return self.check(now + POLICY.confirm_delay, confirmation or article)
 
     @property
     def events(self) -> list[tuple[str, ...]]:
@@ -261,54 +278,111 @@ def test_a_page_whose_canonical_article_is_tracked_elsewhere_is_a_duplicate() ->
 
 def test_flip_flops_publish_reverted_once_then_are_counted() -> None:
     life = Life()
-    now = 0.0
-    for article in (A, B, A, B, A, B):
-        life.check(now, article)
-        now += 1000
+    life.check(0.0, A)
+    findings = [life.change(now, article).finding for now, article in enumerate((B, A, B, A, B))]
     assert life.events == [("headline",), ("reverted", "headline")]
     assert len(life.versions) == 6  # every return is recorded
     assert [v.same_as for v in life.versions] == [None, None, 0, 1, 0, 1]
     assert life.state.flips == 3
-    assert [u.finding for u in life.updates][2:] == [Finding.CHANGED] + [Finding.FLIP] * 3
+    assert findings == [Finding.CHANGED] * 2 + [Finding.FLIP] * 3
 
 
 def test_flips_do_not_keep_an_article_from_becoming_stable() -> None:
     life = Life()
     life.check(0, A)
-    life.check(10, B)
-    life.check(20, A)  # published revert: the last change
+    life.change(10, B)
+    life.change(20, A)  # published revert: the last change, at 25
     now, article = 30.0, B
     while life.state.next_check is not None:
         life.check(now, article)
+        if life.state.candidate:  # confirmed: a flip, recorded and counted
+            life.check(life.state.next_check, article)
         article = A if article is B else B
         now = life.state.next_check or now
     assert life.state.status is Status.STABLE
-    assert now <= 20 + POLICY.stability_window
+    assert life.state.flips > 3
+    assert now <= 25 + POLICY.stability_window
+
+
+def test_a_change_is_published_only_once_a_second_fetch_confirms_it() -> None:
+    life = Life()
+    life.check(0, A)
+    life.state = replace(life.state, etag='"v1"')
+    candidate = life.check(100.0, B)
+    assert candidate.finding is Finding.CANDIDATE
+    assert candidate.candidate == B  # kept for the confirming fetch
+    assert candidate.state.etag == '"v1"'  # the confirming fetch reads the page whole
+    assert candidate.state.page_digest == ""
+    assert (candidate.version, candidate.event, candidate.extraction_failed) == (None, None, False)
+    confirmed = life.check(105.0, B)
+    assert confirmed.finding is Finding.CHANGED
+    assert confirmed.event is not None
+    assert (confirmed.event.kinds, confirmed.event.detected_at) == (("headline",), 105.0)
+    assert (confirmed.state.candidate, life.pending) == ("", None)
+    assert confirmed.state.last_change == 105.0
+
+
+SPONSORED = ("Sponsored: try the new harbour tours.", "Sponsored: win a weekend by the sea.")
+
+
+def test_a_rotating_line_beside_an_edit_neither_hides_it_nor_is_published_with_it() -> None:
+    life = Life()
+    ferry = "Sponsored: save on ferry tickets."
+    life.check(0, replace(A, paragraphs=(*BODY[:2], ferry, *BODY[2:])))
+    edited = BODY[1].replace("three years", "four years")
+    first, second = (replace(A, paragraphs=(BODY[0], edited, ad, *BODY[2:])) for ad in SPONSORED)
+    confirmed = life.change(100.0, first, second)
+    assert confirmed.finding is Finding.CHANGED
+    assert confirmed.version is not None
+    assert (
+        confirmed.version.article.paragraphs
+        == (
+            BODY[0],
+            edited,
+            ferry,  # the place's text as it was
+            *BODY[2:],
+        )
+    )
+    assert confirmed.event is not None
+    assert confirmed.event.diff.words_added == 1
+    assert confirmed.event.diff.words_removed == 1
+
+
+def test_a_page_that_reads_differently_on_every_fetch_is_never_a_change() -> None:
+    life = Life()
+    life.check(0, replace(A, paragraphs=(*BODY, "Page served at 10:00:01")))
+    now, served = 100.0, 2
+    while life.state.next_check is not None:
+        life.check(now, replace(A, paragraphs=(*BODY, f"Page served at 10:{served:02}:01")))
+        served += 1
+        now = life.state.next_check
+    assert life.events == []
+    assert len(life.versions) == 1
+    assert life.state.status is Status.STABLE
+    assert life.state.extraction_failures == (served - 2) // 2  # every unconfirmed candidate
+    assert (life.state.last_check or 0) <= POLICY.stability_window + POLICY.confirm_delay
 
 
 def test_a_text_that_lost_most_of_its_words_is_confirmed_before_it_is_recorded() -> None:
     life = Life()
     life.check(0, A)
     stub = replace(A, paragraphs=BODY[:1])
-    first = life.check(100.0, stub)
-    assert first.finding is Finding.SUSPECT
-    assert (first.version, first.event) == (None, None)
-    assert first.state.next_check == 105.0
-    confirmed = life.check(105.0, stub)
+    confirmed = life.change(100.0, stub)
     assert confirmed.finding is Finding.CHANGED
     assert confirmed.event is not None
     assert confirmed.event.kinds == ("body",)
     assert confirmed.event.diff.words_removed > 30
 
 
-def test_an_unconfirmed_suspicious_text_is_an_extraction_failure_not_a_change() -> None:
+def test_an_unconfirmed_text_is_an_extraction_failure_not_a_change() -> None:
     life = Life()
     life.check(0, A)
     life.check(100.0, replace(A, paragraphs=BODY[:1]))
     back = life.check(105.0, A)
     assert back.finding is Finding.UNCHANGED
     assert back.extraction_failed
-    assert (back.state.extraction_failures, back.state.suspect) == (1, "")
+    assert (back.state.extraction_failures, back.state.candidate) == (1, "")
+    assert life.pending is None
     assert life.events == []
     assert len(life.versions) == 1
 
@@ -325,8 +399,7 @@ def test_walls_and_error_pages_are_never_recorded(wall: tuple[str, str]) -> None
     life = Life()
     life.check(0, A)
     page = Article(wall[0], "", wall[1:])
-    assert life.check(100.0, page).finding is Finding.SUSPECT
-    confirmed = life.check(105.0, page)
+    confirmed = life.change(100.0, page)
     assert confirmed.finding is Finding.FAILED
     assert confirmed.extraction_failed
     assert "wall or an error page" in confirmed.state.last_error
@@ -337,7 +410,7 @@ def test_walls_and_error_pages_are_never_recorded(wall: tuple[str, str]) -> None
 def test_a_wall_on_the_first_fetch_is_not_the_first_version() -> None:
     life = Life()
     page = Article("Subscribe to continue reading", "", ("Subscribers only.",))
-    assert life.check(0, page).finding is Finding.SUSPECT
+    assert life.check(0, page).finding is Finding.CANDIDATE
     assert life.check(5, page).finding is Finding.FAILED
     assert life.versions == []
     assert life.state.status is Status.NEW
@@ -349,7 +422,7 @@ def test_an_appended_correction_is_its_own_kind() -> None:
     corrected = replace(
         A, paragraphs=(*BODY, "Correction: an earlier version gave the wrong cost.")
     )
-    update = life.check(100.0, corrected)
+    update = life.change(100.0, corrected)
     assert update.event is not None
     assert update.event.kinds == ("body", "correction")
 
@@ -379,6 +452,7 @@ def test_a_check_recorded_again_after_a_dropped_connection_writes_nothing() -> N
     written, so the second is no newer than the last recorded claim."""
     life = Life()
     life.check(0, A)
+    life.check(600.0, B)  # the candidate change
     fetch = Fetch("id1", URL, URL, 700.0, status=200, html="<html>", claimed_at=690.0)
     first = plan_update(life.state, life, fetch, ExtractedPage(B, ""), "", POLICY)
     assert first.event is not None
@@ -386,7 +460,7 @@ def test_a_check_recorded_again_after_a_dropped_connection_writes_nothing() -> N
     again = plan_update(life.state, life, fetch, ExtractedPage(B, ""), "", POLICY)
     assert again.finding is Finding.STALE
     assert again.state == life.state
-    assert life.state.checks == 2
+    assert life.state.checks == 3
 
 
 def test_text_read_differently_by_new_extraction_code_is_a_baseline_not_a_change() -> None:
@@ -404,7 +478,7 @@ def test_text_read_differently_by_new_extraction_code_is_a_baseline_not_a_change
     assert life.state.extractor == ExtractedPage(A, "").extractor
     assert life.state.last_change == 0  # not an edit: the schedule keeps backing off
     # From then on, changes are published again.
-    changed = life.check(200, replace(B, paragraphs=reread))
+    changed = life.change(200, replace(B, paragraphs=reread))
     assert changed.finding is Finding.CHANGED
     assert life.events == [("headline",)]
 

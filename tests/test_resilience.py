@@ -341,8 +341,8 @@ def test_a_fetch_that_outlived_its_lease_cannot_undo_a_newer_check(
     harness: Harness, site: NewsSite
 ) -> None:
     """A slow fetch reads the old text; its lease expires, the article is claimed again and
-    the new text recorded; then the slow fetch finishes: it is discarded, not recorded as
-    a return to the old text."""
+    the new text read (a candidate change); then the slow fetch finishes: it is discarded,
+    not recorded as a return to the old text, and the next check confirms the change."""
     url = site.add("/stale", story("ferry"))
     worker = harness.start_worker(REDLINE_LEASE=LONG_LEASE, REDLINE_DOWNLOAD_TIMEOUT="60s")
     (first,) = harness.check(url)
@@ -358,11 +358,13 @@ def test_a_fetch_that_outlived_its_lease_cannot_undo_a_newer_check(
         lambda: stale_discards(harness, url) == 1,
         what="the slow fetch to finish after the newer check",
     )
-
     (state,) = states(harness, [url])
+    assert (state.checks, state.versions, state.candidate != "") == (2, 1, True)
+    (state,) = harness.check(url)  # the confirming check
+
     versions = harness.store.versions(state.id)
-    assert site.count("/stale") == 3
-    assert (state.checks, state.versions, state.events) == (2, 2, 1)
+    assert site.count("/stale") == 4
+    assert (state.checks, state.versions, state.events) == (3, 2, 1)
     assert list(versions[-1].article.paragraphs) == edited, "the latest version is the page now"
     assert state.digest == versions[-1].digest
     assert [e.event.kinds for e in harness.store.timeline(state.id)] == [("body",)]
@@ -593,10 +595,9 @@ def test_a_worker_rides_out_a_redis_restart_and_no_version_is_lost(
         60,
         "the worker to check the article again after the restart",
     )
-
-    (state,) = states(own_harness, [url])
+    (state,) = own_harness.check(url)  # the check that confirms the change
     versions = own_harness.store.versions(state.id)
-    assert (state.versions, state.errors) == (2, 0)
+    assert (state.checks, state.versions, state.errors) == (3, 2, 0)
     assert versions[0] == before[0], "the version recorded before the restart is intact"
     assert list(versions[1].article.paragraphs) == edited
     assert [e.event.version for e in own_harness.store.timeline(state.id)] == [1]

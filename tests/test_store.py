@@ -41,8 +41,10 @@ def check(
     status: int = 200,
     url: str = "",
     canonical: str = "",
+    confirm: bool = True,
 ) -> Finding:
-    """Records one check of an article as a worker would, from what its fetch gave."""
+    """Records one check of an article as a worker would, from what its fetch gave; when
+    it reads a change, and ``confirm``, the check that confirms it follows at once."""
     state = store.load(article_id)
     assert state is not None
     url = url or state.url
@@ -54,6 +56,8 @@ def check(
         article_id, lambda state, history: plan_update(state, history, fetch, page, error, POLICY)
     )
     assert update is not None
+    if confirm and update.finding is Finding.CANDIDATE:
+        return check(store, article_id, now, article, error, status=status, url=url)
     return update.finding
 
 
@@ -140,7 +144,7 @@ def test_versions_events_and_schedule_are_recorded_together(
     assert check(store, "id1", 190.0, text("Second words.")) is Finding.CHANGED
     state = store.load("id1")
     assert state is not None
-    assert (state.status, state.versions, state.checks) == (Status.ACTIVE, 2, 3)
+    assert (state.status, state.versions, state.checks) == (Status.ACTIVE, 2, 4)  # one confirms
     assert state.last_change == 190.0
     assert state.interval == 60
     assert redis_conn.zscore(keys.schedule, "id1") == 250.0
@@ -248,7 +252,7 @@ def test_status_sets_counters_and_timeline_follow_every_check(
     assert (counts[Status.ACTIVE], counts[Status.REMOVED], counts[Status.NEW]) == (1, 1, 0)
     assert sum(counts.values()) == 2
     assert store.counters(now=60.0) == {
-        "checks": 3,
+        "checks": 4,  # the change took a second check to confirm it
         "changes": 1,
         "errors": 0,
         "extraction_failures": 0,
@@ -257,7 +261,7 @@ def test_status_sets_counters_and_timeline_follow_every_check(
     (event,) = store.timeline("id1")
     assert event.event.kinds == ("body",)
     (site,) = store.sites(time.time())
-    assert (site.site, site.checks) == ("news.example", 3)
+    assert (site.site, site.checks) == ("news.example", 4)
     assert {k: n for k, n in store.source_statuses("example").items() if n} == {
         Status.ACTIVE: 1,
         Status.REMOVED: 1,

@@ -14,7 +14,7 @@ articles are spread over :data:`SITES` sites (one source each) and are checked i
 processes, each with its own connection, as several workers would.
 
 Every article goes through the same edits, so the pure text comparisons a check makes
-(:func:`crawler.diff.diff_articles`, :func:`crawler.quality.suspicion`) would compute the
+(:func:`crawler.diff.diff_articles`) would compute the
 same results for each of them: the checking processes remember those results (see
 :func:`_start_checking`). What is written to Redis is the same either way; only the
 run is shorter.
@@ -37,7 +37,6 @@ from crawler.diff import diff_articles
 from crawler.extract import ExtractedPage, extract_page
 from crawler.keys import Keys
 from crawler.models import Fetch
-from crawler.quality import suspicion
 from crawler.store import ArticleStore, TrackTarget
 from scheduler.policy import RecheckPolicy
 from scheduler.urls import article_id, source_for
@@ -186,7 +185,6 @@ def _start_checking() -> None:
     makes are remembered (see the module docstring)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     checking.diff_articles = functools.cache(diff_articles)  # type: ignore[attr-defined]
-    checking.suspicion = functools.cache(suspicion)  # type: ignore[attr-defined]
 
 
 def _chunks(ids: list[str], size: int) -> Iterator[list[str]]:
@@ -204,6 +202,9 @@ def _check(url: str, prefix: str, round_: Round, ids: list[str]) -> int:
         checked = 0
         for article in ids:
             update = store.record(article, functools.partial(_plan, round_, policy))
+            while update is not None and update.finding is Finding.CANDIDATE:
+                # the confirming fetch, when it is due: it reads the same page
+                update = store.record(article, functools.partial(_plan, round_, policy))
             if update is not None and update.finding is not Finding.STALE:
                 checked += 1
         return checked

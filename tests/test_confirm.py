@@ -1,0 +1,99 @@
+"""What two fetches agree has changed: the pure confirmation of a candidate change."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from crawler.confirm import confirm, confirm_paragraphs
+from crawler.models import Article
+
+P = [
+    "The council voted on Tuesday to rebuild the harbour wall.",
+    "The work will cost 14 million pounds and take three years.",
+    "Opponents said the money should go to schools instead.",
+    "The mayor promised regular public updates on the work.",
+]
+AD = "Sponsored: save on ferry tickets this winter."
+AD1 = "Sponsored: try the new harbour tours today."
+AD2 = "Advertisement: win a weekend by the sea."
+
+
+@pytest.mark.parametrize(
+    ("latest", "first", "second", "confirmed"),
+    [
+        # both fetches agree: that is the text
+        (P, P[:3], P[:3], P[:3]),
+        # only a rotating line differs: nothing changed
+        ([*P[:2], AD, *P[2:]], [*P[:2], AD1, *P[2:]], [*P[:2], AD2, *P[2:]], [*P[:2], AD, *P[2:]]),
+        # a rotating line that the latest version did not show: nothing changed
+        (P, [*P, AD1], [*P, AD2], P),
+        (P, [*P, AD1], P, P),
+        # an edit beside a rotating line: the edit only
+        (
+            [P[0], AD, *P[1:]],
+            [P[0], AD1, P[1].replace("three", "four"), *P[2:]],
+            [P[0], AD2, P[1].replace("three", "four"), *P[2:]],
+            [P[0], AD, P[1].replace("three", "four"), *P[2:]],
+        ),
+        # a paragraph added in both, a rotating line in one
+        (
+            P,
+            [P[0], "New paragraph.", *P[1:], AD1],
+            [P[0], "New paragraph.", *P[1:]],
+            [P[0], "New paragraph.", *P[1:]],
+        ),
+        # a paragraph cut in both fetches is cut
+        ([*P, AD], [*P[:3], AD1], [*P[:3], AD2], [*P[:3], AD]),
+        # a paragraph only one fetch cut is not
+        (P, P[:3], P, P),
+        # a rewrite unlike the old text, beside a rotating line
+        (
+            [P[0], P[1], AD],
+            [P[0], "Entirely different words here now.", AD1],
+            [P[0], "Entirely different words here now.", AD2],
+            [P[0], "Entirely different words here now.", AD],
+        ),
+    ],
+)
+def test_only_what_both_fetches_changed_the_same_way_is_confirmed(
+    latest: list[str], first: list[str], second: list[str], confirmed: list[str]
+) -> None:
+    assert confirm_paragraphs(latest, first, second) == confirmed
+
+
+def test_a_headline_or_byline_changes_only_if_both_fetches_show_the_new_one() -> None:
+    latest = Article("Old headline", "By Ada", tuple(P))
+    first = Article("New headline", "By Ada Brennan", tuple(P))
+    second = Article("New headline", "By Ada (updated 10:02)", tuple(P))
+    assert confirm(latest, first, second) == Article("New headline", "By Ada", tuple(P))
+    assert confirm(latest, first, first) is first
+
+
+WORDS = st.sampled_from(["harbour", "wall", "council", "vote", "budget", "river", "mayor"])
+PARAGRAPH = st.lists(WORDS, min_size=4, max_size=12).map(" ".join)
+
+
+@given(
+    latest=st.lists(PARAGRAPH, min_size=1, max_size=8, unique=True),
+    place=st.integers(min_value=0, max_value=8),
+    churn=st.lists(st.integers(0, 10**6), min_size=3, max_size=3, unique=True),
+)
+def test_a_rotating_place_is_never_a_change(
+    latest: list[str], place: int, churn: list[int]
+) -> None:
+    place %= len(latest) + 1
+    old, one, two = (f"Sponsored offer number {n}" for n in churn)
+    with_ad = [*latest[:place], old, *latest[place:]]
+    first = [*latest[:place], one, *latest[place:]]
+    second = [*latest[:place], two, *latest[place:]]
+    assert confirm_paragraphs(with_ad, first, second) == with_ad
+
+
+@given(
+    latest=st.lists(PARAGRAPH, min_size=1, max_size=8, unique=True),
+    edited=st.lists(PARAGRAPH, min_size=1, max_size=8, unique=True),
+)
+def test_what_both_fetches_show_is_the_text(latest: list[str], edited: list[str]) -> None:
+    assert confirm_paragraphs(latest, edited, edited) == edited
