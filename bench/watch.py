@@ -149,6 +149,21 @@ class Watch:
             )
         return lines
 
+    def cost(self) -> str:
+        """What the checks cost, in words: how many there were, and how many of them were
+        the second fetch that confirms a candidate change (one for each version after the
+        first, and one for each candidate that was not confirmed)."""
+        ids = [article_id(self.newsroom.url(i)) for i in range(self.config.articles)]
+        states = list(self.store.articles(ids))
+        checks = sum(state.checks for state in states)
+        confirmed = sum(max(state.versions - 1, 0) for state in states)
+        unconfirmed = sum(state.extraction_failures for state in states)
+        share = (confirmed + unconfirmed) / checks if checks else 0.0
+        return (
+            f"checks: {checks}, of which {confirmed + unconfirmed} ({share:.1%}) confirmed a"
+            f" candidate change: {confirmed} confirmed one, {unconfirmed} none"
+        )
+
     def repeated_versions(self) -> int:
         """How many stored versions repeat the version just before them: a check recorded
         twice would (none ever should)."""

@@ -200,8 +200,8 @@ def plan_update(
                 ),
                 finding=Finding.NOT_HTML,
             )
-        elif page is None:
-            update = _unchanged(answered, fetch, policy)
+        elif page is None:  # a 304: the page of the latest version, not the candidate
+            update = _unchanged(answered, fetch, policy, unconfirmed=bool(state.candidate))
         else:
             answered = replace(
                 answered, etag=fetch.etag, last_modified=fetch.last_modified, not_html=""

@@ -325,6 +325,17 @@ def test_a_change_is_published_only_once_a_second_fetch_confirms_it() -> None:
 SPONSORED = ("Sponsored: try the new harbour tours.", "Sponsored: win a weekend by the sea.")
 
 
+def test_a_304_to_a_confirming_fetch_means_the_page_went_back_unconfirmed() -> None:
+    life = Life()
+    life.check(0, A)
+    life.state = replace(life.state, etag='"v1"')
+    life.check(100.0, B)
+    fetch = Fetch("id1", URL, URL, 105.0, status=304, not_modified=True)
+    back = plan_update(life.state, life, fetch, None, "", POLICY)
+    assert back.finding is Finding.UNCHANGED
+    assert (back.extraction_failed, back.state.candidate, back.event) == (True, "", None)
+
+
 def test_a_rotating_line_beside_an_edit_neither_hides_it_nor_is_published_with_it() -> None:
     life = Life()
     ferry = "Sponsored: save on ferry tickets."

@@ -42,7 +42,9 @@ def main(argv: list[str] | None = None) -> int:
         watch.children.stop_all()
         # Edits in the last stretch of the run may not have been checked yet: not counted.
         result = watch.score(until=duration - 2 * MAX_INTERVAL)
+        cost = watch.cost()
     print("\n".join(result.lines()))
+    print(cost)
     return 0
 
 
