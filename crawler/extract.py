@@ -5,8 +5,13 @@ article. Three layers, in order:
 
 1. the source's rules (:mod:`crawler.rules`), when it has a ``body`` selector that matches;
 2. structured data in the page (:mod:`crawler.structured`): a JSON-LD ``NewsArticle`` whose
-   ``articleBody`` is the whole article, not a teaser;
+   ``articleBody`` is the whole article, not a teaser, locates it: the paragraphs are read
+   from the element of the page whose visible text matches that body, when it holds nearly
+   all of it and little else. The body's own text is never the article: it may lag behind
+   an edit readers see, or run the paragraphs together;
 3. the general extractor (:mod:`crawler.general`).
+
+Whatever the layer, the paragraphs are those the page shows, one per block.
 
 The headline comes from the first layer that has one (rules, JSON-LD, the general
 extractor, then the page's ``og:title`` or ``<h1>``); the byline from the rules, JSON-LD or
@@ -20,6 +25,7 @@ paragraphs and the source's ``drop_text`` patterns are removed. A leading dateli
 
 from __future__ import annotations
 
+import copy
 import enum
 import html
 import re
@@ -36,7 +42,7 @@ from crawler.models import Article
 from crawler.normalize import normalise_text
 from crawler.paragraphs import paragraphs_of
 from crawler.rules import compile_rules, rules_digest, select
-from crawler.structured import structured_article
+from crawler.structured import coverage, shown_element, structured_article
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -48,7 +54,7 @@ if TYPE_CHECKING:
 
 # Names the code that turns pages into articles; stored with every version, so texts
 # extracted by different code are never mistaken for edits.
-EXTRACTOR_VERSION = f"redline-3+{general.VERSION}"
+EXTRACTOR_VERSION = f"redline-4+{general.VERSION}"
 
 # A JSON-LD body shorter than this is a teaser, not the article.
 _MIN_STRUCTURED_BODY = 200
@@ -74,11 +80,14 @@ _DATELINE = re.compile(
 
 
 class Layer(enum.StrEnum):
-    """Which layer of extraction read the article."""
+    """Which layer of extraction found the article."""
 
     RULES = "rules"
+    """The source's ``body`` rule."""
     STRUCTURED = "structured"
+    """The element of the page that shows the JSON-LD ``articleBody``."""
     GENERAL = "general"
+    """The general extractor."""
 
 
 class ExtractionError(ValueError):
@@ -161,8 +170,12 @@ def extract_page(html: str, url: str = "", rules: ExtractionRules | None = None)
         for element in body:
             strip_clutter(element)
         lines = [p.text for p in _prose(p for element in body for p in paragraphs_of(element))]
-    elif structured is not None and _complete(structured.body, tree):
-        layer, lines = Layer.STRUCTURED, _body_lines(structured.body)
+    elif (
+        structured is not None
+        and _complete(structured.body, tree)
+        and (shown := _shown_lines(tree, structured.body))
+    ):
+        layer, lines = Layer.STRUCTURED, shown
     else:
         found = general.general_article(tree, url)
         if found is None:
@@ -195,9 +208,24 @@ def extract_page(html: str, url: str = "", rules: ExtractionRules | None = None)
     return ExtractedPage(article, canonical, layer, fell_back, rules_digest(rules) if rules else "")
 
 
+def _shown_lines(tree: lxml.html.HtmlElement, body: str) -> list[str]:
+    """The paragraphs of the article a JSON-LD body describes, as the page shows them: read
+    from the element whose visible text matches the body best, without its clutter and its
+    links ([] when that element does not hold nearly all of the body and little else).
+    ``tree`` is not changed."""
+    text = "\n".join(_body_lines(body))
+    element = shown_element(tree, text)
+    if element is None:
+        return []
+    region = copy.deepcopy(element)
+    strip_clutter(region)
+    lines = [p.text for p in _prose(paragraphs_of(region))]
+    return lines if coverage(lines, text).complete else []
+
+
 def _body_lines(body: str) -> list[str]:
-    """The paragraphs of a JSON-LD body: plain text, or HTML (some publishers put the
-    article's markup there, escaped or not)."""
+    """The text of a JSON-LD body, by lines: the body is plain text, or HTML (some
+    publishers put the article's markup there, escaped or not)."""
     text = html.unescape(body) if "&lt;" in body else body
     if not _MARKUP.search(text):
         return text.splitlines()

@@ -13,7 +13,6 @@ from bench.extraction.score import word_scores
 from bench.extraction.variants import Variant, churn_variants, edit_variants, identity
 from crawler.extract import ExtractionError, Layer, extract_page
 from crawler.hashing import fingerprint
-from crawler.normalize import normalise_text
 from crawler.paragraphs import paragraphs_of
 from crawler.rules import ExtractionRules, RulesError
 from tests.conftest import SHARED_DATA
@@ -141,25 +140,68 @@ def test_an_edited_word_changes_the_fingerprint() -> None:
     assert fingerprint(before) != fingerprint(after)
 
 
-def test_json_ld_article_body_is_used_when_the_page_shows_it() -> None:
-    body = "The full text of the story as the publisher describes it. " * 8
-    page = f"""<html><head><script type="application/ld+json">
-    {
-        json.dumps(
-            {
-                "@context": "https://schema.org",
-                "@type": "NewsArticle",
-                "headline": "Structured headline",
-                "author": [{"name": "Ann Author"}],
-                "articleBody": body,
-            }
-        )
-    }</script></head>
-    <body><article><h1>Visible headline</h1><p>{body}</p></article></body></html>"""
-    article = extract_page(page).article
-    assert article.headline == "Structured headline"
-    assert article.byline == "Ann Author"
-    assert article.paragraphs == (normalise_text(body),)
+STORY = (
+    "The city council voted on Tuesday to approve a new harbour plan after three years of"
+    " debate over the cost of dredging the old channel.",
+    "Opponents said the plan would raise fees for the small fishing boats that still use"
+    " the inner basin every morning of the year.",
+    "The plan will be reviewed again in the autumn, when the first contracts are signed and"
+    " the dredging schedule is made public by the port authority.",
+)
+
+
+def _structured_page(article_body: str, shown: tuple[str, ...]) -> str:
+    """A page whose JSON-LD says ``article_body`` and whose article shows ``shown``, with a
+    sidebar of other stories beside it."""
+    data = {
+        "@context": "https://schema.org",
+        "@type": "NewsArticle",
+        "headline": "Council backs harbour plan",
+        "author": [{"name": "Ann Author"}],
+        "articleBody": article_body,
+    }
+    paragraphs = "".join(f"<p>{text}</p>" for text in shown)
+    return f"""<html><head><script type="application/ld+json">{json.dumps(data)}</script>
+    </head><body><article><h1>Council backs harbour plan</h1>
+    <div class="story">{paragraphs}</div></article>
+    <div class="sidebar"><p>Most popular stories of the week, chosen by our readers and
+    sorted by how many of them read each story in the last seven days.</p></div>
+    </body></html>"""
+
+
+def test_json_ld_names_the_headline_and_byline_and_locates_the_article() -> None:
+    page = extract_page(_structured_page("\n".join(STORY), STORY))
+    assert page.layer is Layer.STRUCTURED
+    assert page.article.headline == "Council backs harbour plan"
+    assert page.article.byline == "Ann Author"
+    assert page.article.paragraphs == STORY
+
+
+def test_an_edit_shown_on_the_page_is_read_though_the_json_ld_body_lags_behind() -> None:
+    edited = (STORY[0].replace("three years", "four years"), *STORY[1:])
+    page = extract_page(_structured_page("\n".join(STORY), edited))
+    assert page.layer is Layer.STRUCTURED
+    assert page.article.paragraphs == edited
+    before = extract_page(_structured_page("\n".join(STORY), STORY)).article
+    assert fingerprint(page.article) != fingerprint(before)
+
+
+def test_a_run_on_json_ld_body_keeps_the_paragraphs_the_page_shows() -> None:
+    page = extract_page(_structured_page(" ".join(STORY), STORY))
+    assert page.layer is Layer.STRUCTURED
+    assert page.article.paragraphs == STORY
+
+
+def test_a_json_ld_body_the_page_does_not_show_is_never_the_text() -> None:
+    other = (
+        "Rail services between the two northern towns will stop for a month while the old"
+        " bridge over the river is strengthened, the operator said on Monday.",
+        "Buses will replace the trains, and the journey will take about twenty minutes"
+        " longer than usual, with extra services at the busiest times of the day.",
+    )
+    page = extract_page(_structured_page(" ".join(other) * 2, STORY))
+    assert page.layer is Layer.GENERAL
+    assert page.article.paragraphs == STORY
 
 
 @pytest.mark.parametrize("page", ["", "   ", "<html><body></body></html>", "\x00\x00"])

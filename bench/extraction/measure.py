@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from bench.extraction.others import COMPETITORS
 from bench.extraction.region import find_region, parse
-from bench.extraction.score import Scores, first_difference, word_scores
+from bench.extraction.score import Scores, first_difference, paragraph_count, word_scores
 from bench.extraction.variants import (
     CHURN_KINDS,
     EDIT_KINDS,
@@ -45,11 +45,14 @@ class Output:
             fingerprint, the text itself for other extractors.
         lines: The output line by line (for redline, headline and byline first), to say
             what changed.
+        paragraphs: How many paragraphs the body has (for redline, the dateline is not
+            one).
     """
 
     text: str
     identity: str
     lines: tuple[str, ...]
+    paragraphs: int
 
 
 @dataclass(frozen=True)
@@ -93,6 +96,7 @@ class Measurement:
         page: The page id.
         scores: Its output against the ground truth.
         empty: Whether it extracted nothing.
+        run_together: Whether it read an article of several paragraphs as one.
         ms: The fastest of the timed calls, in milliseconds.
     """
 
@@ -100,6 +104,7 @@ class Measurement:
     page: str
     scores: Scores
     empty: bool
+    run_together: bool
     ms: float
 
 
@@ -192,7 +197,10 @@ def measure_quality(chosen: list[Subject[Any]], page: Page, repeats: int) -> lis
     for subject in chosen:
         output, ms = subject.timed(page.html, page.url, repeats)
         scores = word_scores(output.text, page.truth)
-        measurements.append(Measurement(subject.name, page.id, scores, not output.text, ms))
+        run_together = output.paragraphs == 1 and paragraph_count(page.truth) > 1
+        measurements.append(
+            Measurement(subject.name, page.id, scores, not output.text, run_together, ms)
+        )
     return measurements
 
 
@@ -248,14 +256,15 @@ def _redline(html: str, url: str) -> Article | None:
 def _article(article: Article | None) -> Output:
     """Redline's output: body = dateline (when there is one) and paragraphs."""
     if article is None:
-        return Output("", "", ())
+        return Output("", "", (), 0)
     body = ([article.dateline] if article.dateline else []) + list(article.paragraphs)
     return Output(
         "\n".join(body),
         fingerprint(article),
         (f"headline: {article.headline}", f"byline: {article.byline}", *body),
+        len(article.paragraphs),
     )
 
 
 def _text(text: str) -> Output:
-    return Output(text, text, tuple(text.splitlines()))
+    return Output(text, text, tuple(text.splitlines()), paragraph_count(text))

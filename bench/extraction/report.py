@@ -60,7 +60,8 @@ class Run:
 
 def quality(run: Run) -> dict[str, dict[str, float]]:
     """Per extractor: mean precision, recall and F1 over pages, median F1, empty outputs,
-    and median and 95th-percentile milliseconds per page."""
+    articles of several paragraphs read as one, and median and 95th-percentile milliseconds
+    per page."""
     table = {}
     for extractor in run.extractors:
         rows = [m for m in run.measurements if m.extractor == extractor.name]
@@ -71,6 +72,7 @@ def quality(run: Run) -> dict[str, dict[str, float]]:
             "f1": mean([m.scores.f1 for m in rows]),
             "f1_median": statistics.median([m.scores.f1 for m in rows]) if rows else 0.0,
             "empty": sum(m.empty for m in rows),
+            "run_together": sum(m.run_together for m in rows),
             "ms_median": percentile(times, 0.5),
             "ms_p95": percentile(times, _P95),
         }
@@ -152,6 +154,7 @@ def _quality_section(run: Run) -> list[str]:
             f"{q['f1']:.3f}",
             f"{q['f1_median']:.3f}",
             str(int(q["empty"])),
+            str(int(q["run_together"])),
             f"{q['ms_median']:.1f}",
             f"{q['ms_p95']:.1f}",
         ]
@@ -162,13 +165,24 @@ def _quality_section(run: Run) -> list[str]:
         "",
         "Bag-of-words scores of the extracted body against the ground-truth `articleBody`"
         " (lower-cased `\\w+` tokens after NFKC): precision, recall and F1 per page, then the"
-        " mean over pages; median F1 over pages; empty = pages with no output (scored 0)."
+        " mean over pages; median F1 over pages; empty = pages with no output (scored 0);"
+        " run together = pages whose article of several paragraphs came out as one."
         " Time: the extraction call alone on the decoded page, in one process; each page"
         f" extracted {run.repeats} times and its fastest run kept (less noise), then the"
         " median and 95th percentile over pages.",
         "",
         *_table(
-            ["extractor", "precision", "recall", "F1", "median F1", "empty", "median ms", "p95 ms"],
+            [
+                "extractor",
+                "precision",
+                "recall",
+                "F1",
+                "median F1",
+                "empty",
+                "run together",
+                "median ms",
+                "p95 ms",
+            ],
             rows,
         ),
     ]

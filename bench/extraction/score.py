@@ -53,6 +53,11 @@ def word_scores(found: str, truth: str) -> Scores:
     return Scores(precision, recall, f1)
 
 
+def paragraph_count(text: str) -> int:
+    """How many paragraphs ``text`` has: its lines that are not blank."""
+    return sum(1 for line in text.splitlines() if line.strip())
+
+
 def percentile(values: list[float], share: float) -> float:
     """The ``share`` (0..1) percentile of ``values``, interpolating linearly; nan if none."""
     if not values:
