@@ -30,7 +30,7 @@ from scheduler.urls import article_id
 
 if TYPE_CHECKING:
     import subprocess
-    from collections.abc import Iterable, Iterator, Mapping
+    from collections.abc import Collection, Iterable, Iterator, Mapping
 
     from crawler.models import ChangeEvent
 
@@ -102,9 +102,10 @@ class Watch:
             before = page[-1].event_id
         return events
 
-    def score(self, until: float) -> Score:
+    def score(self, until: float, only: Collection[int] | None = None) -> Score:
         """Scores the events recorded so far; edits later than ``until`` seconds after the
-        newsroom started are not counted."""
+        newsroom started are not counted; ``only`` names the articles to score (None:
+        all)."""
         started, requests = self.newsroom.started, self.newsroom.requests
         baselines = []
         for index in range(self.config.articles):
@@ -119,6 +120,7 @@ class Watch:
             until=until,
             stability_window=self.stability_window,
             baselines=baselines,
+            only=only,
         )
 
     def timeline(self, index: int) -> list[str]:

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Sequence
+    from collections.abc import Collection, Iterable, Sequence
 
     from bench.newsroom.server import NewsroomConfig
     from crawler.models import ChangeEvent
@@ -112,6 +112,7 @@ def score(
     until: float,
     stability_window: float,
     baselines: Sequence[float | None],
+    only: Collection[int] | None = None,
 ) -> Score:
     """Scores ``events`` against the truth of a newsroom started at ``started``.
 
@@ -125,6 +126,7 @@ def score(
         baselines: For each article, when the page of its first version was served
             (offset, see :func:`baseline`; None: it has no version). Earlier edits are
             part of that version and are not counted.
+        only: Score these articles only (None: every article).
     """
     text: dict[int, list[float]] = {}
     lifecycle: dict[int, set[str]] = {}
@@ -137,6 +139,8 @@ def score(
             text.setdefault(index, []).append(event.detected_at - started)
         lifecycle.setdefault(index, set()).update(event.kinds)
     for index in range(config.articles):
+        if only is not None and index not in only:
+            continue
         edits = [at for at in config.edits_of(index) if at <= until]
         first = baselines[index]
         if first is None:

@@ -22,6 +22,8 @@ from array import array
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING
 
+from bench.newsroom.generated import PREFIX as GENERATED
+from bench.newsroom.generated import drawn
 from bench.newsroom.layouts import ENCODING, LAYOUTS, RENDER, Churn
 from bench.newsroom.story import EditPlan, edit_times, story_version
 
@@ -92,6 +94,9 @@ class NewsroomConfig:
         every_request: Every request of an article finds a new version (the article is
             edited between any two fetches); ``edits`` is then ignored.
         faults: The faults injected.
+        generated: Each site has a layout of its own, generated from the seed and the
+            site's number (:mod:`bench.newsroom.generated`), instead of the four written
+            by hand.
     """
 
     articles: int = 100
@@ -102,6 +107,7 @@ class NewsroomConfig:
     etag: bool = False
     every_request: bool = False
     faults: Faults = field(default_factory=Faults)
+    generated: bool = False
 
     def site(self, index: int) -> int:
         """The site article ``index`` belongs to."""
@@ -109,6 +115,8 @@ class NewsroomConfig:
 
     def layout(self, site: int) -> str:
         """Site ``site``'s layout."""
+        if self.generated:
+            return f"{GENERATED}{self.seed * 100_000 + site}"
         return LAYOUTS[site % len(LAYOUTS)]
 
     def edits_of(self, index: int) -> tuple[float, ...]:
@@ -295,7 +303,10 @@ class Newsroom:
         layout = config.layout(site)
         story = story_version(config.seed, index, number)
         url = f"http://{self.hosts[site]}/{'moved' if moved else 'news'}/{index}"
-        page = RENDER[layout](story, url, self._churn)
+        if layout.startswith(GENERATED):
+            page = drawn(int(layout.removeprefix(GENERATED))).render(story, url, self._churn)
+        else:
+            page = RENDER[layout](story, url, self._churn)
         encoding = ENCODING.get(layout, "utf-8")
         body = page.encode(encoding, "xmlcharrefreplace")
         if fault == "huge":
