@@ -11,10 +11,14 @@ paragraph by paragraph:
 - a paragraph only one of them holds is volatile: the place it stands in keeps the text
   the latest version had there, if it had one, and gains nothing if it had none;
 - a paragraph of the latest version that neither fetch holds was edited (when a paragraph
-  both fetches hold is its new wording) or cut, unless it stood in a volatile place.
+  both fetches hold is its new wording) or cut, unless it stood in a volatile place;
+- a volatile place whose two texts are both rewordings of the latest version's paragraph
+  there (a paragraph that holds a counter or a clock beside article text) is settled the
+  same way one level down, word by word: the words both fetches changed the same way are
+  the change, the others keep the latest version's.
 
 A rotating line next to a real edit therefore neither hides the edit nor is published
-with it.
+with it, and neither does a clock inside the edited paragraph.
 """
 
 from __future__ import annotations
@@ -134,6 +138,7 @@ def _stretch(
             nearest = min(rest, key=lambda li: abs(li - at))
             used.add(nearest)
             given[pi] = nearest
+    others = [text for text, agreed in second if not agreed]
     out: list[str] = []
     pi = 0
     for text, agreed in first:
@@ -141,10 +146,20 @@ def _stretch(
             out.append(text)
             continue
         if pi in given:
-            out.append(latest[given[pi]])
+            out.append(_settled(latest[given[pi]], text, others))
         pi += 1
     out.extend(latest[given[p]] for p in range(shown_first, len(places)) if p in given)
     return out
+
+
+def _settled(old: str, first: str, seconds: Sequence[str]) -> str:
+    """The paragraph a volatile place keeps: ``old`` with the words both fetches changed
+    the same way, when ``first`` and the most alike of ``seconds`` both reword it (at
+    least :data:`EDITED` alike); else ``old`` as it was."""
+    second = max(seconds, key=lambda text: _likeness(old, text), default="")
+    if min(_likeness(old, first), _likeness(old, second)) < EDITED:
+        return old
+    return " ".join(confirm_paragraphs(old.split(), first.split(), second.split()))
 
 
 EDITED = 0.5

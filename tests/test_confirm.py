@@ -63,6 +63,19 @@ def test_only_what_both_fetches_changed_the_same_way_is_confirmed(
     assert confirm_paragraphs(latest, first, second) == confirmed
 
 
+def test_an_edit_in_a_paragraph_that_also_holds_a_clock_is_confirmed_word_by_word() -> None:
+    latest = [P[0], "The work will cost 14 million pounds. Updated 5 minutes ago", P[2]]
+    first = [P[0], "The work will cost 16 million pounds. Updated 7 minutes ago", P[2]]
+    second = [P[0], "The work will cost 16 million pounds. Updated 9 minutes ago", P[2]]
+    assert confirm_paragraphs(latest, first, second) == [
+        P[0],
+        "The work will cost 16 million pounds. Updated 5 minutes ago",
+        P[2],
+    ]
+    # with only the clock moving, nothing changed
+    assert confirm_paragraphs(latest, [P[0], first[1].replace("16", "14"), P[2]], latest) == latest
+
+
 def test_a_headline_or_byline_changes_only_if_both_fetches_show_the_new_one() -> None:
     latest = Article("Old headline", "By Ada", tuple(P))
     first = Article("New headline", "By Ada Brennan", tuple(P))
