@@ -1,0 +1,1 @@
+"""Redline's checks on generated layouts (``python -m bench.layouts``)."""
