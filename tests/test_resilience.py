@@ -8,6 +8,7 @@ rather than by waiting for them.
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 import signal
@@ -710,10 +711,21 @@ def small_disk(tmp_path: Path) -> Iterator[Path]:
 
 
 def fill(disk: Path) -> Path:
-    """Writes a file that takes every free byte of ``disk``; returns it."""
+    """Writes a file that takes every free byte of ``disk``; returns it.
+
+    Redis writes to the same disk meanwhile, so the file is written until the disk refuses
+    (not up to a size read beforehand, which Redis may have taken a part of), and topped
+    up if space was freed in the meantime."""
     filler = disk / "filler"
-    filler.write_bytes(bytes(shutil.disk_usage(disk).free))
-    assert shutil.disk_usage(disk).free == 0
+    chunk = bytes(1 << 16)
+    with filler.open("ab", buffering=0) as out:
+        while shutil.disk_usage(disk).free:
+            try:
+                while True:
+                    out.write(chunk)
+            except OSError as exc:
+                if exc.errno != errno.ENOSPC:
+                    raise
     return filler
 
 
