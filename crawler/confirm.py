@@ -32,6 +32,10 @@ if TYPE_CHECKING:
 
     from crawler.models import Article
 
+EDITED = 0.5
+"""How alike (word by word, 0 to 1) a paragraph both fetches show must be to one of the
+latest version's for it to be that paragraph's new wording."""
+
 
 def confirm(latest: Article, first: Article, second: Article) -> Article:
     """The latest version with the changes both fetches made (see the module docstring).
@@ -160,11 +164,6 @@ def _settled(old: str, first: str, seconds: Sequence[str]) -> str:
     if min(_likeness(old, first), _likeness(old, second)) < EDITED:
         return old
     return " ".join(confirm_paragraphs(old.split(), first.split(), second.split()))
-
-
-EDITED = 0.5
-"""How alike (word by word, 0 to 1) a paragraph both fetches show must be to one of the
-latest version's for it to be that paragraph's new wording."""
 
 
 def _likeness(a: str, b: str) -> float:
