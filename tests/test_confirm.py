@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from crawler.confirm import confirm, confirm_paragraphs
@@ -88,6 +88,9 @@ WORDS = st.sampled_from(["harbour", "wall", "council", "vote", "budget", "river"
 PARAGRAPH = st.lists(WORDS, min_size=4, max_size=12).map(" ".join)
 
 
+# Pure and fast: no deadline (a loaded machine must not fail them), and the same examples
+# on every run.
+@settings(deadline=None, derandomize=True)
 @given(
     latest=st.lists(PARAGRAPH, min_size=1, max_size=8, unique=True),
     place=st.integers(min_value=0, max_value=8),
@@ -104,6 +107,7 @@ def test_a_rotating_place_is_never_a_change(
     assert confirm_paragraphs(with_ad, first, second) == with_ad
 
 
+@settings(deadline=None, derandomize=True)
 @given(
     latest=st.lists(PARAGRAPH, min_size=1, max_size=8, unique=True),
     edited=st.lists(PARAGRAPH, min_size=1, max_size=8, unique=True),
