@@ -38,11 +38,15 @@ from crawler.diff import NO_DIFF, ChangeKind, Diff, diff_articles
 from crawler.hashing import fingerprint
 from crawler.models import Article, ArticleState, ChangeEvent, Fetch, Status, Version
 from crawler.quality import wall_reason
+from crawler.template import Lesson, kept, kept_before, lesson, marks_of, token
 from scheduler.policy import Outcome, RecheckPolicy, decide, retry_delay, site_backoff
 from scheduler.urls import BadUrlError, article_id, normalise_url, site_of
 
 if TYPE_CHECKING:
+    from collections.abc import Collection
+
     from crawler.extract import ExtractedPage
+    from crawler.template import Evidence
 
 # Longest error text kept in an article's state.
 _MAX_ERROR = 500
@@ -100,6 +104,10 @@ class History(Protocol):
     def site_failures(self) -> int:
         """Consecutive failures of the article's site so far, all articles together."""
 
+    def template(self, marks: Collection[str], places: Collection[str]) -> Evidence:
+        """What the site's template evidence says of these marks and places (see
+        :mod:`crawler.template`)."""
+
 
 @dataclass(frozen=True)
 class Update:
@@ -122,6 +130,7 @@ class Update:
         extraction_failed: The page held no trustworthy article.
         layer: Which extraction layer read the page ("" when none did).
         fell_back: The source's body rule matched nothing, so another layer read it.
+        lesson: What the page teaches about its site's template (None: nothing).
     """
 
     state: ArticleState
@@ -138,6 +147,7 @@ class Update:
     extraction_failed: bool = False
     layer: str = ""
     fell_back: bool = False
+    lesson: Lesson | None = None
 
 
 def flip_key(a: str, b: str) -> str:
@@ -391,7 +401,19 @@ def _article(
         details.append(f"now at {location}")
     state = replace(state, location=location, site=site_of(location or state.url))
 
-    digest = fingerprint(article)
+    tok = token(state.id)
+    asked = marks_of(article)
+    evidence = history.template(asked, page.places)
+    article = kept(evidence, tok, article, page.places)
+    latest = None
+    if (digest := fingerprint(article)) != state.digest and state.versions:
+        latest = history.latest()
+    stored = history.candidate() if state.candidate and latest is not None else None
+    if more := marks_of(latest.article if latest else None, stored) - asked:
+        evidence = evidence.adding(history.template(more, ()))
+    if latest is not None:  # another item of a rotating block is not a change
+        article = kept(evidence, tok, page.article, page.places, latest.article)
+        digest = fingerprint(article)
     if digest == state.digest:
         return _unchanged(
             replace(state, status=Status.ACTIVE, extractor=page.extractor),
@@ -402,34 +424,53 @@ def _article(
             headline=article.headline,
             detail="; ".join(details),
         )
-    latest = history.latest() if state.versions else None
-    if latest is not None and state.extractor != page.extractor and not kinds:
-        return _rebaseline(state, fetch, page, digest, history, policy)
+    taught = lesson(tok, page.article, page.places)
+    read = replace(page, article=article)
+    if latest is not None:
+        before = kept_before(evidence, tok, latest.article, page.article, page.places)
+        rebase = state.extractor != page.extractor or (
+            before != latest.article and fingerprint(before) == digest
+        )
+        if rebase and not kinds:  # the code, the rules or the site's template read it anew
+            return replace(_rebaseline(state, fetch, read, digest, history, policy), lesson=taught)
+        latest = replace(latest, article=before)
     if latest is not None and not kinds:
-        if not state.candidate:
-            return _candidate(state, fetch, article, digest, policy)
-        first = article if digest == state.candidate else history.candidate()
-        if first is None:  # the candidate's text is not stored: this fetch is the candidate
-            return _candidate(state, fetch, article, digest, policy)
+        first = article if digest == state.candidate else stored
+        if not state.candidate or first is None:  # (the candidate's text is not stored)
+            taught = lesson(tok, page.article, page.places, change=(latest.article, article))
+            return replace(_candidate(state, fetch, article, digest, policy), lesson=taught)
+        first = kept(evidence, tok, first, ())
         confirmed = confirm(latest.article, first, article)
-        if (digest := fingerprint(confirmed)) == state.digest:
-            return _unchanged(state, fetch, policy, unconfirmed=True)
-        page = replace(page, article=confirmed)
-    elif wall_reason(article) and digest != state.candidate:
-        return _candidate(state, fetch, article, digest, policy)  # a first version, or a move
-    if reason := wall_reason(page.article):
-        return _failed(replace(state, candidate=""), history, fetch, reason, policy)
-    return _record(
+        taught = lesson(
+            tok, page.article, page.places, (first, article), (latest.article, confirmed)
+        )
+        if (digest := fingerprint(confirmed)) == fingerprint(latest.article):
+            if digest != state.digest:  # nothing confirmed but what the template leaves out
+                update = _rebaseline(
+                    state, fetch, replace(read, article=confirmed), digest, history, policy
+                )
+            else:
+                update = _unchanged(state, fetch, policy, unconfirmed=True)
+            return replace(update, lesson=taught)
+        read = replace(read, article=confirmed)
+    elif wall_reason(article) and digest != state.candidate:  # a first version, or a move
+        return replace(_candidate(state, fetch, article, digest, policy), lesson=taught)
+    if reason := wall_reason(read.article):
+        return replace(
+            _failed(replace(state, candidate=""), history, fetch, reason, policy), lesson=taught
+        )
+    update = _record(
         replace(state, candidate=""),
         history,
         fetch,
-        page,
+        read,
         digest,
         latest,
         kinds,
         details,
         policy,
     )
+    return replace(update, lesson=taught)
 
 
 def _candidate(

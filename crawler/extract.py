@@ -40,7 +40,7 @@ from crawler import general
 from crawler.clutter import is_furniture, strip_clutter
 from crawler.models import Article
 from crawler.normalize import normalise_text
-from crawler.paragraphs import paragraphs_of
+from crawler.paragraphs import paragraphs_of, path_of, place_of
 from crawler.rules import compile_rules, rules_digest, select
 from crawler.structured import coverage, shown_element, structured_article
 
@@ -104,6 +104,9 @@ class ExtractedPage:
         layer: Which layer read the body.
         fell_back: The source has a body rule, but it matched nothing on this page.
         rules_digest: Names the source's rules that applied ("" for none).
+        places: Where each paragraph of the article stands on the page
+            (:func:`crawler.paragraphs.place_of`; "" where it is not known), one per
+            paragraph, or none at all.
     """
 
     article: Article
@@ -111,6 +114,7 @@ class ExtractedPage:
     layer: Layer = Layer.GENERAL
     fell_back: bool = False
     rules_digest: str = ""
+    places: tuple[str, ...] = ()
 
     @property
     def extractor(self) -> str:
@@ -162,14 +166,17 @@ def extract_page(html: str, url: str = "", rules: ExtractionRules | None = None)
         byline = byline or structured.byline
     shown_headline = _shown_headline(tree)
 
-    layer, lines, fell_back = Layer.RULES, list[str](), False
+    layer, lines, fell_back = Layer.RULES, list[tuple[str, str]](), False
     body = _first_match(tree, compiled.body) if compiled else []
     if compiled is not None and compiled.body and not body:
         fell_back = True
     if body:
         for element in body:
             strip_clutter(element)
-        lines = [p.text for p in _prose(p for element in body for p in paragraphs_of(element))]
+        lines = [
+            (p.text, place_of(p.element))
+            for p in _prose(p for element in body for p in paragraphs_of(element))
+        ]
     elif (
         structured is not None
         and _complete(structured.body, tree)
@@ -186,13 +193,14 @@ def extract_page(html: str, url: str = "", rules: ExtractionRules | None = None)
     headline = normalise_text(headline or shown_headline)
     byline = byline or _meta_byline(tree)
     drop_text = compiled.drop_text if compiled else ()
-    paragraphs = [
-        text
-        for text in (normalise_text(line) for line in lines)
+    shown = [
+        (text, place)
+        for text, place in ((normalise_text(line), place) for line, place in lines)
         if text and not is_furniture(text) and not any(p.search(text) for p in drop_text)
     ]
-    if paragraphs and paragraphs[0] == headline:
-        paragraphs = paragraphs[1:]  # the headline is not part of the body
+    if shown and shown[0][0] == headline:
+        shown = shown[1:]  # the headline is not part of the body
+    paragraphs = [text for text, _ in shown]
     dateline = ""
     if paragraphs and (match := _DATELINE.match(paragraphs[0])) and match["dateline"].strip():
         dateline = match["dateline"].strip()
@@ -205,22 +213,31 @@ def extract_page(html: str, url: str = "", rules: ExtractionRules | None = None)
         dateline=dateline,
         paragraphs=tuple(paragraphs),
     )
-    return ExtractedPage(article, canonical, layer, fell_back, rules_digest(rules) if rules else "")
+    return ExtractedPage(
+        article,
+        canonical,
+        layer,
+        fell_back,
+        rules_digest(rules) if rules else "",
+        tuple(place for _, place in shown),
+    )
 
 
-def _shown_lines(tree: lxml.html.HtmlElement, body: str) -> list[str]:
-    """The paragraphs of the article a JSON-LD body describes, as the page shows them: read
-    from the element whose visible text matches the body best, without its clutter and its
-    links ([] when that element does not hold nearly all of the body and little else).
-    ``tree`` is not changed."""
+def _shown_lines(tree: lxml.html.HtmlElement, body: str) -> list[tuple[str, str]]:
+    """The paragraphs of the article a JSON-LD body describes, as the page shows them, with
+    their places: read from the element whose visible text matches the body best, without
+    its clutter and its links ([] when that element does not hold nearly all of the body
+    and little else). ``tree`` is not changed."""
     text = "\n".join(_body_lines(body))
     element = shown_element(tree, text)
     if element is None:
         return []
     region = copy.deepcopy(element)
     strip_clutter(region)
-    lines = [p.text for p in _prose(paragraphs_of(region))]
-    return lines if coverage(lines, text).complete else []
+    parent = element.getparent()
+    above = path_of(parent) if parent is not None else ""
+    lines = [(p.text, place_of(p.element, above)) for p in _prose(paragraphs_of(region))]
+    return lines if coverage([line for line, _ in lines], text).complete else []
 
 
 def _body_lines(body: str) -> list[str]:

@@ -32,7 +32,7 @@ from trafilatura.metadata import examine_meta, extract_meta_json, extract_title
 
 from crawler.clutter import is_clutter_name, is_furniture
 from crawler.normalize import normalise_text
-from crawler.paragraphs import Paragraph, paragraphs_of
+from crawler.paragraphs import Paragraph, paragraphs_of, place_of, stable_class
 
 if TYPE_CHECKING:
     from collections.abc import Collection
@@ -55,6 +55,9 @@ _LOOKAHEAD = 50
 # The page's main block of prose replaces the region when it holds this many times the
 # text matched to the page, apart from it.
 _OUTWEIGH = 3
+# A line that is no paragraph of the page is split into the paragraphs found in it when they
+# make up this share of its characters.
+_GLUED = 0.4
 # How far up from the region elements that continue it are looked for.
 _KIN_LEVELS = 3
 # Blocks whose text may be added back.
@@ -66,10 +69,12 @@ _WORD = re.compile(r"\w+")
 
 @dataclass(frozen=True)
 class GeneralArticle:
-    """What the general extractor found: a headline, and the article's paragraphs."""
+    """What the general extractor found: a headline, and the article's paragraphs with
+    where each stands on the page (:func:`crawler.paragraphs.place_of`; "" for a line not
+    found in the page)."""
 
     headline: str
-    lines: tuple[str, ...]
+    lines: tuple[tuple[str, str], ...]
 
 
 def general_article(tree: lxml.html.HtmlElement, url: str) -> GeneralArticle | None:
@@ -94,7 +99,9 @@ def general_article(tree: lxml.html.HtmlElement, url: str) -> GeneralArticle | N
     lines = [normalise_text(line) for line in (getattr(document, "text", "") or "").splitlines()]
     return GeneralArticle(
         headline=headline,
-        lines=tuple(_checked_lines([line for line in lines if line], paragraphs)),
+        lines=tuple(
+            _checked_lines(_unglued([line for line in lines if line], paragraphs), paragraphs)
+        ),
     )
 
 
@@ -134,30 +141,30 @@ def _inline_link(paragraph: Paragraph) -> bool:
     return len(_WORD.findall(paragraph.text)) <= _INLINE_LINK_WORDS
 
 
-def _checked_lines(lines: list[str], paragraphs: list[Paragraph]) -> list[str]:
+def _checked_lines(lines: list[str], paragraphs: list[Paragraph]) -> list[tuple[str, str]]:
     """The extractor's lines, checked against the page's paragraphs (steps 2 and 3 of the
-    module docstring)."""
+    module docstring), each with its place."""
     source = _sources(lines, paragraphs)
     matched = [paragraphs[i] for i in source if i is not None and i >= 0]
     region = _region([p for p in matched if not p.is_link])
     if region is None:
-        return lines
+        return [(line, "") for line in lines]
     parts = _continued(_outweighed(region, matched, paragraphs))
     tops = {id(part) for part in parts}
     inside = {id(e) for part in parts for e in part.iter()}
-    kept: dict[int, list[str]] = {}  # paragraph index -> its lines, read in document order
+    kept: dict[int, list[tuple[str, str]]] = {}  # paragraph index -> its lines, in order
     anchor = -1
     for line, index in zip(lines, source, strict=True):
         if index == -1:  # the rest of a paragraph read whole
             continue
         if index is None:  # not found in the page: kept where it stands
-            kept.setdefault(anchor, []).append(line)
+            kept.setdefault(anchor, []).append((line, ""))
             continue
         anchor = index
         paragraph = paragraphs[index]
         if id(paragraph.element) in inside and not paragraph.is_link:
-            kept.setdefault(index, []).append(paragraph.text)
-    seen = {line for group in kept.values() for line in group}
+            kept.setdefault(index, []).append((paragraph.text, place_of(paragraph.element)))
+    seen = {line for group in kept.values() for line, _ in group}
     for index, paragraph in enumerate(paragraphs):
         if (
             index not in kept
@@ -165,9 +172,35 @@ def _checked_lines(lines: list[str], paragraphs: list[Paragraph]) -> list[str]:
             and id(paragraph.element) in inside
             and _prose(paragraph, tops)
         ):
-            kept[index] = [paragraph.text]
+            kept[index] = [(paragraph.text, place_of(paragraph.element))]
             seen.add(paragraph.text)
     return [line for index in sorted(kept) for line in kept[index]]
+
+
+def _unglued(lines: list[str], paragraphs: list[Paragraph]) -> list[str]:
+    """The extractor's lines, with each line that is several of the page's paragraphs run
+    together (a table row read as one line, a block's text glued to the next paragraph's)
+    replaced by those paragraphs.
+
+    A line that is no paragraph of the page is split when paragraphs of the page, found in
+    it in document order, make up at least :data:`_GLUED` of its characters.
+    """
+    texts = {paragraph.text for paragraph in paragraphs}
+    out: list[str] = []
+    for line in lines:
+        if line in texts or any(text.startswith(line) for text in texts):
+            out.append(line)
+            continue
+        found: list[str] = []
+        at = 0
+        for paragraph in paragraphs:
+            where = line.find(paragraph.text, at)
+            if where >= 0:
+                found.append(paragraph.text)
+                at = where + len(paragraph.text)
+        covered = sum(len(text) for text in found)
+        out.extend(found if len(found) > 1 and covered >= _GLUED * len(line) else [line])
+    return out
 
 
 def _sources(lines: list[str], paragraphs: list[Paragraph]) -> list[int | None]:
@@ -272,7 +305,7 @@ def _continued(region: lxml.html.HtmlElement) -> list[lxml.html.HtmlElement]:
     Class names are compared without their generated tokens (those with a digit), which
     change from one page view to the next.
     """
-    name = _stable_class(region)
+    name = stable_class(region)
     top = region
     for _ in range(_KIN_LEVELS):
         top = top.getparent() if top.getparent() is not None else top
@@ -282,7 +315,7 @@ def _continued(region: lxml.html.HtmlElement) -> list[lxml.html.HtmlElement]:
     covered = set(region.iter())
     parts = [region]
     for element in top.iter(region.tag):
-        if element in covered or element in holding or _stable_class(element) != name:
+        if element in covered or element in holding or stable_class(element) != name:
             continue
         if not _clear(element, {id(top)}):
             continue
@@ -300,11 +333,6 @@ def _clear(element: lxml.html.HtmlElement, tops: Collection[int]) -> bool:
         if str(ancestor.tag).lower() in _NOT_PROSE or is_clutter_name(ancestor):
             return False
     return True
-
-
-def _stable_class(element: lxml.html.HtmlElement) -> str:
-    tokens = (element.get("class") or "").split()
-    return " ".join(t for t in tokens if not any(c.isdigit() for c in t))
 
 
 def _prose(paragraph: Paragraph, region: Collection[int]) -> bool:

@@ -29,6 +29,12 @@ key                       type    holds
 ``site:{site}:leases``    zset    id -> lease expiry, for the site's checks in flight
 ``site:{site}:pages:{h}`` hash    one site's pages in one hour (epoch hour): read by
                                   which layer, fell back, failed, not HTML; kept 2 days
+``site:{site}:blocks``    hash    the site's template: mark of a block of text -> the
+                                  articles it was read on and how often it flickered (see
+                                  :mod:`crawler.template`); bounded
+``site:{site}:places``    hash    where blocks stand on the site's pages -> how often a
+                                  block there flickered and held; bounded
+``site:{site}:articles``  HLL     the site's articles whose pages were read
 ``sites``                 set     every site ever checked
 ``stats:{minute}``        hash    counters of one minute (epoch minute), kept two hours
 ``events``                stream  change events, oldest first (field ``data``)
@@ -195,6 +201,18 @@ class Keys:
     def site_pages(self, site: str, hour: int) -> str:
         """One site's page counters of one hour (epoch seconds // 3600)."""
         return f"{self.prefix}site:{site}:pages:{hour}"
+
+    def site_blocks(self, site: str) -> str:
+        """The blocks of text of one site's template (:mod:`crawler.template`)."""
+        return f"{self.prefix}site:{site}:blocks"
+
+    def site_places(self, site: str) -> str:
+        """Where blocks stand on one site's pages, and how they behaved there."""
+        return f"{self.prefix}site:{site}:places"
+
+    def site_articles(self, site: str) -> str:
+        """The articles of one site whose pages were read (a HyperLogLog)."""
+        return f"{self.prefix}site:{site}:articles"
 
     def event_index(self, source: str = "", kind: str = "") -> str:
         """The stream of a feed's events: all (:attr:`events`), one source's, one kind's,

@@ -9,6 +9,7 @@ be told apart from prose.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 import lxml.html
@@ -122,6 +123,31 @@ def paragraphs_of(element: lxml.html.HtmlElement) -> list[Paragraph]:
                 reader.add(node.tail, linked=in_link)
     reader.flush()
     return reader.paragraphs
+
+
+def stable_class(element: lxml.html.HtmlElement) -> str:
+    """An element's class names without their generated tokens (those with a digit), which
+    change from one page view to the next."""
+    tokens = (element.get("class") or "").split()
+    return " ".join(t for t in tokens if not any(c.isdigit() for c in t))
+
+
+def place_of(element: lxml.html.HtmlElement, above: str = "") -> str:
+    """Where a block stands on its page, whatever its words: a short name of the tags and
+    stable class names (:func:`stable_class`) of ``element`` and the elements that hold
+    it. ``above`` is the path (:func:`path_of`) of what holds the tree's root, for an
+    element of a copy of part of the page."""
+    digest = hashlib.blake2b(f"{above}/{path_of(element)}".encode(), digest_size=6)
+    return digest.hexdigest()
+
+
+def path_of(element: lxml.html.HtmlElement) -> str:
+    """The tags and stable class names from the tree's root down to ``element``."""
+    steps = []
+    for node in (element, *element.iterancestors()):
+        tag = node.tag.lower() if isinstance(node.tag, str) else ""
+        steps.append(".".join((tag, *stable_class(node).split())))
+    return "/".join(reversed(steps))
 
 
 def _navigates(link: lxml.html.HtmlElement) -> bool:

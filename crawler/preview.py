@@ -7,7 +7,8 @@ normalisation, the fingerprint), so a user can write or fix a source's rules aga
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from crawler.decode import decode_html, non_html_type
 from crawler.extract import EXTRACTOR_VERSION, ExtractionError, extract_page
@@ -15,6 +16,12 @@ from crawler.hashing import fingerprint
 from crawler.models import Article
 from crawler.quality import wall_reason
 from crawler.rules import ExtractionRules, RulesError
+from crawler.template import Role, Verdict, marks_of, verdicts
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Collection
+
+    from crawler.template import Evidence
 
 
 @dataclass(frozen=True)
@@ -31,6 +38,9 @@ class Preview:
         canonical: The page's canonical URL ("" if it names none).
         not_html: The media type of a document that is not HTML ("" for a page).
         problem: Why there is no article, or what is suspicious about it ("" if nothing).
+        blocks: Every paragraph the extraction read, with how its site's template evidence
+            judged it (the article's paragraphs are those judged article text).
+        evidence: Where that evidence came from, or why there was none.
     """
 
     url: str
@@ -42,6 +52,8 @@ class Preview:
     canonical: str = ""
     not_html: str = ""
     problem: str = ""
+    blocks: tuple[tuple[str, Verdict], ...] = ()
+    evidence: str = ""
 
     def to_json(self) -> str:
         """The record as one JSON object (``paragraphs`` a list of strings)."""
@@ -61,6 +73,11 @@ class Preview:
                 "canonical": self.canonical,
                 "not_html": self.not_html,
                 "problem": self.problem,
+                "blocks": [
+                    {"text": text, "role": str(verdict.role), "why": verdict.why}
+                    for text, verdict in self.blocks
+                ],
+                "evidence": self.evidence,
             },
             ensure_ascii=False,
         )
@@ -86,13 +103,25 @@ class Preview:
             ]
             width = len(str(len(article.paragraphs)))
             lines += [f"  {n:>{width}}. {p}" for n, p in enumerate(article.paragraphs, 1)]
+        left_out = [(text, v) for text, v in self.blocks if v.role is not Role.ARTICLE]
+        if self.evidence:
+            lines.append(f"template:  {self.evidence}")
+        if left_out:
+            lines.append(f"left out as the site's template ({len(left_out)}):")
+            lines += [f"  [{v.role}: {v.why}] {text}" for text, v in left_out]
         if self.problem:
             lines.append(f"problem:   {self.problem}")
         return "\n".join(lines)
 
 
 def preview_page(
-    body: bytes, content_type: str, url: str, source: str, rules: ExtractionRules
+    body: bytes,
+    content_type: str,
+    url: str,
+    source: str,
+    rules: ExtractionRules,
+    template: Callable[[Collection[str], Collection[str]], Evidence] | None = None,
+    article_token: str = "",
 ) -> Preview:
     """Reads a response's body the way a worker does.
 
@@ -102,6 +131,9 @@ def preview_page(
         url: Where it came from ("" if unknown).
         source: The source the URL belongs to.
         rules: That source's extraction rules.
+        template: Reads the site's template evidence for marks and places (None: none
+            is known, every paragraph read is article text).
+        article_token: The article's token in that evidence.
     """
     kind = non_html_type(content_type, body)
     if kind:
@@ -110,13 +142,24 @@ def preview_page(
         page = extract_page(decode_html(body, content_type), url, rules)
     except (ExtractionError, RulesError) as exc:
         return Preview(url, source, problem=f"extraction failed: {exc}")
+    article = page.article
+    blocks: tuple[tuple[str, Verdict], ...] = ()
+    learned = ""
+    if template is not None:
+        evidence = template(marks_of(article), page.places)
+        judged = verdicts(evidence, article_token, article, page.places)
+        blocks = tuple(zip(article.paragraphs, judged, strict=True))
+        learned = f"judged by what {evidence.pages} of the site's articles taught redline"
+        article = replace(article, paragraphs=tuple(t for t, v in blocks if v.role is Role.ARTICLE))
     return Preview(
         url,
         source,
         layer=str(page.layer),
         fell_back=page.fell_back,
-        article=page.article,
-        digest=fingerprint(page.article),
+        article=article,
+        digest=fingerprint(article),
         canonical=page.canonical,
-        problem=wall_reason(page.article),
+        problem=wall_reason(article),
+        blocks=blocks,
+        evidence=learned,
     )

@@ -20,16 +20,18 @@ from crawler.codec import CodecError, as_text, is_delta, pack, unpack
 from crawler.keys import ARTICLE_FIELDS, SCHEMA, SOURCE_STATUS_INFIX
 from crawler.models import Article, ArticleState, ChangeEvent, Status, Version
 from crawler.queue import DueQueue
+from crawler.sitetemplate import SiteTemplates, TemplateSummary
 from scheduler.urls import site_of
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator
+    from collections.abc import Callable, Collection, Iterator
 
     from redis import Redis
     from redis.client import Pipeline
 
     from crawler.check import History, Update
     from crawler.keys import Keys
+    from crawler.template import Evidence
 
 logger = logging.getLogger(__name__)
 
@@ -204,6 +206,7 @@ class SiteHealth:
         last_error: The last failure.
         last_ok: When the site last answered.
         extraction: How well its pages were read in the last :data:`HEALTH_HOURS` hours.
+        template: How much of its template was learned (:mod:`crawler.template`).
     """
 
     site: str
@@ -215,10 +218,15 @@ class SiteHealth:
     last_error: str = ""
     last_ok: float = 0.0
     extraction: ExtractionHealth = field(default_factory=ExtractionHealth)
+    template: TemplateSummary = field(default_factory=TemplateSummary)
 
     @classmethod
     def from_fields(
-        cls, site: str, raw: dict[Any, Any], extraction: ExtractionHealth
+        cls,
+        site: str,
+        raw: dict[Any, Any],
+        extraction: ExtractionHealth,
+        template: TemplateSummary,
     ) -> SiteHealth:
         """Builds the health from a Redis hash as read with ``HGETALL``."""
         text = {as_text(k): as_text(v) for k, v in raw.items()}
@@ -232,6 +240,7 @@ class SiteHealth:
             last_error=text.get("last_error", ""),
             last_ok=float(text.get("last_ok") or 0),
             extraction=extraction,
+            template=template,
         )
 
 
@@ -258,6 +267,7 @@ class ArticleStore:
         self._publish = redis.register_script(_PUBLISH)
         self._index = redis.register_script(_INDEX)
         self._rename_fields = redis.register_script(_RENAME_FIELDS)
+        self.templates = SiteTemplates(redis, keys)
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -450,6 +460,7 @@ class ArticleStore:
                 name,
                 replies[i * step],
                 ExtractionHealth.from_hours(replies[i * step + 1 : (i + 1) * step]),
+                self.templates.summary(name),
             )
             for i, name in enumerate(names)
         ]
@@ -613,7 +624,7 @@ class ArticleStore:
                 written[0] = None
                 return
             state = ArticleState.from_fields(article_id, raw)
-            history = _WatchedHistory(pipe, self.keys, state)
+            history = _WatchedHistory(pipe, self.keys, state, self.templates)
             update = plan(state, history)
             written[0] = update
             if update.finding is Finding.STALE:
@@ -665,6 +676,8 @@ class ArticleStore:
         pipe.sadd(keys.status(state.status), state.id)
         pipe.sadd(keys.source_status(state.source, state.status), state.id)
         site = before.site or site_of(before.location or before.url)
+        if update.lesson is not None:
+            self.templates.learn(state.site or site, update.lesson, pipe)
         self._count(pipe, site, update, now)
         pipe.zrem(keys.leases, state.id)
         pipe.zrem(keys.site_leases(site), state.id)
@@ -728,10 +741,13 @@ class _WatchedHistory:
     """An article's history read through a pipeline in its WATCH phase (see
     :class:`crawler.check.History`); keys read here are watched too."""
 
-    def __init__(self, pipe: Pipeline, keys: Keys, state: ArticleState) -> None:
+    def __init__(
+        self, pipe: Pipeline, keys: Keys, state: ArticleState, templates: SiteTemplates
+    ) -> None:
         self.pipe = pipe
         self.keys = keys
         self.state = state
+        self.templates = templates
         self._latest: tuple[Version, bytes] | None = None
 
     def latest(self) -> Version | None:
@@ -787,6 +803,12 @@ class _WatchedHistory:
         site = self.state.site or site_of(self.state.location or self.state.url)
         value = self.pipe.hget(self.keys.site(site), "consecutive")
         return int(value) if value is not None else 0
+
+    def template(self, marks: Collection[str], places: Collection[str]) -> Evidence:
+        """Read apart from the transaction: other workers teach the site all the time, and
+        what they teach must not make this check start again."""
+        site = self.state.site or site_of(self.state.location or self.state.url)
+        return self.templates.evidence(site, marks, places)
 
 
 def _events(entries: list[Any]) -> list[StoredEvent]:

@@ -19,8 +19,12 @@ import sys
 import threading
 import time
 from contextlib import contextmanager
+from dataclasses import replace
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+import redis
 
 from crawler.codec import as_text
 from crawler.connection import (
@@ -32,7 +36,9 @@ from crawler.connection import (
 )
 from crawler.keys import Keys
 from crawler.rules import ExtractionRules
+from crawler.sitetemplate import SiteTemplates
 from crawler.store import ArticleStore
+from crawler.template import token
 from crawler.wording import ago, ahead
 from scheduler.config import ConfigError, Settings, load_settings
 from scheduler.embedded import EmbeddedRedis, EmbeddedRedisError
@@ -43,13 +49,12 @@ from scheduler.urls import (
     article_id,
     normalise_url,
     read_urls,
+    site_of,
     source_for,
 )
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
-
-    import redis
 
     from crawler.models import ArticleState
     from crawler.spiders.page import FetchedPage
@@ -337,7 +342,25 @@ def _check(settings: Settings, args: argparse.Namespace) -> int:
         url, body, content_type = fetched.url, fetched.body, fetched.content_type
     source = source_for(url, settings.sources) if url else ""
     rules = next((s.rules for s in settings.sources if s.name == source), ExtractionRules())
-    preview = preview_page(body, content_type, url, source, rules)
+    if not url:
+        preview = preview_page(body, content_type, url, source, rules)
+        preview = replace(preview, evidence="none (no URL, so no site to read it for)")
+    else:
+        try:
+            with _any_redis(settings) as conn:
+                templates = SiteTemplates(conn, Keys(settings.redis_prefix))
+                preview = preview_page(
+                    body,
+                    content_type,
+                    url,
+                    source,
+                    rules,
+                    partial(templates.evidence, site_of(url)),
+                    token(article_id(url)),
+                )
+        except (redis.RedisError, OSError, RuntimeError) as exc:
+            preview = preview_page(body, content_type, url, source, rules)
+            preview = replace(preview, evidence=f"not read ({exc}): every paragraph counted")
     print(preview.to_json() if args.json else preview.to_text())
     return 0 if preview.article is not None else 1
 

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 import pytest
 
 from crawler.check import Finding, Update, plan_update
 from crawler.extract import ExtractedPage
 from crawler.models import Article, ArticleState, Fetch, Status, Version
+from crawler.template import NO_EVIDENCE, Evidence
 from scheduler.policy import RecheckPolicy
 from scheduler.urls import article_id
+
+if TYPE_CHECKING:
+    from collections.abc import Collection
 
 POLICY = RecheckPolicy(
     initial_interval=60,
@@ -47,6 +52,7 @@ class Life:
     consecutive_site_failures: int = 0
     updates: list[Update] = field(default_factory=list)
     pending: Article | None = None
+    evidence: Evidence = NO_EVIDENCE
 
     # History
     def latest(self) -> Version | None:
@@ -66,6 +72,9 @@ class Life:
 
     def candidate(self) -> Article | None:
         return self.pending
+
+    def template(self, marks: Collection[str], places: Collection[str]) -> Evidence:
+        return self.evidence
 
     def check(
         self,

@@ -1,41 +1,53 @@
-"""``python -m bench.layouts``: redline's checks on generated layouts, one page at a time.
+"""``python -m bench.layouts``: redline's checks on generated layouts, site by site.
 
-    python -m bench.layouts [--layouts 500] [--first 0] [--checks 8]
+    python -m bench.layouts [--layouts 500] [--first 0] [--checks 8] [--quiet 3]
 
-For each generated layout (:mod:`bench.newsroom.generated`, seeds ``--first`` onwards), one
-article goes through the decisions a worker makes (:func:`crawler.check.plan_update`, the
-code path of every check, with each page extracted as a worker extracts it), with the
-boilerplate churning on every request:
+Each generated layout (:mod:`bench.newsroom.generated`, seeds ``--first`` onwards) is a
+site with ``--quiet`` articles that are never edited and one that is edited three times,
+all checked in turn, as a worker would (:func:`crawler.check.plan_update`, the code path of
+every check, with each page extracted as a worker extracts it and the site's template
+learned in Redis as the store learns it), the boilerplate churning on every request:
 
-- **quiet**: ``--checks`` checks of an article that is never edited (each candidate change
-  is fetched again to confirm it, as the schedule would): every published change is false;
+- **quiet**: ``--checks`` checks of each quiet article (each candidate change fetched again
+  to confirm it, as the schedule would): every published change is false. Two of the quiet
+  articles are follow-ups of one story and share a paragraph of background, which must stay
+  article text;
 - **edited**: three edits (of every kind the newsroom makes), each followed by two checks:
   how many of the edits were published, and how many events came on top.
 
-No Redis, no network: this measures what the decisions make of the pages, per layout
-family; ``bench.accuracy --generated`` measures the same end to end, with the schedule.
-Exits 0 always: the figures are the result.
+An embedded Redis holds the sites' template evidence; no network. ``bench.accuracy
+--generated`` measures the same end to end, with the schedule. Exits 0 always: the figures
+are the result.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
-from dataclasses import dataclass, field
+import tempfile
+from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bench.newsroom.generated import drawn
 from bench.newsroom.layouts import Churn
-from bench.newsroom.story import story_version
+from bench.newsroom.story import Story, story_version
 from crawler.check import plan_update
+from crawler.connection import connect
 from crawler.extract import extract_page
+from crawler.keys import Keys
 from crawler.models import Article, ArticleState, Fetch, Version
+from crawler.sitetemplate import SiteTemplates
+from scheduler.embedded import EmbeddedRedis
 from scheduler.policy import RecheckPolicy
+from scheduler.urls import article_id
 
 if TYPE_CHECKING:
-    from crawler.check import Update
+    from collections.abc import Collection
 
-URL = "http://generated.example/news/1"
+    from crawler.check import Update
+    from crawler.template import Evidence
+
 POLICY = RecheckPolicy(initial_interval=60, max_interval=600, stability_window=10**6)
 # The text of every generated article: the newsroom's, from this seed.
 TEXT_SEED = 7
@@ -44,13 +56,19 @@ TEXT_SEED = 7
 @dataclass
 class Watched:
     """One article's history, kept in memory as the store keeps it in Redis (see
-    :class:`crawler.check.History`)."""
+    :class:`crawler.check.History`); its site's template evidence in Redis."""
 
-    state: ArticleState = field(default_factory=lambda: ArticleState("a", URL, "generated"))
+    url: str
+    templates: SiteTemplates
+    state: ArticleState = field(init=False)
     versions: list[Version] = field(default_factory=list)
     digests: dict[str, int] = field(default_factory=dict)
     pending: Article | None = None
     events: int = 0
+    shared: str = ""
+
+    def __post_init__(self) -> None:
+        self.state = ArticleState(article_id(self.url), self.url, "generated")
 
     def latest(self) -> Version | None:
         return self.versions[-1] if self.versions else None
@@ -70,10 +88,13 @@ class Watched:
     def candidate(self) -> Article | None:
         return self.pending
 
+    def template(self, marks: Collection[str], places: Collection[str]) -> Evidence:
+        return self.templates.evidence(self.state.site, marks, places)
+
     def check(self, now: float, html: str) -> Update:
         """Records one check at ``now`` that fetched ``html``."""
-        page = extract_page(html, URL)
-        fetch = Fetch("a", URL, URL, now, status=200, html=html)
+        page = extract_page(html, self.url)
+        fetch = Fetch(self.state.id, self.url, self.url, now, status=200, html=html)
         update = plan_update(self.state, self, fetch, page, "", POLICY)
         self.state = update.state
         if update.version is not None:
@@ -84,6 +105,10 @@ class Watched:
             self.pending = update.candidate
         elif not update.state.candidate:
             self.pending = None
+        if update.lesson is not None:
+            pipe = self.templates.redis.pipeline()
+            self.templates.learn(self.state.site, update.lesson, pipe)
+            pipe.execute()
         self.events += update.event is not None
         return update
 
@@ -95,42 +120,64 @@ class Tally:
     layouts: int = 0
     checks: int = 0
     confirming: int = 0
+    quiet: int = 0
     quiet_false: int = 0
     quiet_noisy: int = 0
+    shared_kept: int = 0
+    shared: int = 0
     edits: int = 0
     found: int = 0
     edited_extra: int = 0
 
 
-def run(seed: int, checks: int, tally: Tally) -> None:
-    """Runs layout ``seed``'s quiet and edited article, adding to ``tally``."""
+def run(seed: int, checks: int, quiet_count: int, templates: SiteTemplates, tally: Tally) -> None:
+    """Runs layout ``seed``'s site, adding to ``tally``."""
     layout = drawn(seed)
-    churn = Churn(True)
+    churn = Churn(True, seed)
     tally.layouts += 1
+    site = f"http://site{seed}.example"
 
-    def fetches(article: Watched, version: int, now: float) -> None:
+    def text(index: int, version: int) -> Story:
+        story = story_version(TEXT_SEED, seed * 100 + index, version)
+        if index == 1 and quiet_count > 1:  # a follow-up of article 0: its background
+            background = story_version(TEXT_SEED, seed * 100, 0).paragraphs[-2]
+            paragraphs = list(story.paragraphs)
+            paragraphs.insert(len(paragraphs) - 1, background)
+            story = replace(story, paragraphs=tuple(paragraphs))
+        return story
+
+    def fetches(article: Watched, index: int, version: int, now: float) -> None:
         """A check of ``version`` of the text, and the one that confirms a candidate."""
-        page = layout.render(story_version(TEXT_SEED, seed, version), URL, churn)
-        article.check(now, page)
+        article.check(now, layout.render(text(index, version), article.url, churn))
         tally.checks += 1
         if article.state.candidate:
-            page = layout.render(story_version(TEXT_SEED, seed, version), URL, churn)
+            page = layout.render(text(index, version), article.url, churn)
             article.check(now + POLICY.confirm_delay, page)
             tally.checks += 1
             tally.confirming += 1
 
-    quiet = Watched()
-    for n in range(checks):
-        fetches(quiet, 0, n * 1000.0)
-    tally.quiet_false += quiet.events
-    tally.quiet_noisy += quiet.events > 0
-
-    edited = Watched()
+    quiet = [Watched(f"{site}/news/{i}", templates) for i in range(quiet_count)]
+    edited = Watched(f"{site}/news/{quiet_count}", templates)
     now = 0.0
-    for version in range(4):
-        for _ in range(2 if version else 1):
-            fetches(edited, version, now)
-            now += 1000.0
+    for n in range(max(checks, 7)):
+        for index, article in enumerate(quiet):
+            if n < checks:
+                fetches(article, index, 0, now)
+        if n < 7:  # versions 0, 1, 1, 2, 2, 3, 3
+            fetches(edited, quiet_count, (n + 1) // 2, now)
+        now += 1000.0
+    for article in quiet:
+        tally.quiet += 1
+        tally.quiet_false += article.events
+        tally.quiet_noisy += article.events > 0
+    if quiet_count > 1:
+        background = story_version(TEXT_SEED, seed * 100, 0).paragraphs[-2]
+        for article in quiet[:2]:
+            tally.shared += 1
+            latest = article.latest()
+            tally.shared_kept += latest is not None and any(
+                background in p for p in latest.article.paragraphs
+            )
     tally.edits += 3
     tally.found += min(edited.events, 3)
     tally.edited_extra += max(edited.events - 3, 0)
@@ -141,31 +188,37 @@ def main(argv: list[str] | None = None) -> int:
     cli = argparse.ArgumentParser(prog="python -m bench.layouts", description=__doc__)
     cli.add_argument("--layouts", type=int, default=500)
     cli.add_argument("--first", type=int, default=0, help="the first layout's seed")
-    cli.add_argument("--checks", type=int, default=8, help="of the quiet article")
+    cli.add_argument("--checks", type=int, default=8, help="of each quiet article")
+    cli.add_argument("--quiet", type=int, default=3, help="quiet articles per site")
     args = cli.parse_args(argv)
     tallies: dict[str, Tally] = {}
-    for seed in range(args.first, args.first + args.layouts):
-        run(seed, args.checks, tallies.setdefault(drawn(seed).family, Tally()))
+    with tempfile.TemporaryDirectory() as tmp, EmbeddedRedis(Path(tmp)) as server:
+        templates = SiteTemplates(connect(server.url), Keys("bench:"))
+        for seed in range(args.first, args.first + args.layouts):
+            family = tallies.setdefault(drawn(seed).family, Tally())
+            run(seed, args.checks, args.quiet, templates, family)
     total = Tally()
     for tally in tallies.values():
         for name, value in vars(tally).items():
             setattr(total, name, getattr(total, name) + value)
     print(
-        f"layouts {args.first}..{args.first + args.layouts - 1}, {args.checks} checks of a"
-        " quiet article and 3 edits of another, each",
+        f"layouts {args.first}..{args.first + args.layouts - 1}, each a site with"
+        f" {args.quiet} quiet articles checked {args.checks} times and one edited 3 times",
         flush=True,
     )
     print(
         "| family | layouts | false events (quiet) | quiet articles with any | edits found"
-        " | extra events (edited) | confirming fetches / checks |"
+        " | extra events (edited) | shared background kept | confirming fetches / checks |"
     )
-    print("|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|")
     for name, tally in [*sorted(tallies.items()), ("all", total)]:
         share = tally.confirming / tally.checks if tally.checks else 0.0
         print(
-            f"| {name} | {tally.layouts} | {tally.quiet_false} | {tally.quiet_noisy} |"
+            f"| {name} | {tally.layouts} | {tally.quiet_false} |"
+            f" {tally.quiet_noisy}/{tally.quiet} |"
             f" {tally.found}/{tally.edits} ({tally.found / max(tally.edits, 1):.1%}) |"
-            f" {tally.edited_extra} | {tally.confirming}/{tally.checks} ({share:.0%}) |"
+            f" {tally.edited_extra} | {tally.shared_kept}/{tally.shared} |"
+            f" {tally.confirming}/{tally.checks} ({share:.0%}) |"
         )
     return 0
 

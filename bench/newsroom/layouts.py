@@ -90,15 +90,27 @@ _ADS = (
 
 
 class Churn:
-    """What changes from request to request: ``None`` of it when built with ``on=False``."""
+    """What changes from request to request: ``None`` of it when built with ``on=False``.
 
-    def __init__(self, on: bool) -> None:
+    With a ``seed``, the same requests churn the same way in every run: the counters and
+    lists are drawn from it, and the clock starts at 06:00:00 and moves on by a few
+    seconds at each reading instead of telling the time.
+    """
+
+    def __init__(self, on: bool, seed: int | None = None) -> None:
         self.on = on
-        self._rng = random.Random()
+        self._rng = random.Random(seed)
+        self._seeded = seed is not None
+        self._ticks = 6 * 3600
 
     def clock(self) -> str:
         """The time the page says it was rendered."""
-        return time.strftime("%H:%M:%S", time.gmtime()) if self.on else "06:00:00"
+        if not self.on:
+            return "06:00:00"
+        if self._seeded:
+            self._ticks += self._rng.randint(1, 30)
+            return time.strftime("%H:%M:%S", time.gmtime(self._ticks))
+        return time.strftime("%H:%M:%S", time.gmtime())
 
     def number(self, low: int, high: int) -> int:
         """A counter's value."""
