@@ -437,7 +437,6 @@ def _article(
     if latest is not None and not kinds:
         first = article if digest == state.candidate else stored
         if not state.candidate or first is None:  # (the candidate's text is not stored)
-            taught = lesson(tok, page.article, page.places, change=(latest.article, article))
             return replace(_candidate(state, fetch, article, digest, policy), lesson=taught)
         first = kept(evidence, tok, first, ())
         confirmed = confirm(latest.article, first, article)

@@ -38,29 +38,26 @@ MAX_PLACES = 500
 """The most places a site's evidence keeps; beyond, a random tenth is forgotten."""
 
 # KEYS: blocks, places, articles. ARGV: token, max articles per block, max blocks, max
-# places, then five counts and the lists they count: marks read, marks that flickered,
-# marks that came or went, places that flickered, places that held. A block is stored as
-# "articles|flickers|changes", a place as "flickers|steady".
+# places, then four counts and the lists they count: marks read, marks that flickered,
+# places that flickered, places that held. A block is stored as "articles|flickers", a
+# place as "flickers|steady".
 _LEARN = """
 local token = ARGV[1]
 local max_articles = tonumber(ARGV[2])
 local counts = {}
-for n = 1, 5 do counts[n] = tonumber(ARGV[4 + n]) end
-local lists, at = {}, 10
-for n = 1, 5 do
+for n = 1, 4 do counts[n] = tonumber(ARGV[4 + n]) end
+local lists, at = {}, 9
+for n = 1, 4 do
   lists[n] = {}
   for k = at, at + counts[n] - 1 do lists[n][#lists[n] + 1] = ARGV[k] end
   at = at + counts[n]
 end
-local flickered, changed = {}, {}
+local flickered = {}
 for _, m in ipairs(lists[2]) do flickered[m] = 1 end
-for _, m in ipairs(lists[3]) do changed[m] = 1 end
 local function block(m)
-  local articles, f, c = string.match(
-    redis.call('HGET', KEYS[1], m) or '|0|0', '^([^|]*)|(%d+)|?(%d*)$')
+  local articles, f = string.match(redis.call('HGET', KEYS[1], m) or '|0', '^([^|]*)|(%d+)$')
   articles = articles or ''
   f = (tonumber(f) or 0) + (flickered[m] or 0)
-  c = (tonumber(c) or 0) + (changed[m] or 0)
   if not string.find(',' .. articles .. ',', ',' .. token .. ',', 1, true) then
     local count = 0
     if articles ~= '' then count = select(2, string.gsub(articles, ',', ',')) + 1 end
@@ -68,10 +65,10 @@ local function block(m)
       if articles == '' then articles = token else articles = articles .. ',' .. token end
     end
   end
-  redis.call('HSET', KEYS[1], m, articles .. '|' .. f .. '|' .. c)
+  redis.call('HSET', KEYS[1], m, articles .. '|' .. f)
 end
 local done = {}
-for n = 1, 3 do
+for n = 1, 2 do
   for _, m in ipairs(lists[n]) do
     if not done[m] then block(m) end
     done[m] = true
@@ -82,8 +79,8 @@ local function place(p, flicker, steady)
   a, b = (tonumber(a) or 0) + flicker, (tonumber(b) or 0) + steady
   redis.call('HSET', KEYS[2], p, a .. '|' .. b)
 end
-for _, p in ipairs(lists[4]) do place(p, 1, 0) end
-for _, p in ipairs(lists[5]) do place(p, 0, 1) end
+for _, p in ipairs(lists[3]) do place(p, 1, 0) end
+for _, p in ipairs(lists[4]) do place(p, 0, 1) end
 redis.call('PFADD', KEYS[3], token)
 for n, limit in ipairs({tonumber(ARGV[3]), tonumber(ARGV[4])}) do
   local size = redis.call('HLEN', KEYS[n])
@@ -146,13 +143,7 @@ class SiteTemplates:
 
     def learn(self, site: str, lesson: Lesson, pipe: Pipeline) -> None:
         """Queues ``lesson`` on ``pipe`` (in the transaction of the check that taught it)."""
-        lists = (
-            lesson.blocks,
-            lesson.flickered,
-            lesson.changed,
-            lesson.flickering,
-            lesson.steady,
-        )
+        lists = (lesson.blocks, lesson.flickered, lesson.flickering, lesson.steady)
         self._learn(
             keys=[
                 self.keys.site_blocks(site),
@@ -180,17 +171,14 @@ class SiteTemplates:
         blocks = [_block(raw) for raw in blocks_raw.values()]
         places = [_place(raw) for raw in places_raw.values()]
         pages = int(articles)
-        template = sum(1 for seen in blocks if template_reason(seen, pages))
+        template = sum(1 for seen in blocks if template_reason(seen))
         volatile = sum(1 for seen in places if volatile_reason(seen))
         return TemplateSummary(pages, len(blocks), template, volatile)
 
 
 def _block(raw: bytes | str) -> BlockSeen:
-    articles, _, counts = as_text(raw).partition("|")
-    flickers, _, changes = counts.partition("|")
-    return BlockSeen(
-        tuple(a for a in articles.split(",") if a), int(flickers or 0), int(changes or 0)
-    )
+    articles, _, flickers = as_text(raw).partition("|")
+    return BlockSeen(tuple(a for a in articles.split(",") if a), int(flickers or 0))
 
 
 def _place(raw: bytes | str) -> PlaceSeen:

@@ -6,8 +6,10 @@ Every page a worker reads teaches redline something about its site, with no conf
 - **blocks**: each paragraph the extraction read, by its *mark* (its words, lower-cased,
   with every number masked, so "Updated 5 minutes ago" and "Updated 17 minutes ago" are
   one block): on which of the site's articles it was read (up to :data:`MAX_ARTICLES`), and
-  how many times it *flickered*, that is, one of the two fetches that confirm a change
-  showed it and the other did not;
+  how many times it *flickered*, that is, of the two fetches that confirm a change, one
+  showed it where the other showed another block (a block only one fetch shows, with
+  nothing in its place in the other, is no evidence: it may be an edit made between the
+  two fetches);
 - **places**: each paragraph's structural position on the page (the tags and stable
   class names of the elements that hold it, not its words): how many times a block there
   flickered, and how many times both fetches showed the same block there;
@@ -16,15 +18,14 @@ Every page a worker reads teaches redline something about its site, with no conf
 From that evidence each paragraph of a page is judged (:func:`judge`):
 
 - **template**, when its block flickered and was read on another article of the site too
-  (a rotating sponsored line, a clock, a counter, the headline of another story), or when
-  it is read on many of the site's articles, at least :data:`REGULAR` and half of them (a
-  masthead, a footer, a navigation line the extraction took in);
+  (a rotating sponsored line, a clock, a counter, the headline of another story), and when
+  it stands where the latest version had such a block (another item of the same rotation);
 - **volatile**, when its place flickered at least :data:`FLICKERING` times and more than
   twice as often as it held steady: whatever stands there is left out, from the first fetch
   on, including words never seen before;
 - **article** otherwise. Repetition alone never makes a block template: articles of one
-  site share whole paragraphs (background reused in follow-up stories, wire copy), and such
-  a paragraph is read on a few articles but never flickers.
+  site share whole paragraphs (background reused in follow-up stories, wire copy, the same
+  correction appended to several stories), and such a paragraph never flickers.
 
 A site with too few articles for evidence across pages is still protected by the
 confirmation of every change (:mod:`crawler.confirm`) and by its volatile places.
@@ -48,15 +49,9 @@ if TYPE_CHECKING:
 MAX_ARTICLES = 8
 """How many of the site's articles a block's evidence names (enough to judge it)."""
 
-REGULAR = 4
-"""A block read on at least this many articles, and on half of the site's, is template."""
-
 FLICKERING = 2
 """A place is volatile once a block there flickered this many times (and seldom held)."""
 
-COMINGS = 2
-"""A block read on other articles that came or went this many times between an article's
-versions and its pages is template, even if it never flickered."""
 
 _NUMBER = re.compile(r"\d+")
 
@@ -78,13 +73,10 @@ class BlockSeen:
             :data:`MAX_ARTICLES`.
         flickers: How many times one of two fetches of an article showed it and the other
             did not.
-        changes: How many times a fetch of an article showed it where the article's
-            latest version did not, or the other way round (a candidate change).
     """
 
     articles: tuple[str, ...] = ()
     flickers: int = 0
-    changes: int = 0
 
 
 @dataclass(frozen=True)
@@ -143,7 +135,6 @@ class Lesson:
         token: The article's token.
         blocks: Marks of the paragraphs the page showed.
         flickered: Marks of paragraphs one of the two fetches showed and the other did not.
-        changed: Marks of paragraphs a candidate change adds or takes away.
         flickering: The place of each paragraph of the confirming fetch that the first
             fetch did not show (a place once per such paragraph).
         steady: The place of each paragraph of the confirming fetch that the first fetch
@@ -153,7 +144,6 @@ class Lesson:
     token: str
     blocks: tuple[str, ...]
     flickered: tuple[str, ...] = ()
-    changed: tuple[str, ...] = ()
     flickering: tuple[str, ...] = ()
     steady: tuple[str, ...] = ()
 
@@ -174,7 +164,7 @@ def judge(evidence: Evidence, article: str, text: str, place: str = "") -> Verdi
     """Judges one paragraph of ``article`` (a token) by its site's evidence (see the
     module docstring); ``place`` is "" when unknown."""
     seen = evidence.blocks.get(mark(text))
-    if seen is not None and (why := template_reason(seen, evidence.pages, article)):
+    if seen is not None and (why := template_reason(seen, article)):
         return Verdict(Role.TEMPLATE, why)
     where = evidence.places.get(place) if place else None
     if where is not None and (why := volatile_reason(where)):
@@ -182,18 +172,16 @@ def judge(evidence: Evidence, article: str, text: str, place: str = "") -> Verdi
     return Verdict(Role.ARTICLE)
 
 
-def template_reason(seen: BlockSeen, pages: int, article: str = "") -> str:
+def template_reason(seen: BlockSeen, article: str = "") -> str:
     """Why a block is template on ``article`` (a token; "" for an article it was not read
-    on), "" if it is not, given what the site's ``pages`` articles showed of it."""
+    on), "" if it is not."""
     others = len([a for a in seen.articles if a != article])
-    if others and (seen.flickers or seen.changes >= COMINGS):
+    if others and seen.flickers:
         plural = "s" if others > 1 else ""
         return (
-            f"comes and goes (between two fetches {seen.flickers} times, between versions"
-            f" {seen.changes} times) and is on {others} other article{plural} of the site"
+            f"is replaced by another block between two fetches ({seen.flickers} times) and"
+            f" is on {others} other article{plural} of the site"
         )
-    if len(seen.articles) >= REGULAR and 2 * len(seen.articles) >= pages:
-        return f"is on {len(seen.articles)} of the site's {pages} articles"
     return ""
 
 
@@ -258,10 +246,6 @@ def verdicts(
     ]
 
 
-def _changed(before: Article, after: Article) -> tuple[str, ...]:
-    return tuple(sorted({mark(p) for p in set(before.paragraphs) ^ set(after.paragraphs)}))
-
-
 def _unsteady(evidence: Evidence, article_token: str, text: str) -> bool:
     """True for a paragraph that is not only this article's text, as far as the site's
     evidence says: it flickered, or was read on another article than ``article_token``."""
@@ -324,36 +308,41 @@ def lesson(
     places: Sequence[str],
     fetches: tuple[Article, Article] | None = None,
     kept_from: tuple[Article, Article] | None = None,
-    change: tuple[Article, Article] | None = None,
 ) -> Lesson:
     """What a check that read ``page`` (all its paragraphs, ``places`` holding each one's
-    place or empty) teaches its site; with ``fetches``, the texts of the first fetch and of
-    this one as the evidence read them (its template left out), what flickered between the
-    two and where. With ``kept_from``, the latest version's text and the confirmed one: a
-    paragraph of the latest version that neither fetch shows but the confirmed text keeps
-    stood in a place that flickered, and flickered too. With ``change``, the latest
-    version's text and a candidate change of it (both as the evidence reads them): what
-    came and went."""
+    place or empty) teaches its site.
+
+    With ``fetches``, the texts of the first fetch and of this one as the evidence read
+    them (its template left out): a paragraph one fetch shows where the other shows another
+    (:func:`_aligned`) flickered, and so did that other, in a flickering place. A paragraph
+    only one fetch shows with nothing in its place is not evidence either way: it may be an
+    edit made between the two fetches. With ``kept_from``, the latest version's text and
+    the confirmed one: a paragraph of the latest version that neither fetch shows but the
+    confirmed text keeps stood in a place that flickered, and flickered too.
+    """
     blocks = tuple(sorted({mark(p) for p in page.paragraphs}))
-    changed = () if change is None else _changed(*change)
     if fetches is None:
-        return Lesson(article_token, blocks, changed=changed)
-    first, second = (set(fetch.paragraphs) for fetch in fetches)
-    where = places if len(places) == len(page.paragraphs) else [""] * len(page.paragraphs)
-    kept = set[str]()
+        return Lesson(article_token, blocks)
+    first, second = fetches
+    replaced = {
+        (first.paragraphs[a], second.paragraphs[b])
+        for a, b in _aligned(first.paragraphs, second.paragraphs)
+        if first.paragraphs[a] != second.paragraphs[b]
+    }
+    flickered = {text for pair in replaced for text in pair}
+    rotated = {new for _, new in replaced}
     if kept_from is not None:
         latest, confirmed = kept_from
-        kept = set(latest.paragraphs) & set(confirmed.paragraphs) - first - second
-    flickering: list[str] = []
-    steady: list[str] = []
-    for text, place in zip(page.paragraphs, where, strict=True):
-        if place and text in second:
-            (steady if text in first else flickering).append(place)
+        shown = set(first.paragraphs) | set(second.paragraphs)
+        flickered |= set(latest.paragraphs) & set(confirmed.paragraphs) - shown
+    where = places if len(places) == len(page.paragraphs) else [""] * len(page.paragraphs)
+    held = set(first.paragraphs) & set(second.paragraphs)
+    flickering = [p for t, p in zip(page.paragraphs, where, strict=True) if p and t in rotated]
+    steady = [p for t, p in zip(page.paragraphs, where, strict=True) if p and t in held]
     return Lesson(
         article_token,
         blocks,
-        flickered=tuple(sorted({mark(p) for p in first ^ second | kept})),
-        changed=changed,
+        flickered=tuple(sorted({mark(p) for p in flickered})),
         flickering=tuple(sorted(flickering)),
         steady=tuple(sorted(steady)),
     )
