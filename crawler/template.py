@@ -116,7 +116,7 @@ class Evidence:
 
 
 NO_EVIDENCE = Evidence()
-""""Nothing learned yet."""
+"""Nothing learned yet."""
 
 
 @dataclass(frozen=True)
@@ -135,10 +135,10 @@ class Lesson:
         token: The article's token.
         blocks: Marks of the paragraphs the page showed.
         flickered: Marks of paragraphs one of the two fetches showed and the other did not.
-        flickering: The place of each paragraph of the confirming fetch that the first
-            fetch did not show (a place once per such paragraph).
-        steady: The place of each paragraph of the confirming fetch that the first fetch
-            showed too (a place once per such paragraph).
+        flickering: The place of each paragraph of the confirming fetch that stands where
+            the first fetch showed another (a place once per such paragraph).
+        steady: The place of each paragraph both fetches showed (a place once per such
+            paragraph).
     """
 
     token: str

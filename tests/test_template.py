@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bench.layouts.__main__ import Tally, run
+from crawler.connection import connect
+from crawler.keys import Keys
 from crawler.models import Article
 from crawler.preview import preview_page
 from crawler.rules import ExtractionRules
@@ -26,11 +28,10 @@ from crawler.template import (
     lesson,
     mark,
 )
+from scheduler.embedded import EmbeddedRedis
 
 if TYPE_CHECKING:
     import redis
-
-    from crawler.keys import Keys
 
 SPONSORED = "Sponsored: the bank that listens to you."
 OTHER_SPONSOR = "Sponsored: new electric cars, book a test drive."
@@ -171,15 +172,10 @@ def test_generated_layouts_fixed_sample() -> None:
     articles publish few false changes (the rate ``bench.layouts`` reports, bounded well
     below what confirmation alone gives: about one in two quiet articles)."""
     tally = Tally()
-    with tempfile.TemporaryDirectory() as tmp:
-        from crawler.connection import connect
-        from crawler.keys import Keys
-        from scheduler.embedded import EmbeddedRedis
-
-        with EmbeddedRedis(Path(tmp)) as server:
-            templates = SiteTemplates(connect(server.url), Keys("sample:"))
-            for seed in range(20):
-                run(seed, 8, 3, templates, tally)
+    with tempfile.TemporaryDirectory() as tmp, EmbeddedRedis(Path(tmp)) as server:
+        templates = SiteTemplates(connect(server.url), Keys("sample:"))
+        for seed in range(20):
+            run(seed, 8, 3, templates, tally)
     assert tally.found == tally.edits == 60
     assert tally.shared_kept == tally.shared == 40
     assert tally.quiet_false <= tally.quiet // 6, tally
