@@ -38,7 +38,7 @@ from crawler.diff import NO_DIFF, ChangeKind, Diff, diff_articles
 from crawler.hashing import fingerprint
 from crawler.models import Article, ArticleState, ChangeEvent, Fetch, Status, Version
 from crawler.quality import wall_reason
-from crawler.template import Lesson, kept, kept_before, lesson, marks_of, token
+from crawler.template import NO_EVIDENCE, Lesson, kept, kept_before, lesson, marks_of, token
 from scheduler.policy import Outcome, RecheckPolicy, decide, retry_delay, site_backoff
 from scheduler.urls import BadUrlError, article_id, normalise_url, site_of
 
@@ -402,18 +402,19 @@ def _article(
     state = replace(state, location=location, site=site_of(location or state.url))
 
     tok = token(state.id)
-    asked = marks_of(article)
-    evidence = history.template(asked, page.places)
-    article = kept(evidence, tok, article, page.places)
-    latest = None
-    if (digest := fingerprint(article)) != state.digest and state.versions:
-        latest = history.latest()
-    stored = history.candidate() if state.candidate and latest is not None else None
-    if more := marks_of(latest.article if latest else None, stored) - asked:
-        evidence = evidence.adding(history.template(more, ()))
-    if latest is not None:  # another item of a rotating block is not a change
-        article = kept(evidence, tok, page.article, page.places, latest.article)
-        digest = fingerprint(article)
+    evidence, latest, stored = NO_EVIDENCE, None, None
+    if (digest := fingerprint(article)) != state.digest:  # the same text needs no evidence
+        asked = marks_of(article)
+        evidence = history.template(asked, page.places)
+        article = kept(evidence, tok, article, page.places)
+        if (digest := fingerprint(article)) != state.digest and state.versions:
+            latest = history.latest()
+        stored = history.candidate() if state.candidate and latest is not None else None
+        if more := marks_of(latest.article if latest else None, stored) - asked:
+            evidence = evidence.adding(history.template(more, ()))
+        if latest is not None:  # another item of a rotating block is not a change
+            article = kept(evidence, tok, page.article, page.places, latest.article)
+            digest = fingerprint(article)
     if digest == state.digest:
         return _unchanged(
             replace(state, status=Status.ACTIVE, extractor=page.extractor),
