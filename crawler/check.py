@@ -16,7 +16,10 @@ reactor, with time passed in as the fetch's ``fetched_at``:
 - every change is a candidate until a second fetch, ``confirm_delay`` later, confirms it:
   only what both fetches changed the same way, paragraph by paragraph, is recorded and
   published (:mod:`crawler.confirm`); a candidate the second fetch does not confirm at all
-  is an extraction failure (the page did not settle), never a change. A page that reads
+  is an extraction failure (the page did not settle), never a change. A confirmed change
+  its site's template evidence casts doubt on (:func:`crawler.template.doubtful`: two
+  fetches may agree on an item of a rotating pool by coincidence) is held until the next
+  regular check, and published only if that check shows it again. A page that reads
   like a wall or an error page is confirmed too (a first version included), and never
   recorded;
 - a return to a version seen before is recorded, published as "reverted" the first time
@@ -38,7 +41,16 @@ from crawler.diff import NO_DIFF, ChangeKind, Diff, diff_articles
 from crawler.hashing import fingerprint
 from crawler.models import Article, ArticleState, ChangeEvent, Fetch, Status, Version
 from crawler.quality import wall_reason
-from crawler.template import NO_EVIDENCE, Lesson, kept, kept_before, lesson, marks_of, token
+from crawler.template import (
+    NO_EVIDENCE,
+    Lesson,
+    doubtful,
+    kept,
+    kept_before,
+    lesson,
+    marks_of,
+    token,
+)
 from scheduler.policy import Outcome, RecheckPolicy, decide, retry_delay, site_backoff
 from scheduler.urls import BadUrlError, article_id, normalise_url, site_of
 
@@ -287,6 +299,7 @@ def _gone(state: ArticleState, history: History, fetch: Fetch, policy: RecheckPo
         etag="",
         last_modified="",
         candidate="",
+        held=0,
         page_digest="",
     )
     event = None
@@ -338,6 +351,7 @@ def _unchanged(
         interval=decision.interval,
         next_check=decision.next_check,
         candidate="" if unconfirmed else state.candidate,
+        held=0 if unconfirmed else state.held,
         extraction_failures=state.extraction_failures + int(unconfirmed),
     )
     return Update(
@@ -452,15 +466,20 @@ def _article(
             else:
                 update = _unchanged(state, fetch, policy, unconfirmed=True)
             return replace(update, lesson=taught)
+        if not state.held and doubtful(
+            evidence, tok, latest.article, confirmed, page.article, page.places
+        ):
+            return replace(_held(state, fetch, confirmed, policy), lesson=taught)
         read = replace(read, article=confirmed)
     elif wall_reason(article) and digest != state.candidate:  # a first version, or a move
         return replace(_candidate(state, fetch, article, digest, policy), lesson=taught)
     if reason := wall_reason(read.article):
         return replace(
-            _failed(replace(state, candidate=""), history, fetch, reason, policy), lesson=taught
+            _failed(replace(state, candidate="", held=0), history, fetch, reason, policy),
+            lesson=taught,
         )
     update = _record(
-        replace(state, candidate=""),
+        replace(state, candidate="", held=0),
         history,
         fetch,
         read,
@@ -478,8 +497,25 @@ def _candidate(
 ) -> Update:
     """A text that differs from the latest version: fetched again after ``confirm_delay``,
     published only as far as that fetch confirms it."""
-    pending = replace(state, candidate=digest, next_check=fetch.fetched_at + policy.confirm_delay)
+    pending = replace(
+        state, candidate=digest, held=0, next_check=fetch.fetched_at + policy.confirm_delay
+    )
     return Update(_settle(pending), Finding.CANDIDATE, site_ok=True, candidate=article)
+
+
+def _held(state: ArticleState, fetch: Fetch, article: Article, policy: RecheckPolicy) -> Update:
+    """A confirmed change its site's evidence doubts (:func:`crawler.template.doubtful`):
+    kept as the candidate, and published only if the next regular check shows it again."""
+    now = fetch.fetched_at
+    decision = decide(policy, Outcome.UNCHANGED, now, state.interval, state.last_change)
+    held = replace(
+        state,
+        candidate=fingerprint(article),
+        held=1,
+        interval=decision.interval,
+        next_check=now + decision.interval,
+    )
+    return Update(held, Finding.CANDIDATE, site_ok=True, candidate=article)
 
 
 def _record(
@@ -580,7 +616,11 @@ def _rebaseline(
     version, recorded = _append(state, fetch, page, digest, history.seen(digest))
     decision = decide(policy, Outcome.UNCHANGED, now, state.interval, state.last_change)
     rebased = replace(
-        recorded, candidate="", interval=decision.interval, next_check=decision.next_check
+        recorded,
+        candidate="",
+        held=0,
+        interval=decision.interval,
+        next_check=decision.next_check,
     )
     return Update(
         _settle(rebased),

@@ -100,14 +100,15 @@ def strip_clutter(root: lxml.html.HtmlElement) -> None:
     """Removes, in place, every element under ``root`` that is never article text (see the
     module docstring); their tails (text after them) are kept."""
     doomed = [
-        element for element in root.iter() if isinstance(element.tag, str) and _is_clutter(element)
+        element for element in root.iter() if isinstance(element.tag, str) and is_clutter(element)
     ]
     for element in doomed:
         if element.getparent() is not None:
             element.drop_tree()
 
 
-def _is_clutter(element: lxml.html.HtmlElement) -> bool:
+def is_clutter(element: lxml.html.HtmlElement) -> bool:
+    """True for an element that is never article text (see the module docstring)."""
     tag = element.tag.lower()
     if tag in NEVER_TEXT:
         return True

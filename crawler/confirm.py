@@ -27,6 +27,8 @@ from dataclasses import replace
 from difflib import SequenceMatcher
 from typing import TYPE_CHECKING
 
+from crawler.normalize import likeness
+
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
@@ -118,7 +120,7 @@ def _stretch(
     places += only_second[shown_first:]  # more places than the first fetch shows
     new = [text for text, agreed in first if agreed]
     pairs = [
-        (_likeness(text, target), -abs(li - at), li, pi)
+        (likeness(text, target), -abs(li - at), li, pi)
         for li, text in enumerate(latest)
         for pi, (target, at) in enumerate(places)
     ]
@@ -126,7 +128,7 @@ def _stretch(
         (like, 0, li, -1)
         for li, text in enumerate(latest)
         for target in new
-        if (like := _likeness(text, target)) >= EDITED
+        if (like := likeness(text, target)) >= EDITED
     ]
     given: dict[int, int] = {}  # place: the paragraph of latest it keeps
     used: set[int] = set()
@@ -160,15 +162,10 @@ def _settled(old: str, first: str, seconds: Sequence[str]) -> str:
     """The paragraph a volatile place keeps: ``old`` with the words both fetches changed
     the same way, when ``first`` and the most alike of ``seconds`` both reword it (at
     least :data:`EDITED` alike); else ``old`` as it was."""
-    second = max(seconds, key=lambda text: _likeness(old, text), default="")
-    if min(_likeness(old, first), _likeness(old, second)) < EDITED:
+    second = max(seconds, key=lambda text: likeness(old, text), default="")
+    if min(likeness(old, first), likeness(old, second)) < EDITED:
         return old
     return " ".join(confirm_paragraphs(old.split(), first.split(), second.split()))
-
-
-def _likeness(a: str, b: str) -> float:
-    """How alike two paragraphs are, word by word (0 to 1)."""
-    return SequenceMatcher(None, a.split(), b.split(), autojunk=False).ratio()
 
 
 def _common(a: Sequence[str], b: Sequence[str]) -> list[tuple[int, int]]:

@@ -28,6 +28,7 @@ from __future__ import annotations
 import copy
 import enum
 import html
+import itertools
 import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -39,7 +40,7 @@ import lxml.html
 from crawler import general
 from crawler.clutter import is_furniture, strip_clutter
 from crawler.models import Article
-from crawler.normalize import normalise_text
+from crawler.normalize import likeness, normalise_text
 from crawler.paragraphs import paragraphs_of, path_of, place_of
 from crawler.rules import compile_rules, rules_digest, select
 from crawler.structured import coverage, shown_element, structured_article
@@ -54,8 +55,13 @@ if TYPE_CHECKING:
 
 # Names the code that turns pages into articles; stored with every version, so texts
 # extracted by different code are never mistaken for edits.
-EXTRACTOR_VERSION = f"redline-4+{general.VERSION}"
+EXTRACTOR_VERSION = f"redline-5+{general.VERSION}"
 
+# A heading at least this alike (word by word) to the headline the metadata names is that
+# headline as the page shows it.
+_SHOWN_HEADLINE = 0.5
+# How many of a page's <h1> and of its <h2> headings are looked at for its headline.
+_HEADINGS = 5
 # A JSON-LD body shorter than this is a teaser, not the article.
 _MIN_STRUCTURED_BODY = 200
 # A JSON-LD body shorter than this share of the page's paragraph text is truncated.
@@ -130,6 +136,20 @@ def reader_of(rules: ExtractionRules | None) -> str:
     return f"{EXTRACTOR_VERSION}:{rules_digest(rules)}" if rules else EXTRACTOR_VERSION
 
 
+def parse_page(html: str) -> lxml.html.HtmlElement:
+    """The document tree of a decoded page (control characters read as spaces).
+
+    Raises:
+        ExtractionError: the page is empty or not parsable as HTML.
+    """
+    if not html.strip():
+        raise ExtractionError("the page is empty")
+    try:
+        return lxml.html.document_fromstring(_CONTROLS.sub(" ", html.replace("\x00", "")))
+    except (lxml.etree.ParserError, ValueError) as exc:
+        raise ExtractionError(f"not parsable as HTML: {exc}") from exc
+
+
 def extract_page(html: str, url: str = "", rules: ExtractionRules | None = None) -> ExtractedPage:
     """Extracts the article, and the URL the page says is its own, from a page.
 
@@ -145,12 +165,7 @@ def extract_page(html: str, url: str = "", rules: ExtractionRules | None = None)
         ExtractionError: the page is empty, not HTML, or has no article text.
         crawler.rules.RulesError: a rule does not compile.
     """
-    if not html.strip():
-        raise ExtractionError("the page is empty")
-    try:
-        tree = lxml.html.document_fromstring(_CONTROLS.sub(" ", html.replace("\x00", "")))
-    except (lxml.etree.ParserError, ValueError) as exc:
-        raise ExtractionError(f"not parsable as HTML: {exc}") from exc
+    tree = parse_page(html)
     compiled = compile_rules(rules) if rules else None
     canonical = _canonical(tree, url)
     if compiled is not None:
@@ -191,6 +206,8 @@ def extract_page(html: str, url: str = "", rules: ExtractionRules | None = None)
         headline = headline or found.headline
 
     headline = normalise_text(headline or shown_headline)
+    if not (compiled and compiled.headline):
+        headline = _as_shown(tree, headline)
     byline = byline or _meta_byline(tree)
     drop_text = compiled.drop_text if compiled else ()
     shown = [
@@ -290,6 +307,23 @@ def _shown_headline(tree: lxml.html.HtmlElement) -> str:
         if text:
             return text
     return ""
+
+
+def _as_shown(tree: lxml.html.HtmlElement, named: str) -> str:
+    """The headline as readers see it: of the page's first ``<h1>`` and ``<h2>`` headings,
+    the one most like ``named`` (what JSON-LD, the title or ``og:title`` name), when they
+    are at least :data:`_SHOWN_HEADLINE` alike word by word (a headline edited on the page
+    but not in its metadata); else ``named``."""
+    headings = [
+        text
+        for tag in ("h1", "h2")
+        for element in itertools.islice(tree.iter(tag), _HEADINGS)
+        if (text := normalise_text(element.text_content()))
+    ]
+    if not named or named in headings:
+        return named
+    best = max(headings, key=lambda text: likeness(text, named), default="")
+    return best if best and likeness(best, named) >= _SHOWN_HEADLINE else named
 
 
 def _meta_byline(tree: lxml.html.HtmlElement) -> str:

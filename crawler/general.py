@@ -182,25 +182,39 @@ def _unglued(lines: list[str], paragraphs: list[Paragraph]) -> list[str]:
     together (a table row read as one line, a block's text glued to the next paragraph's)
     replaced by those paragraphs.
 
-    A line that is no paragraph of the page is split when paragraphs of the page, found in
-    it in document order, make up at least :data:`_GLUED` of its characters.
+    A line that is no paragraph of the page is split when paragraphs of the page that are
+    prose (not links), found in it in document order, make up at least :data:`_GLUED` of
+    its characters.
     """
     texts = {paragraph.text for paragraph in paragraphs}
+    prose = [paragraph.text for paragraph in paragraphs if not paragraph.is_link]
     out: list[str] = []
     for line in lines:
         if line in texts or any(text.startswith(line) for text in texts):
             out.append(line)
             continue
-        found: list[str] = []
-        at = 0
-        for paragraph in paragraphs:
-            where = line.find(paragraph.text, at)
-            if where >= 0:
-                found.append(paragraph.text)
-                at = where + len(paragraph.text)
+        found = _run_together(line, prose)
         covered = sum(len(text) for text in found)
         out.extend(found if len(found) > 1 and covered >= _GLUED * len(line) else [line])
     return out
+
+
+def _run_together(line: str, texts: list[str]) -> list[str]:
+    """The texts (in document order) that ``line`` holds one after another, chosen to
+    cover as much of it as possible: a teaser that comes before the article on the page
+    but is read inside it does not hide the paragraphs before it."""
+    spans = [(at, text) for text in texts if text and (at := line.find(text)) >= 0]
+    best: list[tuple[int, int]] = []  # for each span: characters covered, previous span
+    for i, (at, text) in enumerate(spans):
+        before = [(best[j][0], j) for j in range(i) if spans[j][0] + len(spans[j][1]) <= at]
+        covered, previous = max(before, default=(0, -1))
+        best.append((covered + len(text), previous))
+    found: list[str] = []
+    i = max(range(len(spans)), key=lambda k: best[k][0], default=-1)
+    while i >= 0:
+        found.append(spans[i][1])
+        i = best[i][1]
+    return found[::-1]
 
 
 def _sources(lines: list[str], paragraphs: list[Paragraph]) -> list[int | None]:

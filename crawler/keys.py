@@ -109,6 +109,7 @@ ARTICLE_FIELDS: dict[str, str] = {
     "last_error": "le",
     "not_html": "nh",
     "candidate": "su",
+    "held": "ho",
     "flips": "fl",
     "duplicate_of": "du",
     "canonical": "ca",

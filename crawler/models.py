@@ -201,6 +201,9 @@ class ArticleState(HashRecord):
         not_html: The media type the URL answered with, when its last answer was a
             document that is not HTML ("" when it was a page).
         candidate: Fingerprint of a candidate change waiting for its confirming fetch ("").
+        held: 1 while the candidate is a confirmed change its site's evidence doubts,
+            waiting for the next regular check to show it again (see
+            :func:`crawler.template.doubtful`); 0 otherwise.
         flips: Returns to earlier versions recorded without being published again.
         duplicate_of: The id of the article this one duplicates ("" if none).
         canonical: The id of the canonical URL this article answers for ("" if none yet).
@@ -238,6 +241,7 @@ class ArticleState(HashRecord):
     last_error: str = ""
     not_html: str = ""
     candidate: str = ""
+    held: int = 0
     flips: int = 0
     duplicate_of: str = ""
     canonical: str = ""

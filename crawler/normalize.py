@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from difflib import SequenceMatcher
 
 # Characters that render as nothing: zero-width spaces and joiners, word joiner, soft
 # hyphen, byte-order mark, bidirectional marks and other format controls.
@@ -59,3 +60,8 @@ def normalise_text(text: str) -> str:
         text = _INVISIBLE.sub("", text).translate(_TYPOGRAPHY)
     # str.split() splits on exactly the characters ``\s`` matches, in a fraction of the time.
     return " ".join(text.split())
+
+
+def likeness(a: str, b: str) -> float:
+    """How alike two texts are, word by word (0 to 1)."""
+    return SequenceMatcher(None, a.split(), b.split(), autojunk=False).ratio()

@@ -84,6 +84,11 @@ def source_page(view: SourceView) -> str:
         + (f" ({statuses})" if statuses else "")
         + f'. <a href="{feed}">Atom feed of its changes</a></p>'
         + _endpoints_table(view)
+        + "".join(
+            f'<p class="muted">{escape(site)}: {escape(summary.text)}</p>'
+            for site, summary in view.templates
+            if summary.blocks
+        )
         + "<table><tr><th>Article</th><th>State</th><th>Versions</th><th>Changes</th></tr>"
         f"{rows}</table>"
     )

@@ -10,10 +10,12 @@ import json
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
+from crawler.clutter import is_clutter, is_furniture
 from crawler.decode import decode_html, non_html_type
-from crawler.extract import EXTRACTOR_VERSION, ExtractionError, extract_page
+from crawler.extract import EXTRACTOR_VERSION, ExtractionError, extract_page, parse_page
 from crawler.hashing import fingerprint
 from crawler.models import Article
+from crawler.paragraphs import paragraphs_of
 from crawler.quality import wall_reason
 from crawler.rules import ExtractionRules, RulesError
 from crawler.template import Role, Verdict, marks_of, verdicts
@@ -21,7 +23,15 @@ from crawler.template import Role, Verdict, marks_of, verdicts
 if TYPE_CHECKING:
     from collections.abc import Callable, Collection
 
+    import lxml.html
+
     from crawler.template import Evidence
+
+
+# How many of the blocks the extraction left out the text record lists (JSON lists all).
+_UNREAD_SHOWN = 30
+# How much of a left-out block the text record shows.
+_SHORT = 100
 
 
 @dataclass(frozen=True)
@@ -38,8 +48,9 @@ class Preview:
         canonical: The page's canonical URL ("" if it names none).
         not_html: The media type of a document that is not HTML ("" for a page).
         problem: Why there is no article, or what is suspicious about it ("" if nothing).
-        blocks: Every paragraph the extraction read, with how its site's template evidence
-            judged it (the article's paragraphs are those judged article text).
+        blocks: Every block of text of the page: each paragraph the extraction read, with
+            how its site's template evidence judged it (the article's paragraphs are those
+            judged article text), then each one it did not read, as clutter, with why.
         evidence: Where that evidence came from, or why there was none.
     """
 
@@ -103,15 +114,57 @@ class Preview:
             ]
             width = len(str(len(article.paragraphs)))
             lines += [f"  {n:>{width}}. {p}" for n, p in enumerate(article.paragraphs, 1)]
-        left_out = [(text, v) for text, v in self.blocks if v.role is not Role.ARTICLE]
+        learned = [(t, v) for t, v in self.blocks if v.role in (Role.TEMPLATE, Role.VOLATILE)]
+        unread = [(t, v) for t, v in self.blocks if v.role is Role.CLUTTER]
         if self.evidence:
             lines.append(f"template:  {self.evidence}")
-        if left_out:
-            lines.append(f"left out as the site's template ({len(left_out)}):")
-            lines += [f"  [{v.role}: {v.why}] {text}" for text, v in left_out]
+        if learned:
+            lines.append(f"left out as the site's template ({len(learned)}):")
+            lines += [f"  [{v.role}: {v.why}] {text}" for text, v in learned]
+        if unread:
+            lines.append(f"left out by the extraction ({len(unread)}):")
+            lines += [f"  [{v.why}] {_short(text)}" for text, v in unread[:_UNREAD_SHOWN]]
+            if len(unread) > _UNREAD_SHOWN:
+                lines.append(f"  ... and {len(unread) - _UNREAD_SHOWN} more (all in --json)")
         if self.problem:
             lines.append(f"problem:   {self.problem}")
         return "\n".join(lines)
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= _SHORT else text[: _SHORT - 1] + "…"
+
+
+def _unread(html: str, article: Article) -> list[tuple[str, Verdict]]:
+    """The page's blocks of text that are not in ``article`` (what the extraction read),
+    each with why: inside an element that is never article text, page furniture, or
+    outside the article."""
+    read = (article.headline, article.byline, article.dateline, *article.paragraphs)
+    unread: list[tuple[str, Verdict]] = []
+    body = parse_page(html).find("body")
+    for paragraph in paragraphs_of(body) if body is not None else []:
+        text = paragraph.text
+        if any(text in line for line in read):
+            continue
+        holder = next((e for e in paragraph.element.iterancestors() if is_clutter(e)), None)
+        if is_clutter(paragraph.element):
+            holder = paragraph.element
+        if holder is not None:
+            why = f"inside {_named(holder)}, an element that is never article text"
+        elif is_furniture(text):
+            why = "page furniture"
+        else:
+            why = "outside the article the extraction read"
+        unread.append((text, Verdict(Role.CLUTTER, why)))
+    return unread
+
+
+def _named(element: lxml.html.HtmlElement) -> str:
+    """An element as a person reads it in a page's source: ``<div class="ad">``."""
+    attributes = "".join(
+        f' {name}="{element.get(name)}"' for name in ("class", "id") if element.get(name)
+    )
+    return f"<{str(element.tag).lower()}{attributes}>"
 
 
 def preview_page(
@@ -138,12 +191,13 @@ def preview_page(
     kind = non_html_type(content_type, body)
     if kind:
         return Preview(url, source, not_html=kind)
+    html = decode_html(body, content_type)
     try:
-        page = extract_page(decode_html(body, content_type), url, rules)
+        page = extract_page(html, url, rules)
     except (ExtractionError, RulesError) as exc:
         return Preview(url, source, problem=f"extraction failed: {exc}")
     article = page.article
-    blocks: tuple[tuple[str, Verdict], ...] = ()
+    blocks = tuple((text, Verdict(Role.ARTICLE)) for text in article.paragraphs)
     learned = ""
     if template is not None:
         evidence = template(marks_of(article), page.places)
@@ -151,6 +205,7 @@ def preview_page(
         blocks = tuple(zip(article.paragraphs, judged, strict=True))
         learned = f"judged by what {evidence.pages} of the site's articles taught redline"
         article = replace(article, paragraphs=tuple(t for t, v in blocks if v.role is Role.ARTICLE))
+    blocks += tuple(_unread(html, page.article))
     return Preview(
         url,
         source,

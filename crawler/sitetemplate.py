@@ -109,6 +109,14 @@ class TemplateSummary:
     template: int = 0
     volatile: int = 0
 
+    @property
+    def text(self) -> str:
+        """What was learned, in one line for people."""
+        return (
+            f"template: {self.template} of {self.blocks} blocks of text seen are the"
+            f" site's, learned from {self.articles} articles; {self.volatile} volatile places"
+        )
+
 
 class SiteTemplates:
     """Reads and writes the template evidence of every site.

@@ -27,8 +27,10 @@ From that evidence each paragraph of a page is judged (:func:`judge`):
   site share whole paragraphs (background reused in follow-up stories, wire copy, the same
   correction appended to several stories), and such a paragraph never flickers.
 
-A site with too few articles for evidence across pages is still protected by the
-confirmation of every change (:mod:`crawler.confirm`) and by its volatile places.
+A confirmed change the evidence casts doubt on (:func:`doubtful`) is published only once
+the next regular check shows it again. A site with too few articles for evidence across
+pages is still protected by the confirmation of every change (:mod:`crawler.confirm`) and
+by its volatile places.
 """
 
 from __future__ import annotations
@@ -40,6 +42,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from difflib import SequenceMatcher
 from typing import TYPE_CHECKING
+
+from crawler.confirm import EDITED
+from crawler.normalize import likeness
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -57,11 +62,13 @@ _NUMBER = re.compile(r"\d+")
 
 
 class Role(enum.StrEnum):
-    """What a paragraph of a page is, judging by its site's evidence."""
+    """What a paragraph of a page is, judging by its site's evidence (or, for
+    ``CLUTTER``, by the extraction, which did not read it as article text)."""
 
     ARTICLE = "article"
     TEMPLATE = "template"
     VOLATILE = "volatile"
+    CLUTTER = "clutter"
 
 
 @dataclass(frozen=True)
@@ -235,6 +242,51 @@ def kept(
     )
 
 
+def doubtful(
+    evidence: Evidence,
+    article_token: str,
+    latest: Article,
+    confirmed: Article,
+    page: Article,
+    places: Sequence[str],
+) -> tuple[str, ...]:
+    """The paragraphs a confirmed change adds or cuts that its site's evidence casts doubt
+    on: two fetches agreeing on them may be a coincidence of a rotating block.
+
+    Doubted are a paragraph ``confirmed`` adds to ``latest`` (the latest version's text)
+    that flickered or was read on another article of the site, or that stands in a place
+    where blocks flickered more often than they held; and a paragraph it cuts that
+    did, or that stands where the current ``page`` (all its paragraphs, with their
+    ``places`` or none) shows other paragraphs, one of them left out as template or
+    volatile. A paragraph reworded (a cut one and an added one at least
+    :data:`crawler.confirm.EDITED` alike) is an edit, and doubted only for where it stands.
+    Such a change is published only once a later check shows it again (see
+    :mod:`crawler.check`).
+    """
+    added = set(confirmed.paragraphs) - set(latest.paragraphs)
+    cut = set(latest.paragraphs) - set(confirmed.paragraphs)
+    reworded = {
+        text for old in cut for new in added if likeness(old, new) >= EDITED for text in (old, new)
+    }
+    doubts = {text for text in (added | cut) - reworded if _unsteady(evidence, article_token, text)}
+    if len(places) == len(page.paragraphs):
+        doubts.update(
+            text
+            for text, place in zip(page.paragraphs, places, strict=True)
+            if text in added and _flickery(evidence.places.get(place))
+        )
+    if cut:
+        left_out = [
+            verdict.role is not Role.ARTICLE
+            for verdict in verdicts(evidence, article_token, page, places)
+        ]
+        matcher = SequenceMatcher(None, latest.paragraphs, page.paragraphs, autojunk=False)
+        for tag, a1, a2, b1, b2 in matcher.get_opcodes():
+            if tag == "replace" and any(left_out[b1:b2]):
+                doubts.update(cut.intersection(latest.paragraphs[a1:a2]))
+    return tuple(sorted(doubts))
+
+
 def verdicts(
     evidence: Evidence, article_token: str, page: Article, places: Sequence[str]
 ) -> list[Verdict]:
@@ -253,6 +305,11 @@ def _unsteady(evidence: Evidence, article_token: str, text: str) -> bool:
     return seen is not None and (
         seen.flickers > 0 or any(a != article_token for a in seen.articles)
     )
+
+
+def _flickery(where: PlaceSeen | None) -> bool:
+    """True for a place where blocks flickered more often than they held."""
+    return where is not None and where.flickers > where.steady
 
 
 def _aligned(a: Sequence[str], b: Sequence[str]) -> list[tuple[int, int]]:
@@ -318,7 +375,8 @@ def lesson(
     only one fetch shows with nothing in its place is not evidence either way: it may be an
     edit made between the two fetches. With ``kept_from``, the latest version's text and
     the confirmed one: a paragraph of the latest version that neither fetch shows but the
-    confirmed text keeps stood in a place that flickered, and flickered too.
+    confirmed text keeps, where each fetch shows another paragraph and the two differ,
+    stood in a place that flickered, and flickered too.
     """
     blocks = tuple(sorted({mark(p) for p in page.paragraphs}))
     if fetches is None:
@@ -334,7 +392,17 @@ def lesson(
     if kept_from is not None:
         latest, confirmed = kept_from
         shown = set(first.paragraphs) | set(second.paragraphs)
-        flickered |= set(latest.paragraphs) & set(confirmed.paragraphs) - shown
+        kept_only = set(latest.paragraphs) & set(confirmed.paragraphs) - shown
+        in_first = dict(_aligned(latest.paragraphs, first.paragraphs))
+        in_second = dict(_aligned(latest.paragraphs, second.paragraphs))
+        flickered.update(
+            text
+            for i, text in enumerate(latest.paragraphs)
+            if text in kept_only
+            and i in in_first
+            and i in in_second
+            and first.paragraphs[in_first[i]] != second.paragraphs[in_second[i]]
+        )
     where = places if len(places) == len(page.paragraphs) else [""] * len(page.paragraphs)
     held = set(first.paragraphs) & set(second.paragraphs)
     flickering = [p for t, p in zip(page.paragraphs, where, strict=True) if p and t in rotated]

@@ -16,6 +16,7 @@ from crawler.feed import entry_title, summary, web_link
 from crawler.health import HealthLog
 from crawler.quality import article_words
 from crawler.sidebyside import SideBySide, side_by_side
+from crawler.sitetemplate import TemplateSummary
 from crawler.wording import FIRST_SEEN, ago, describe, later
 
 if TYPE_CHECKING:
@@ -24,6 +25,8 @@ if TYPE_CHECKING:
 
 # How many articles a source page lists, most recently changed first.
 SOURCE_PAGE_ARTICLES = 500
+# At most this many of a source's sites have what was learned of their template shown.
+SOURCE_PAGE_SITES = 10
 
 
 class ViewError(ValueError):
@@ -99,7 +102,8 @@ class EndpointSummary:
 class SourceView:
     """A source page: its articles, most recently changed first (at most
     :data:`SOURCE_PAGE_ARTICLES`), and how many it has in all; how many are in each status,
-    its discovery endpoints, and what is wrong with it if it is reported failing."""
+    its discovery endpoints, what is wrong with it if it is reported failing, and what was
+    learned of the template of each site its articles are on."""
 
     name: str
     total: int
@@ -107,6 +111,7 @@ class SourceView:
     statuses: dict[str, int]
     endpoints: tuple[EndpointSummary, ...] = ()
     problems: tuple[str, ...] = ()
+    templates: tuple[tuple[str, TemplateSummary], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -217,6 +222,10 @@ def source_view(store: ArticleStore, name: str, now: float) -> SourceView:
             for e in endpoints
         ),
         problems=HealthLog(store.redis, store.keys).current().get(name, ()),
+        templates=tuple(
+            (site, store.templates.summary(site))
+            for site in sorted({s.site for s in states if s.site})[:SOURCE_PAGE_SITES]
+        ),
     )
 
 

@@ -20,7 +20,6 @@ from crawler.wording import FIRST_SEEN, ago, ahead, describe, duration, later
 
 if TYPE_CHECKING:
     from crawler.models import ArticleState, Version
-    from crawler.sitetemplate import TemplateSummary
     from crawler.store import ExtractionHealth, StoredEvent
 
 
@@ -98,7 +97,7 @@ def status_text(overview: Overview, now: float) -> str:
             if site.extraction.pages:
                 lines.append(f"  {'':<{width}}  {extraction_text(site.extraction)}")
             if site.template.blocks:
-                lines.append(f"  {'':<{width}}  {template_text(site.template)}")
+                lines.append(f"  {'':<{width}}  {site.template.text}")
     if overview.sources:
         lines.append("sources:")
         lines += [
@@ -131,15 +130,6 @@ def source_lines(
         lines.append(f"    extraction: {extraction_text(health.extraction, hours)}")
     lines += [f"    FAILING: {problem}" for problem in failing]
     return lines
-
-
-def template_text(template: TemplateSummary) -> str:
-    """What was learned of a site's template, in one line."""
-    return (
-        f"template: {template.template} of {template.blocks} blocks of text seen are the"
-        f" site's, learned from {template.articles} articles;"
-        f" {template.volatile} volatile places"
-    )
 
 
 def extraction_text(health: ExtractionHealth, hours: int = HEALTH_HOURS) -> str:

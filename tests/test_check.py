@@ -10,7 +10,7 @@ import pytest
 from crawler.check import Finding, Update, plan_update
 from crawler.extract import ExtractedPage
 from crawler.models import Article, ArticleState, Fetch, Status, Version
-from crawler.template import NO_EVIDENCE, Evidence
+from crawler.template import NO_EVIDENCE, BlockSeen, Evidence, mark
 from scheduler.policy import RecheckPolicy
 from scheduler.urls import article_id
 
@@ -366,6 +366,33 @@ def test_a_rotating_line_beside_an_edit_neither_hides_it_nor_is_published_with_i
     assert confirmed.event is not None
     assert confirmed.event.diff.words_added == 1
     assert confirmed.event.diff.words_removed == 1
+
+
+def test_a_change_made_of_a_block_other_articles_show_waits_for_the_next_regular_check() -> None:
+    """Two fetches agreeing on an item of a rotating pool can be a coincidence: a change
+    that adds a block the site shows on other articles is published only once the next
+    regular check shows it again, and never if that check shows another item."""
+    ferry = "Sponsored: save on ferry tickets."
+    evidence = Evidence({mark(ad): BlockSeen(("other1",)) for ad in (ferry, *SPONSORED)})
+    for later, published in ((SPONSORED[0], True), (SPONSORED[1], False)):
+        life = Life(evidence=evidence)
+        life.check(0, A)
+        shown = replace(A, paragraphs=(*BODY[:2], SPONSORED[0], *BODY[2:]))
+        held = life.change(100.0, shown)
+        assert held.finding is Finding.CANDIDATE
+        assert (held.event, held.version, held.state.held) == (None, None, 1)
+        assert held.state.next_check == 105.0 + held.state.interval  # no extra fetch
+        assert held.candidate == shown
+        again = life.check(
+            held.state.next_check, replace(shown, paragraphs=(*BODY[:2], later, *BODY[2:]))
+        )
+        assert (again.event is not None) is published
+        assert (again.state.held, again.state.candidate) == (0, "")
+    # an article's own new paragraph is published as soon as it is confirmed
+    life = Life(evidence=evidence)
+    life.check(0, A)
+    own = life.change(100.0, replace(A, paragraphs=(*BODY, "The mayor resigned on Friday.")))
+    assert own.event is not None
 
 
 def test_a_page_that_reads_differently_on_every_fetch_is_never_a_change() -> None:

@@ -11,8 +11,12 @@ import pytest
 from bench.extraction.pages import Page, load_pages, page_ids
 from bench.extraction.score import word_scores
 from bench.extraction.variants import Variant, churn_variants, edit_variants, identity
+from bench.newsroom.generated import drawn
+from bench.newsroom.layouts import Churn
+from bench.newsroom.story import story_version
 from crawler.extract import ExtractionError, Layer, extract_page
 from crawler.hashing import fingerprint
+from crawler.normalize import normalise_text
 from crawler.paragraphs import paragraphs_of
 from crawler.rules import ExtractionRules, RulesError
 from tests.conftest import SHARED_DATA
@@ -104,6 +108,19 @@ def test_an_article_cut_into_chunks_is_read_whole(aeb_pages: list[Page]) -> None
     assert word_scores("\n".join(paragraphs), page.truth).f1 > 0.95
 
 
+def test_a_table_row_read_as_one_line_is_split_whatever_the_lists_beside_it_show() -> None:
+    """A generated layout (seed 55) whose article sits in a table cell: the general
+    extractor reads the whole row as one line, which is split back into the page's
+    paragraphs even when a headline of a "Most read" list before the article is also read
+    inside it (it once hid every paragraph before it, on one request in two)."""
+    layout, churn = drawn(55), Churn(True, 55)
+    story = story_version(7, 5500, 0)
+    for _ in range(6):
+        page = extract_page(layout.render(story, "http://site55.example/0", churn))
+        assert page.article.paragraphs[0] == story.byline
+        assert all(normalise_text(p) in page.article.paragraphs for p in story.paragraphs)
+
+
 def test_links_to_write_or_call_are_text_not_links() -> None:
     tree = lxml.html.fromstring(
         "<div><p>By Ann Author <a href='mailto:ann@ledger.example'>ann@ledger.example</a></p>"
@@ -184,6 +201,16 @@ def test_an_edit_shown_on_the_page_is_read_though_the_json_ld_body_lags_behind()
     assert page.article.paragraphs == edited
     before = extract_page(_structured_page("\n".join(STORY), STORY)).article
     assert fingerprint(page.article) != fingerprint(before)
+
+
+def test_a_headline_edited_on_the_page_is_read_though_the_json_ld_lags_behind() -> None:
+    html = _structured_page("\n".join(STORY), STORY).replace(
+        "<h1>Council backs harbour plan</h1>", "<h1>Council backs harbour plan after vote</h1>"
+    )
+    assert extract_page(html).article.headline == "Council backs harbour plan after vote"
+    # a heading that is not the story's (a site's name) never stands for its headline
+    logo = html.replace("<h1>Council backs harbour plan after vote</h1>", "<h1>The Herald</h1>")
+    assert extract_page(logo).article.headline == "Council backs harbour plan"
 
 
 def test_a_run_on_json_ld_body_keeps_the_paragraphs_the_page_shows() -> None:

@@ -280,7 +280,8 @@ def test_workers_racing_on_the_same_articles_record_each_change_exactly_once(
     workers claim it; the texts change only between rounds, once every fetch is recorded
     (or, finishing after a check claimed later than it, discarded as stale)."""
     rounds = 4
-    topics = [f"quay {n}" for n in range(6)]
+    # each article's own correction (one appended to several at once is held a check)
+    topics = [f"{side} quay" for side in ("north", "south", "east", "west", "old", "new")]
     paths = [f"/race/{n}" for n in range(len(topics))]
     urls = [site.add(p, edition(t, 0)) for p, t in zip(paths, topics, strict=True)]
     ids = [article_id(url) for url in urls]

@@ -22,6 +22,7 @@ from crawler.template import (
     Lesson,
     PlaceSeen,
     Role,
+    doubtful,
     judge,
     kept,
     kept_before,
@@ -117,6 +118,33 @@ def test_an_earlier_version_is_read_with_what_is_known_now() -> None:
     assert BODY[1] in kept_before(evidence, "a", before, cut, ()).paragraphs
 
 
+def test_a_change_of_blocks_the_site_shows_elsewhere_is_doubted() -> None:
+    evidence = Evidence(
+        {mark(SPONSORED): BlockSeen(("b",)), mark(OTHER_SPONSOR): BlockSeen(("a", "b"), 1)}
+    )
+    latest = article(*BODY)
+    added = article(BODY[0], SPONSORED, *BODY[1:])
+    assert doubtful(evidence, "a", latest, added, added, ()) == (SPONSORED,)
+    own = article(*BODY, "The mayor resigned on Friday.")
+    assert doubtful(evidence, "a", latest, own, own, ()) == ()
+    # a paragraph cut where the page now shows a block left out: another item of it
+    before = article(BODY[0], "Partner content: a weekend by the sea.", *BODY[1:])
+    page = article(BODY[0], OTHER_SPONSOR, *BODY[1:])
+    assert doubtful(evidence, "a", before, latest, page, ()) == (
+        "Partner content: a weekend by the sea.",
+    )
+    # an article paragraph cut with nothing in its place is a plain cut
+    cut = article(BODY[0], BODY[2])
+    assert doubtful(evidence, "a", latest, cut, cut, ()) == ()
+    # a paragraph in a place where blocks flickered more often than they held
+    shaky = Evidence(places={"div.promo": PlaceSeen(flickers=1), "p": PlaceSeen(1, steady=9)})
+    promo = article(*BODY, "Partner content: a weekend by the sea.")
+    assert doubtful(shaky, "a", latest, promo, promo, ("p", "p", "p", "div.promo")) == (
+        "Partner content: a weekend by the sea.",
+    )
+    assert doubtful(shaky, "a", latest, promo, promo, ("p",) * 4) == ()
+
+
 def test_a_confirmation_teaches_what_flickered_and_where() -> None:
     page = article(BODY[0], OTHER_SPONSOR, BODY[1])
     first = article(BODY[0], SPONSORED, BODY[1])
@@ -190,7 +218,13 @@ def test_check_marks_each_paragraph_with_the_evidence_that_decided_it(
         templates.learn("herald.example", Lesson(token, (mark(SPONSORED),), flickered), pipe)
         pipe.execute()
     body = "".join(f"<p>{text}</p>" for text in (BODY[0], SPONSORED, BODY[1], BODY[2]))
-    page = f"<html><body><article><h1>Harbour wall</h1>{body}</article></body></html>"
+    page = (
+        "<html><body><nav><ul><li><a href='/'>Home</a></li></ul></nav>"
+        f"<article><h1>Harbour wall</h1>{body}</article>"
+        "<div class='newsletter-signup'><p>Get the morning briefing by email.</p></div>"
+        "<div><p>Thousands more stories from the coast every week in our archive.</p></div>"
+        "</body></html>"
+    )
     preview = preview_page(
         page.encode(),
         "text/html",
@@ -203,7 +237,15 @@ def test_check_marks_each_paragraph_with_the_evidence_that_decided_it(
     assert preview.article is not None
     assert preview.article.paragraphs == BODY
     assert [(text, v.role) for text, v in preview.blocks if v.role is not Role.ARTICLE] == [
-        (SPONSORED, Role.TEMPLATE)
+        (SPONSORED, Role.TEMPLATE),
+        ("Home", Role.CLUTTER),
+        ("Get the morning briefing by email.", Role.CLUTTER),
+        ("Thousands more stories from the coast every week in our archive.", Role.CLUTTER),
     ]
+    why = [v.why for _, v in preview.blocks if v.role is Role.CLUTTER]
+    assert why[0] == "inside <nav>, an element that is never article text"
+    assert why[1] == 'inside <div class="newsletter-signup">, an element that is never article text'
+    assert why[2] == "outside the article the extraction read"
     assert "2 other articles" in preview.to_text()
+    assert "left out by the extraction (3):" in preview.to_text()
     assert json.loads(preview.to_json())["blocks"][1]["role"] == "template"

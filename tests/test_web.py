@@ -97,19 +97,25 @@ def paged(app: WebApp, url: str) -> tuple[list[str], int]:
     return ids, pages
 
 
+def text(url: str, one: str = "", two: str = "") -> tuple[str, str]:
+    """The two paragraphs of the article at ``url`` (each its own, as on a real site), with
+    what an edit added to each."""
+    return f"One at {url}{one}.", f"Two at {url}{two}."
+
+
 def newsroom(store: ArticleStore) -> dict[str, list[str]]:
     """Two sources; 7 changes in "daily" (3 of them headline changes), 2 in "weekly"."""
     a, b, c = "https://daily.example/a", "https://daily.example/b", "https://weekly.example/c"
     track(store, a, b, source="daily")
     track(store, c, source="weekly")
     for url in (a, b, c):
-        record(store, url, 0.0, "First", "One.", "Two.")
+        record(store, url, 0.0, "First", *text(url))
     for n in range(1, 5):
-        record(store, a, n, "First", "One.", f"Two, edit {n}.")
+        record(store, a, n, "First", *text(a, two=f", edit {n}"))
     for n in range(1, 4):
-        record(store, b, n, f"Headline {n}", "One.", "Two.")
+        record(store, b, n, f"Headline {n}", *text(b))
     for n in range(1, 3):
-        record(store, c, n, "First", f"One, edit {n}.", "Two.")
+        record(store, c, n, "First", *text(c, one=f", edit {n}"))
     return {"daily": [a, b], "weekly": [c]}
 
 
@@ -160,7 +166,7 @@ def test_each_feed_has_its_own_etag(store: ArticleStore) -> None:
     app = WebApp(store, "changes", 10)
     _, headers, _ = call(app, "/sources/daily/feed.atom")
     _, weekly_headers, _ = call(app, "/sources/weekly/feed.atom")
-    record(store, urls["weekly"][0], 10.0, "First", "One, edit 9.", "Two.")
+    record(store, urls["weekly"][0], 10.0, "First", *text(urls["weekly"][0], one=", edit 9"))
     etag = headers["ETag"]
     assert call(app, "/sources/daily/feed.atom", if_none_match=etag)[0] == "304 Not Modified"
     weekly_etag = weekly_headers["ETag"]
@@ -202,12 +208,16 @@ def test_events_recorded_before_the_index_streams_are_indexed_once(
     redis_conn.delete(keys.events_indexed, *redis_conn.keys(f"{keys.events}:*"))
     app = WebApp(store, "changes", 50)
     assert paged(app, "/sources/daily/feed.atom")[0] == []
-    record(store, urls["daily"][0], 20.0, "First", "One.", "Two, late.")  # not indexed yet
+    record(
+        store, urls["daily"][0], 20.0, "First", *text(urls["daily"][0], two=", late")
+    )  # not indexed yet
     assert store.index_events() == 10
     assert store.index_events() == 0  # done once and for all
     daily = paged(app, "/sources/daily/feed.atom")[0]
     assert len(daily) == 8
-    record(store, urls["daily"][0], 21.0, "First", "One.", "Two, later.")  # indexed at once
+    record(
+        store, urls["daily"][0], 21.0, "First", *text(urls["daily"][0], two=", later")
+    )  # indexed at once
     assert len(paged(app, "/sources/daily/feed.atom")[0]) == 9
     daily = paged(app, "/sources/daily/feed.atom")[0]
     assert [i for i in paged(app, "/feed.atom")[0] if i in daily] == daily
@@ -216,7 +226,9 @@ def test_events_recorded_before_the_index_streams_are_indexed_once(
 def test_a_feed_page_reads_only_the_events_it_shows(store: ArticleStore, redis_url: str) -> None:
     urls = newsroom(store)
     for n in range(300):
-        record(store, urls["weekly"][0], 100.0 + n, "First", f"One, edit {n}.", "Two.")
+        record(
+            store, urls["weekly"][0], 100.0 + n, "First", *text(urls["weekly"][0], f", edit {n}")
+        )
     app = WebApp(store, "changes", 5)
     commands = monitored(redis_url, lambda: call(app, "/sources/weekly/feed.atom?kind=body"))
     reads = [c for c in commands if c[0] in ("XRANGE", "XREVRANGE", "LRANGE", "SCAN", "KEYS")]
@@ -278,6 +290,11 @@ def test_a_source_page_lists_its_articles_and_their_states(store: ArticleStore) 
     assert data["total"] == 2
     assert {a["url"] for a in data["articles"]} == set(urls["daily"])
     assert {a["versions"] for a in data["articles"]} == {4, 5}
+    # what was learned of each site's template, as `redline status` says it
+    learned = dict(data["templates"])
+    assert set(learned) == {"daily.example"}
+    assert learned["daily.example"]["blocks"] > 0
+    assert "blocks of text seen are the site&#x27;s, learned from" in page
 
 
 def test_an_article_page_shows_its_history_and_a_side_by_side_diff(store: ArticleStore) -> None:
