@@ -466,10 +466,6 @@ def _article(
             else:
                 update = _unchanged(state, fetch, policy, unconfirmed=True)
             return replace(update, lesson=taught)
-        if not state.held and doubtful(
-            evidence, tok, latest.article, confirmed, page.article, page.places
-        ):
-            return replace(_held(state, fetch, confirmed, policy), lesson=taught)
         read = replace(read, article=confirmed)
     elif wall_reason(article) and digest != state.candidate:  # a first version, or a move
         return replace(_candidate(state, fetch, article, digest, policy), lesson=taught)
@@ -478,6 +474,13 @@ def _article(
             _failed(replace(state, candidate="", held=0), history, fetch, reason, policy),
             lesson=taught,
         )
+    if (
+        latest is not None
+        and not kinds
+        and not state.held
+        and doubtful(evidence, tok, latest.article, read.article, page.article, page.places)
+    ):
+        return replace(_held(state, fetch, read.article, policy), lesson=taught)
     update = _record(
         replace(state, candidate="", held=0),
         history,

@@ -60,8 +60,8 @@ EXTRACTOR_VERSION = f"redline-5+{general.VERSION}"
 # A heading at least this alike (word by word) to the headline the metadata names is that
 # headline as the page shows it.
 _SHOWN_HEADLINE = 0.5
-# How many of a page's <h1> and of its <h2> headings are looked at for its headline.
-_HEADINGS = 5
+# How many of a page's first <h1> and <h2> headings are looked at for its headline.
+_HEADINGS = 8
 # A JSON-LD body shorter than this is a teaser, not the article.
 _MIN_STRUCTURED_BODY = 200
 # A JSON-LD body shorter than this share of the page's paragraph text is truncated.
@@ -310,14 +310,14 @@ def _shown_headline(tree: lxml.html.HtmlElement) -> str:
 
 
 def _as_shown(tree: lxml.html.HtmlElement, named: str) -> str:
-    """The headline as readers see it: of the page's first ``<h1>`` and ``<h2>`` headings,
-    the one most like ``named`` (what JSON-LD, the title or ``og:title`` name), when they
-    are at least :data:`_SHOWN_HEADLINE` alike word by word (a headline edited on the page
-    but not in its metadata); else ``named``."""
+    """The headline as readers see it: of the page's first ``<h1>`` and ``<h2>`` headings
+    (:data:`_HEADINGS` of them, in document order), the one most like ``named`` (what
+    JSON-LD, the title or ``og:title`` name), when they are at least
+    :data:`_SHOWN_HEADLINE` alike word by word (a headline edited on the page but not in
+    its metadata); else ``named``."""
     headings = [
         text
-        for tag in ("h1", "h2")
-        for element in itertools.islice(tree.iter(tag), _HEADINGS)
+        for element in itertools.islice(tree.iter("h1", "h2"), _HEADINGS)
         if (text := normalise_text(element.text_content()))
     ]
     if not named or named in headings:

@@ -255,7 +255,8 @@ def doubtful(
 
     Doubted are a paragraph ``confirmed`` adds to ``latest`` (the latest version's text)
     that flickered or was read on another article of the site, or that stands in a place
-    where blocks flickered more often than they held; and a paragraph it cuts that
+    where blocks flickered more often than they held or where none of the article's
+    unchanged paragraphs stands; and a paragraph it cuts that
     did, or that stands where the current ``page`` (all its paragraphs, with their
     ``places`` or none) shows other paragraphs, one of them left out as template or
     volatile. A paragraph reworded (a cut one and an added one at least
@@ -270,20 +271,24 @@ def doubtful(
     }
     doubts = {text for text in (added | cut) - reworded if _unsteady(evidence, article_token, text)}
     if len(places) == len(page.paragraphs):
+        kept = set(latest.paragraphs) & set(confirmed.paragraphs)
+        article_places = {p for t, p in zip(page.paragraphs, places, strict=True) if t in kept}
         doubts.update(
             text
             for text, place in zip(page.paragraphs, places, strict=True)
-            if text in added and _flickery(evidence.places.get(place))
+            if text in added
+            and (
+                _flickery(evidence.places.get(place))
+                or (article_places and place not in article_places)
+            )
         )
     if cut:
         left_out = [
             verdict.role is not Role.ARTICLE
             for verdict in verdicts(evidence, article_token, page, places)
         ]
-        matcher = SequenceMatcher(None, latest.paragraphs, page.paragraphs, autojunk=False)
-        for tag, a1, a2, b1, b2 in matcher.get_opcodes():
-            if tag == "replace" and any(left_out[b1:b2]):
-                doubts.update(cut.intersection(latest.paragraphs[a1:a2]))
+        beside = _beside_left_out(latest.paragraphs, page.paragraphs, left_out)
+        doubts.update(cut.intersection(latest.paragraphs[i] for i in beside))
     return tuple(sorted(doubts))
 
 
@@ -305,6 +310,24 @@ def _unsteady(evidence: Evidence, article_token: str, text: str) -> bool:
     return seen is not None and (
         seen.flickers > 0 or any(a != article_token for a in seen.articles)
     )
+
+
+def _beside_left_out(before: Sequence[str], page: Sequence[str], left_out: list[bool]) -> set[int]:
+    """Indices of paragraphs of ``before`` in a stretch that ``page`` (whose paragraphs
+    ``left_out`` marks) replaces with other paragraphs, one of them left out."""
+    matcher = SequenceMatcher(None, before, page, autojunk=False)
+    return {
+        i
+        for tag, a1, a2, b1, b2 in matcher.get_opcodes()
+        if tag == "replace" and any(left_out[b1:b2])
+        for i in range(a1, a2)
+    }
+
+
+def _flickered(evidence: Evidence, text: str) -> bool:
+    """True for a paragraph that flickered on some article of the site."""
+    seen = evidence.blocks.get(mark(text))
+    return seen is not None and seen.flickers > 0
 
 
 def _flickery(where: PlaceSeen | None) -> bool:
@@ -335,8 +358,9 @@ def kept_before(
     ``page`` (all its paragraphs, with their ``places`` or none) is read with: without its
     paragraphs judged template, and without those that stand where the page has a
     paragraph left out (the same paragraph, or, in a stretch the two texts do not share,
-    one of as many paragraphs as the page has there, in the same order): a rotating line
-    the page shows another item of."""
+    one of as many paragraphs as the page has there, in the same order), or that flickered
+    and stand in a stretch where the page shows other paragraphs, one of them left out: a
+    rotating line the page shows another item of."""
     if not evidence.blocks and not evidence.places:
         return before
     left_out = [
@@ -352,6 +376,11 @@ def kept_before(
         b
         for b, p in _aligned(before.paragraphs, page.paragraphs)
         if left_out[p] and _unsteady(evidence, article_token, before.paragraphs[b])
+    )
+    dropped.update(
+        b
+        for b in _beside_left_out(before.paragraphs, page.paragraphs, left_out)
+        if _flickered(evidence, before.paragraphs[b])
     )
     return replace(
         before,

@@ -137,12 +137,34 @@ def test_a_change_of_blocks_the_site_shows_elsewhere_is_doubted() -> None:
     cut = article(BODY[0], BODY[2])
     assert doubtful(evidence, "a", latest, cut, cut, ()) == ()
     # a paragraph in a place where blocks flickered more often than they held
-    shaky = Evidence(places={"div.promo": PlaceSeen(flickers=1), "p": PlaceSeen(1, steady=9)})
+    shaky = Evidence(places={"div.box": PlaceSeen(flickers=1), "p": PlaceSeen(1, steady=9)})
     promo = article(*BODY, "Partner content: a weekend by the sea.")
-    assert doubtful(shaky, "a", latest, promo, promo, ("p", "p", "p", "div.promo")) == (
+    assert doubtful(shaky, "a", latest, promo, promo, ("p", "p", "div.box", "div.box")) == (
         "Partner content: a weekend by the sea.",
     )
     assert doubtful(shaky, "a", latest, promo, promo, ("p",) * 4) == ()
+    # a paragraph added where none of the article's unchanged paragraphs stands
+    apart = ("p", "p", "p", "aside.box")
+    assert doubtful(Evidence(), "a", latest, promo, promo, apart) == (
+        "Partner content: a weekend by the sea.",
+    )
+
+
+def test_a_flickering_item_of_an_earlier_version_where_the_page_shows_template_is_not_text() -> (
+    None
+):
+    evidence = Evidence(
+        {mark(SPONSORED): BlockSeen(("a",), flickers=1), mark(OTHER_SPONSOR): BlockSeen(("b",), 2)}
+    )
+    before = article(*BODY, SPONSORED)
+    page = article(*BODY, OTHER_SPONSOR, "Reader comments (4)")
+    assert kept_before(evidence, "a", before, page, ()).paragraphs == BODY
+    # a paragraph that never flickered, there, stays in the earlier text (it may be a cut)
+    steady = Evidence(
+        {mark(OTHER_SPONSOR): BlockSeen(("b",), 2), mark(BACKGROUND): BlockSeen(("b",))}
+    )
+    shared = article(*BODY, BACKGROUND)
+    assert kept_before(steady, "a", shared, page, ()).paragraphs == shared.paragraphs
 
 
 def test_a_confirmation_teaches_what_flickered_and_where() -> None:
