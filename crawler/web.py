@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+import socket
 import time
 from dataclasses import dataclass, field
 from email.utils import formatdate, parsedate_to_datetime
@@ -323,9 +324,43 @@ def _base_url(environ: dict[str, object]) -> str:
     return f"{scheme}://{host}"
 
 
+class CannotServeError(RuntimeError):
+    """The web server cannot listen on its address; says why and what to do."""
+
+
+def check_port(host: str, port: int) -> None:
+    """Checks that the web server can listen on ``host:port`` (0: any free port).
+
+    Raises:
+        CannotServeError: another program (often another redline) holds the port.
+    """
+    if port == 0:
+        return
+    try:
+        family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
+        with socket.socket(family, socket.SOCK_STREAM) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as Twisted does
+            probe.bind((host, port))
+    except OSError as exc:
+        raise CannotServeError(_cannot_listen(host, port, exc.strerror or str(exc))) from exc
+
+
+def _cannot_listen(host: str, port: int, reason: str) -> str:
+    return (
+        f"the web server cannot listen on {host}:{port} ({reason}): another redline or"
+        " another program is using it; stop it, or set web_port in the settings"
+        " (REDLINE_WEB_PORT) to a free port"
+    )
+
+
 def serve(app: WebApp, host: str, port: int) -> None:
-    """Serves ``app`` on ``host:port`` until SIGINT/SIGTERM (runs the Twisted reactor)."""
+    """Serves ``app`` on ``host:port`` until SIGINT/SIGTERM (runs the Twisted reactor).
+
+    Raises:
+        CannotServeError: the port is taken (nothing is served).
+    """
     from twisted.internet import reactor as installed_reactor
+    from twisted.internet.error import CannotListenError
     from twisted.python.threadpool import ThreadPool
     from twisted.web.resource import EncodingResourceWrapper
     from twisted.web.server import GzipEncoderFactory, Site
@@ -338,6 +373,11 @@ def serve(app: WebApp, host: str, port: int) -> None:
     resource = EncodingResourceWrapper(WSGIResource(reactor, pool, app), [GzipEncoderFactory()])
     site = Site(resource)
     site.displayTracebacks = False
-    reactor.listenTCP(port, site, interface=host)
+    try:
+        reactor.listenTCP(port, site, interface=host)
+    except CannotListenError as exc:
+        pool.stop()
+        reason = getattr(exc.socketError, "strerror", None) or str(exc.socketError)
+        raise CannotServeError(_cannot_listen(host, port, reason)) from exc
     logger.info("web server on http://%s:%d/ (feed: /feed.atom)", host, port)
     reactor.run()

@@ -194,12 +194,19 @@ def _worker(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _web(settings: Settings, args: argparse.Namespace) -> int:
-    from crawler.web import WebApp, serve
+    from crawler.web import CannotServeError, WebApp, serve
+    from scheduler.service import CANNOT_START
 
     store = ArticleStore(_role_redis(settings), Keys(settings.redis_prefix))
-    serve(
-        WebApp(store, settings.feed_title, settings.feed_size), settings.web_host, settings.web_port
-    )
+    try:
+        serve(
+            WebApp(store, settings.feed_title, settings.feed_size),
+            settings.web_host,
+            settings.web_port,
+        )
+    except CannotServeError as exc:
+        print(f"redline web: {exc}", file=sys.stderr)
+        return CANNOT_START
     return 0
 
 

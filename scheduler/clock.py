@@ -208,15 +208,32 @@ class Clock:
                 "problems": json.dumps([str(p) for p in problems]),
             },
         )
-        logger.info(
-            "loaded %s: %d URLs tracked (%d new, %d removed, %d restored), %d bad lines",
-            settings.urls_file,
-            len(targets),
-            report.added,
-            report.removed,
-            report.restored,
-            len(problems),
-        )
+        if settings.config_path is not None and not settings.config_path.exists():
+            logger.info(
+                "settings: %s does not exist, so the defaults are used", settings.config_path
+            )
+        if not settings.urls_file.exists():
+            logger.warning(
+                "%s does not exist: add article URLs with `redline add URL` (it creates the"
+                " file), or try `redline demo`",
+                settings.urls_file,
+            )
+        else:
+            logger.info(
+                "loaded %s: %d URLs tracked (%d new, %d removed, %d restored), %d bad lines",
+                settings.urls_file,
+                len(targets),
+                report.added,
+                report.removed,
+                report.restored,
+                len(problems),
+            )
+            if not targets and not endpoints:
+                logger.warning(
+                    "no article URLs to track: add them with `redline add URL` or in %s, one"
+                    " per line, or try `redline demo`",
+                    settings.urls_file,
+                )
         self._stamps = stamps
         return True
 

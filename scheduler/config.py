@@ -12,6 +12,7 @@ sizes ``512KB``, ``10MB``, ``1GB``; a bare number is seconds or bytes.
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
 import tomllib
@@ -29,6 +30,8 @@ if TYPE_CHECKING:
 DEFAULT_CONFIG_PATH = Path("config/redline.toml")
 _POLICY = RecheckPolicy()
 ENV_PREFIX = "REDLINE_"
+# The highest TCP port.
+_MAX_PORT = 65535
 
 
 class ConfigError(ValueError):
@@ -189,13 +192,26 @@ def _parse_bool(value: str | bool) -> bool:
 def _parse_int(value: str | int) -> int:
     if isinstance(value, bool) or not isinstance(value, int | str):
         raise ValueError(f"not a whole number: {value!r}")
-    return int(value)
+    try:
+        return int(value)
+    except ValueError:
+        raise ValueError(f"not a whole number: {value!r}") from None
 
 
 def _parse_float(value: str | float) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float | str):
         raise ValueError(f"not a number: {value!r}")
-    return float(value)
+    try:
+        return float(value)
+    except ValueError:
+        raise ValueError(f"not a number: {value!r}") from None
+
+
+def _port(value: str | int) -> int:
+    port = _parse_int(value)
+    if not 0 <= port <= _MAX_PORT:
+        raise ValueError(f"not a port (0 to {_MAX_PORT}, 0 for any free one): {value!r}")
+    return port
 
 
 def _parse_str(value: Any) -> str:
@@ -266,7 +282,7 @@ _PARSERS: dict[str, Callable[[Any], Any]] = {
     "lease": _positive(parse_duration),
     "health_after": _positive(parse_duration),
     "web_host": _parse_str,
-    "web_port": _parse_int,
+    "web_port": _port,
     "feed_title": _parse_str,
     "feed_size": _positive(_parse_int),
     "log_level": _choice("DEBUG", "INFO", "WARNING", "ERROR"),
@@ -320,15 +336,32 @@ def load_settings(
         env_name = ENV_PREFIX + key.upper()
         if env_name in env:
             values[key] = _parse_setting(key, env[env_name], f"environment {env_name}")
+    _check_environment(env)
     if env.get("REDIS_URL"):
         values["redis_url"] = env["REDIS_URL"]
     return Settings(**values)
 
 
+def _check_environment(env: Mapping[str, str]) -> None:
+    """Refuses an environment variable named like a setting that does not exist.
+
+    Raises:
+        ConfigError: naming it, with the setting it probably means.
+    """
+    known = {"REDLINE_CONFIG", *(ENV_PREFIX + key.upper() for key in _PARSERS)}
+    for name in sorted(env):
+        if name.startswith(ENV_PREFIX) and name not in known:
+            close = difflib.get_close_matches(name, sorted(known), n=1)
+            hint = f"; did you mean {close[0]}?" if close else ""
+            raise ConfigError(f"environment {name}: no such setting{hint}")
+
+
 def _parse_setting(key: str, value: Any, where: str) -> Any:
     parse = _PARSERS.get(key)
     if parse is None:
-        raise ConfigError(f"{where}: unknown setting (known: {', '.join(sorted(_PARSERS))})")
+        close = difflib.get_close_matches(key, sorted(_PARSERS), n=1)
+        hint = f"did you mean {close[0]!r}?" if close else f"known: {', '.join(sorted(_PARSERS))}"
+        raise ConfigError(f"{where}: unknown setting ({hint})")
     try:
         return parse(value)
     except ValueError as exc:

@@ -13,11 +13,13 @@ from __future__ import annotations
 import logging
 import os
 import shutil
+import sys
 from typing import TYPE_CHECKING
 
 from bench.newsroom.server import Newsroom, NewsroomConfig
 from bench.newsroom.settings import redline_toml
 from bench.newsroom.story import EditPlan
+from crawler.web import CannotServeError, check_port
 from crawler.wording import ahead
 from scheduler.config import ENV_PREFIX, load_settings
 from scheduler.service import Service
@@ -77,6 +79,11 @@ def write_config(directory: Path, newsroom: Newsroom, web_host: str, web_port: i
 
 def run_demo(settings: Settings, first_edit: float = 30.0, spacing: float = 60.0) -> int:
     """Runs the demo until SIGINT/SIGTERM; returns the exit status."""
+    try:
+        check_port(settings.web_host, settings.web_port)
+    except CannotServeError as exc:
+        print(f"redline demo: {exc}", file=sys.stderr)
+        return 1
     directory = settings.state_dir.resolve() / "demo"
     shutil.rmtree(directory, ignore_errors=True)
     directory.mkdir(parents=True, mode=0o700)

@@ -34,6 +34,9 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 ROLES = ("clock", "worker", "web")
+CANNOT_START = 78
+"""The exit status of a role that cannot start until the settings change (``EX_CONFIG``):
+``redline run`` stops rather than restarting it."""
 # Seconds a child gets beyond the download timeout to finish after SIGTERM.
 _STOP_MARGIN = 10.0
 # Restart backoff for a child that died: doubles from MIN to MAX seconds.
@@ -67,9 +70,19 @@ class Service:
         self.config_arg = config_arg
         self._stop = threading.Event()
         self._force = threading.Event()
+        self._cannot_start = ""
 
     def run(self) -> int:
-        """Runs until SIGINT/SIGTERM; returns the exit status."""
+        """Runs until SIGINT/SIGTERM, or until a role cannot start; returns the exit status
+        (1 when a role cannot start, and nothing is started when the web server's port is
+        taken)."""
+        from crawler.web import CannotServeError, check_port
+
+        try:
+            check_port(self.settings.web_host, self.settings.web_port)
+        except CannotServeError as exc:
+            logger.error("redline cannot start: %s", exc)
+            return 1
         signal.signal(signal.SIGINT, self._on_signal)
         signal.signal(signal.SIGTERM, self._on_signal)
         with ExitStack() as stack:
@@ -88,7 +101,7 @@ class Service:
             finally:
                 self._stop_children(children)
         logger.info("redline stopped")
-        return 0
+        return 1 if self._cannot_start else 0
 
     def _on_signal(self, signum: int, frame: FrameType | None) -> None:
         if self._stop.is_set():
@@ -107,6 +120,11 @@ class Service:
             for child in children:
                 if child.process is not None and child.process.poll() is not None:
                     code = child.process.returncode
+                    if code == CANNOT_START:
+                        logger.error("%s cannot start (see above); stopping redline", child.role)
+                        self._cannot_start = child.role
+                        self._stop.set()
+                        return
                     ran = now - child.started
                     child.delay = _RESTART_MIN if ran > _HEALTHY_RUN else child.delay
                     logger.error(

@@ -23,6 +23,12 @@ _HOST_PREFIXES = {"www", "www1", "www2", "m", "mobile", "amp", "edition", "news"
 # Second-level labels under a country code that are not the site's own name (bbc.co.uk).
 _SECOND_LEVEL = {"co", "com", "net", "org", "gov", "ac", "edu", "ne", "or", "go"}
 _DEFAULT_PORTS = {"http": 80, "https": 443}
+URLS_HEADER = """\
+# Article URLs redline tracks, one per line. Blank lines and lines starting with # are
+# ignored. Add URLs here or with `redline add URL`; a running redline picks up changes to
+# this file within one clock tick. Removing a line stops polling; the history is kept.
+"""
+"""What a URLs file redline creates starts with (``config/urls.example.txt`` too)."""
 # Query parameters that say how a reader arrived, not which article: dropped from URLs.
 _TRACKING_PREFIXES = ("utm_", "at_", "ns_", "mc_", "pk_", "hsa_")
 _TRACKING_PARAMS = {
@@ -82,8 +88,11 @@ def normalise_url(text: str) -> str:
         raise BadUrlError(f"unparsable URL ({exc})") from exc
     scheme = parts.scheme.lower()
     if scheme not in _DEFAULT_PORTS:
+        hint = ""
+        if "://" not in text and "." in text.split("/", 1)[0]:  # www.example.com/story
+            hint = f"; did you mean https://{text}?"
         raise BadUrlError(
-            f"only http and https URLs can be tracked, not {scheme or 'a relative URL'}"
+            f"only http and https URLs can be tracked, not {scheme or 'a relative URL'}{hint}"
         )
     host = (parts.hostname or "").rstrip(".")
     if not host:
@@ -214,6 +223,8 @@ def append_urls(path: Path, texts: Iterable[str]) -> tuple[list[str], list[str]]
             added.append(url)
         if added:
             prefix = "" if not existing_text or existing_text.endswith("\n") else "\n"
+            if not existing_text.strip():  # a file redline creates says what it is
+                prefix = URLS_HEADER
             handle.write(prefix + "".join(f"{url}\n" for url in added))
             handle.flush()
     return added, refused

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import gzip
 import json
+import logging
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -17,6 +19,7 @@ from crawler.connection import connect, embedded_url
 from crawler.keys import Keys
 from crawler.store import ArticleStore
 from scheduler.cli import main
+from scheduler.service import CANNOT_START
 from scheduler.urls import article_id
 from tests.conftest import SHARED_DATA, wait_for
 from tests.sites import NewsSite, sample_story
@@ -39,7 +42,8 @@ def test_add_validates_and_appends(workdir: Path, capsys: pytest.CaptureFixture[
     assert "already tracked" in err
     assert "only http and https" in err
     lines = (workdir / "urls.txt").read_text().splitlines()
-    assert lines == ["https://news.example/a", "https://news.example/b"]
+    urls = [line for line in lines if not line.startswith("#")]
+    assert urls == ["https://news.example/a", "https://news.example/b"]
 
 
 def test_list_shows_each_url_with_its_state(
@@ -99,19 +103,49 @@ def test_a_wrong_redis_url_fails_at_start_with_a_clear_message(
     assert "hunter2" not in out + err
 
 
+def test_a_taken_web_port_is_named_and_nothing_runs_headless(
+    workdir: Path, redis_url: str, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        monkeypatch.setenv("REDLINE_WEB_HOST", "127.0.0.1")
+        monkeypatch.setenv("REDLINE_WEB_PORT", str(port))
+        with caplog.at_level(logging.ERROR):
+            assert main(["run"]) == 1
+        assert f"the web server cannot listen on 127.0.0.1:{port}" in caplog.text
+        assert "REDLINE_WEB_PORT" in caplog.text
+        assert not (workdir / "var").exists()  # nothing started, not even Redis
+        # the web role on its own (as under honcho) exits so that `run` stops, not restarts
+        monkeypatch.setenv("REDIS_URL", redis_url)
+        web = _redline("web", cwd=workdir)
+        assert web.returncode == CANNOT_START
+        assert f"redline web: the web server cannot listen on 127.0.0.1:{port}" in web.stderr
+        assert "Traceback" not in web.stderr
+
+
 def test_honcho_runs_the_service_from_the_procfile(workdir: Path, site: NewsSite) -> None:
     url = site.add("/story", sample_story())
     (workdir / "urls.txt").write_text("")
     procfile = Path(__file__).resolve().parents[1] / "Procfile"
-    bindir = str(Path(sys.executable).parent)
+    bindir = Path(sys.executable).parent
+    # As the README says: `.venv/bin/honcho start` in a checkout whose .venv holds redline,
+    # with nothing of the venv on the PATH.
+    (workdir / ".venv").mkdir()
+    (workdir / ".venv" / "bin").symlink_to(bindir)
+    path = os.pathsep.join(
+        d for d in os.environ["PATH"].split(os.pathsep) if d and Path(d) != bindir
+    )
     env = {
         **os.environ,
-        "PATH": f"{bindir}{os.pathsep}{os.environ['PATH']}",
+        "PATH": path,
         "REDLINE_WEB_PORT": "0",
         "REDLINE_CLOCK_TICK": "100ms",
     }
     honcho = subprocess.Popen(
-        [str(Path(bindir) / "honcho"), "-f", str(procfile), "-d", str(workdir), "start"],
+        [".venv/bin/honcho", "-f", str(procfile), "start"],
+        cwd=workdir,
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,

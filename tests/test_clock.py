@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 from typing import TYPE_CHECKING
@@ -64,6 +65,23 @@ def test_edits_to_the_urls_file_are_picked_up_on_the_next_tick(
     problems = redis_conn.hget(keys.config, "problems")
     assert problems is not None
     assert b"urls.txt:2" in problems
+
+
+def test_a_missing_or_empty_urls_file_says_how_to_add_urls(
+    files: tuple[Path, Path], redis_conn: redis.Redis, caplog: pytest.LogCaptureFixture
+) -> None:
+    config, urls = files
+    urls.unlink()
+    with caplog.at_level(logging.INFO, logger="scheduler.clock"):
+        make_clock(config, redis_conn).sync_config(now=100.0)
+    assert f"{urls} does not exist: add article URLs with `redline add URL`" in caplog.text
+    assert "loaded" not in caplog.text
+    caplog.clear()
+    urls.write_text("# nothing yet\n")
+    with caplog.at_level(logging.INFO, logger="scheduler.clock"):
+        make_clock(config, redis_conn).sync_config(now=101.0)
+    assert "no article URLs to track: add them with `redline add URL`" in caplog.text
+    assert "or try `redline demo`" in caplog.text
 
 
 def test_policy_changes_are_published_for_workers(

@@ -92,7 +92,10 @@ def test_config_is_chosen_by_redline_config(tmp_path: Path) -> None:
 def test_an_unknown_setting_names_the_file_and_key(tmp_path: Path) -> None:
     config = tmp_path / "redline.toml"
     config.write_text("web_prot = 80\n")
-    with pytest.raises(ConfigError, match=r"redline\.toml: setting 'web_prot': unknown"):
+    with pytest.raises(
+        ConfigError,
+        match=r"redline\.toml: setting 'web_prot': unknown setting \(did you mean 'web_port'",
+    ):
         load_settings(config, {})
 
 
@@ -106,6 +109,26 @@ def test_a_bad_value_names_the_file_and_key(tmp_path: Path) -> None:
 def test_a_bad_environment_value_names_the_variable() -> None:
     with pytest.raises(ConfigError, match="REDLINE_FEED_SIZE"):
         load_settings(None, {"REDLINE_FEED_SIZE": "-3"})
+
+
+@pytest.mark.parametrize(
+    ("env", "says"),
+    [
+        (
+            {"REDLINE_INTIAL_INTERVAL": "5m"},
+            "environment REDLINE_INTIAL_INTERVAL: no such setting;"
+            " did you mean REDLINE_INITIAL_INTERVAL?",
+        ),
+        ({"REDLINE_WEB_PORT": "99999"}, "REDLINE_WEB_PORT: not a port (0 to 65535"),
+        ({"REDLINE_CONCURRENCY": "lots"}, "REDLINE_CONCURRENCY: not a whole number: 'lots'"),
+        ({"REDLINE_BACKOFF_FACTOR": "x2"}, "REDLINE_BACKOFF_FACTOR: not a number: 'x2'"),
+    ],
+)
+def test_environment_mistakes_are_refused_in_redlines_words(env: dict[str, str], says: str) -> None:
+    with pytest.raises(ConfigError) as raised:
+        load_settings(None, env)
+    assert says in str(raised.value)
+    assert "invalid literal" not in str(raised.value)
 
 
 def test_broken_toml_is_reported_with_its_line(tmp_path: Path) -> None:

@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from crawler.store import ArticleStore
 
 # Where screenshots are kept after the run.
-ARTIFACTS = Path(os.environ.get("REDLINE_TEST_ARTIFACTS", Path(__file__).parents[1] / ".artifacts"))
+ARTIFACTS = Path(os.environ.get("TEST_ARTIFACTS", Path(__file__).parents[1] / ".artifacts"))
 STORY = "https://daily.example/storm"
 
 

@@ -1,14 +1,18 @@
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from pathlib import Path
 
 import pytest
 
 from scheduler.config import Source
-from scheduler.urls import append_urls, normalise_url, parse_urls, read_urls, source_for
-
-if TYPE_CHECKING:
-    from pathlib import Path
+from scheduler.urls import (
+    URLS_HEADER,
+    append_urls,
+    normalise_url,
+    parse_urls,
+    read_urls,
+    source_for,
+)
 
 
 def test_good_lines_load_and_bad_lines_are_reported_with_line_and_reason() -> None:
@@ -95,3 +99,16 @@ def test_add_appends_valid_new_urls_and_refuses_the_rest(tmp_path: Path) -> None
     good, problems = read_urls(path)
     assert [t.url for t in good] == ["https://a.example/1", "https://b.example/2"]
     assert problems == []
+
+
+def test_add_creates_the_file_saying_what_it_is_and_suggests_a_scheme(tmp_path: Path) -> None:
+    path = tmp_path / "config" / "urls.txt"
+    added, refused = append_urls(path, ["https://a.example/1", "www.example.com/story"])
+    assert added == ["https://a.example/1"]
+    assert refused == [
+        "www.example.com/story: only http and https URLs can be tracked, not a relative URL;"
+        " did you mean https://www.example.com/story?"
+    ]
+    assert path.read_text() == URLS_HEADER + "https://a.example/1\n"
+    example = Path(__file__).resolve().parents[1] / "config" / "urls.example.txt"
+    assert URLS_HEADER in example.read_text()
