@@ -196,6 +196,12 @@ def _log(fetch: Fetch, update: Update) -> None:
         )
     elif update.finding is Finding.CHANGED:
         logger.info("first version of %s recorded", fetch.url)
+    elif update.finding is Finding.CANDIDATE and update.state.held:
+        logger.info(
+            "%s changed in a way its site's template casts doubt on; published if its next"
+            " check shows it again",
+            fetch.url,
+        )
     elif update.finding is Finding.CANDIDATE:
         logger.info("%s reads differently; fetching it again to confirm", fetch.url)
     elif update.finding is Finding.FLIP:

@@ -46,6 +46,8 @@ def scrapy_settings(settings: Settings, redis_url: str) -> dict[str, Any]:
             "crawler.guard.NetworkGuard": 50,
             "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
             "scrapy.downloadermiddlewares.httpauth.HttpAuthMiddleware": None,
+            "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
+            "crawler.redirect.RedirectWithoutReferer": 600,
         },
         # A request that UrlLengthMiddleware dropped would be an article never checked.
         "SPIDER_MIDDLEWARES": {
@@ -66,6 +68,8 @@ def scrapy_settings(settings: Settings, redis_url: str) -> dict[str, Any]:
         "REMOTE_CONTROL_ENABLED": False,
         "DUPEFILTER_CLASS": "scrapy.dupefilters.BaseDupeFilter",
         "LOG_LEVEL": settings.log_level,
+        # The versions of what Scrapy runs on are in its start-up report at DEBUG only.
+        **({} if settings.log_level == "DEBUG" else {"LOG_VERSIONS": []}),
         "LOGSTATS_INTERVAL": 60.0,
         "ITEM_PIPELINES": {"crawler.pipelines.ChangePipeline": 300},
         # A response yields one item; Scrapy starts this many item tasks per response.

@@ -288,7 +288,7 @@ def _status(settings: Settings, args: argparse.Namespace) -> int:
     from crawler.endpoints import EndpointStore
     from crawler.health import HealthLog, sources_health
     from crawler.queue import DueQueue
-    from scheduler.clock import ClockLock
+    from scheduler.clock import ClockLock, holder_text
 
     keys = Keys(settings.redis_prefix)
     now = time.time()
@@ -303,7 +303,7 @@ def _status(settings: Settings, args: argparse.Namespace) -> int:
             depth=DueQueue(conn, keys).depth(now),
             last_hour=store.counters(now),
             sites=store.sites(now),
-            clock=ClockLock(conn, keys.clock_lock, 1.0).holder(),
+            clock=holder_text(ClockLock(conn, keys.clock_lock, 1.0).holder()),
             problems=json.loads(config.get("problems") or "[]"),
             redis_disk=disk_problem(conn.info("persistence")),
             sources=sources_health(store, endpoints, names, now, window),

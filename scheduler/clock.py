@@ -97,9 +97,21 @@ class ClockLock:
         self._release(keys=[self.key], args=[self.token])
 
     def holder(self) -> str:
-        """Who holds the lock now ("" if nobody)."""
+        """Who holds the lock now: the holder's token ("" if nobody)."""
         value = self.redis.get(self.key)
         return as_text(value) if value else ""
+
+
+def holder_text(token: str) -> str:
+    """A lock holder's token (see :class:`ClockLock`) as people read it: "running on HOST
+    (pid PID)"; "" for no holder."""
+    if not token:
+        return ""
+    parts = token.split(":")
+    if len(parts) < 3:
+        return f"running ({token})"
+    host, pid = ":".join(parts[:-2]), parts[-2]
+    return f"running on {host} (pid {pid})"
 
 
 @dataclass(frozen=True)

@@ -33,7 +33,7 @@ class Overview:
         last_hour: The counters (checks, changes, errors, extraction_failures) of the
             last hour.
         sites: Every site's health.
-        clock: Who holds the clock lock ("" if no clock runs).
+        clock: Where the clock runs ("running on HOST (pid PID)"; "" if no clock runs).
         problems: The URLs file's bad lines, as the clock last reported them.
         redis_disk: What keeps Redis from writing to its disk ("" if nothing does).
         sources: Every source's health, its extraction over ``health_hours`` hours.

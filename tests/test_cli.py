@@ -169,6 +169,9 @@ def test_honcho_runs_the_service_from_the_procfile(workdir: Path, site: NewsSite
     assert honcho.returncode is not None
     assert "embedded Redis stopped" in output
     assert "Spider closed (shutdown)" in output
+    # Scrapy's start-up report and its Referer warning are not on a user's console
+    for noise in ("Enabled downloader middlewares", "Overridden settings", "RefererMiddleware"):
+        assert noise not in output
 
 
 def _redline(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:

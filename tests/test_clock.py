@@ -11,7 +11,7 @@ import pytest
 
 from crawler.models import Status
 from crawler.shared import SharedConfig
-from scheduler.clock import Clock, ClockLock
+from scheduler.clock import Clock, ClockLock, holder_text
 from scheduler.config import load_settings
 from scheduler.urls import article_id
 from tests.conftest import wait_for
@@ -119,7 +119,10 @@ def test_only_one_clock_holds_the_lock(redis_conn: redis.Redis, keys: Keys) -> N
     assert not second.renew()
     second.release()  # not the holder: no effect
     assert first.renew()
+    # `redline status` says where the clock runs, not its lock's token
+    assert holder_text(first.holder()) == f"running on {os.uname().nodename} (pid {os.getpid()})"
     first.release()
+    assert holder_text(first.holder()) == ""
     assert second.acquire()
 
 
