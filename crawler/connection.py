@@ -27,6 +27,8 @@ logger = logging.getLogger(__name__)
 SOCKET_TIMEOUT = 30.0
 # Seconds between attempts while waiting for a server to come up.
 _WAIT_STEP = 0.2
+# Seconds between two reminders of what to do while waiting for Redis.
+_HINT_EVERY = 10.0
 # Seconds between reminders that Redis is still unavailable.
 OUTAGE_REMINDER = 60.0
 
@@ -169,7 +171,9 @@ def connect(url: str, wait: float = 0.0, waiting_hint: str = "") -> redis.Redis:
     Args:
         url: The Redis URL.
         wait: Seconds to keep trying while the server is not (yet) reachable.
-        waiting_hint: Logged while waiting, to tell the user what to start.
+        waiting_hint: What to do about a server that does not answer: logged with the
+            error as soon as a try fails, then every :data:`_HINT_EVERY` seconds ("": wait
+            without a word, as for a server just started).
 
     Raises:
         RedisUnavailableError: the server did not answer within ``wait`` seconds, or
@@ -177,7 +181,7 @@ def connect(url: str, wait: float = 0.0, waiting_hint: str = "") -> redis.Redis:
     """
     probe = client(url, retries=0)
     deadline = time.monotonic() + wait
-    next_hint = time.monotonic() + 2.0
+    next_hint = time.monotonic()
     while True:
         try:
             probe.ping()
@@ -198,7 +202,13 @@ def connect(url: str, wait: float = 0.0, waiting_hint: str = "") -> redis.Redis:
                 raise RedisUnavailableError(
                     f"cannot reach Redis at {redact(url)} (waited {wait:g}s): {exc}"
                 ) from exc
-            if waiting_hint and time.monotonic() >= next_hint:
-                logger.info("waiting for Redis at %s: %s", redact(url), waiting_hint)
-                next_hint = time.monotonic() + 10.0
+            if waiting_hint and time.monotonic() >= next_hint:  # at once, then now and then
+                logger.warning(
+                    "cannot reach Redis at %s (%s); trying for up to %gs: %s",
+                    redact(url),
+                    exc,
+                    wait,
+                    waiting_hint,
+                )
+                next_hint = time.monotonic() + _HINT_EVERY
             time.sleep(_WAIT_STEP)

@@ -60,6 +60,8 @@ if TYPE_CHECKING:
     from crawler.spiders.page import FetchedPage
 
 logger = logging.getLogger("redline")
+# What to do about a Redis URL that does not answer.
+_UNREACHABLE = "is its server running? (REDIS_URL, redis_url; redis_connect_timeout)"
 
 # The first bytes of a gzip file.
 GZIP_MAGIC = b"\x1f\x8b"
@@ -139,7 +141,9 @@ def _parser() -> argparse.ArgumentParser:
 def _role_redis(settings: Settings) -> redis.Redis:
     """Connects a role process, waiting for Redis to come up (e.g. under honcho)."""
     if settings.redis_url:
-        return connect(settings.redis_url, wait=settings.redis_connect_timeout)
+        return connect(
+            settings.redis_url, wait=settings.redis_connect_timeout, waiting_hint=_UNREACHABLE
+        )
     return connect(
         embedded_url(settings.state_dir),
         wait=settings.redis_connect_timeout,
@@ -151,7 +155,9 @@ def _role_redis(settings: Settings) -> redis.Redis:
 def _any_redis(settings: Settings) -> Iterator[redis.Redis]:
     """Connects a command to Redis, starting the embedded one for its duration if needed."""
     if settings.redis_url:
-        conn = connect(settings.redis_url, wait=settings.redis_connect_timeout)
+        conn = connect(
+            settings.redis_url, wait=settings.redis_connect_timeout, waiting_hint=_UNREACHABLE
+        )
         yield conn
         return
     with EmbeddedRedis(settings.state_dir, settings.redis_fsync) as server:
@@ -397,8 +403,16 @@ def _show(settings: Settings, args: argparse.Namespace) -> int:
         store = ArticleStore(conn, Keys(settings.redis_prefix))
         state = store.load(wanted)
         if state is None:
-            print(f"redline: {args.url} is not tracked", file=sys.stderr)
-            return 1
+            urls, _ = read_urls(settings.urls_file)
+            line = next((u.line for u in urls if article_id(u.url) == wanted), None)
+            if line is None:
+                print(f"redline: {args.url} is not tracked", file=sys.stderr)
+                return 1
+            print(
+                f"{args.url}: pending ({settings.urls_file} line {line} lists it; the clock"
+                " has not read it yet: is `redline run` running?)"
+            )
+            return 0
         text = article_text(state, store.versions(state.id), store.timeline(state.id), time.time())
     print(text)
     return 0

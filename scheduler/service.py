@@ -93,7 +93,8 @@ class Service:
                     EmbeddedRedis(self.settings.state_dir, self.settings.redis_fsync)
                 )
                 url = server.url
-            connect(url, wait=self.settings.redis_connect_timeout).close()
+            hint = "" if server else "is its server running? (REDIS_URL, redis_url)"
+            connect(url, wait=self.settings.redis_connect_timeout, waiting_hint=hint).close()
             logger.info("redline running with Redis at %s", redact(url))
             children = [_Child(role) for role in ROLES]
             try:

@@ -55,6 +55,13 @@ def test_list_shows_each_url_with_its_state(
     assert "pending" in captured.out
     assert "https://news.example/a" in captured.out
     assert "urls.txt:2: only http and https" in captured.err
+    # `show` agrees: the article is pending, not untracked
+    assert main(["show", "https://news.example/a"]) == 0
+    shown = capsys.readouterr().out
+    assert "https://news.example/a: pending" in shown
+    assert "urls.txt line 1 lists it" in shown
+    assert main(["show", "https://news.example/b"]) == 1
+    assert "is not tracked" in capsys.readouterr().err
 
 
 def test_list_shows_the_articles_discovery_found_after_the_files(

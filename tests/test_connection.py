@@ -7,7 +7,15 @@ import logging
 import pytest
 import redis
 
-from crawler.connection import OUTAGE_REMINDER, Outage, describe, disk_problem, unavailable
+from crawler.connection import (
+    OUTAGE_REMINDER,
+    Outage,
+    RedisUnavailableError,
+    connect,
+    describe,
+    disk_problem,
+    unavailable,
+)
 
 DISK_FULL = "MISCONF Errors writing to the AOF file: No space left on device"
 
@@ -70,3 +78,18 @@ def test_a_server_that_cannot_write_to_its_disk_says_what_failed() -> None:
     assert disk_problem(both) == (
         "Redis failed at writing its append-only file and saving its snapshot (is its disk full?)"
     )
+
+
+def test_a_redis_that_does_not_answer_is_told_at_once_then_waited_for(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    url = "redis://:hunter2@127.0.0.1:1/0"  # nobody listens on port 1
+    with (
+        caplog.at_level(logging.WARNING, logger="crawler.connection"),
+        pytest.raises(RedisUnavailableError, match=r"waited 0\.5s"),
+    ):
+        connect(url, wait=0.5, waiting_hint="is its server running?")
+    told = [r for r in caplog.records if "cannot reach Redis" in r.getMessage()]
+    assert len(told) == 1  # once, as soon as the first try failed
+    assert "trying for up to 0.5s: is its server running?" in told[0].getMessage()
+    assert "hunter2" not in caplog.text
