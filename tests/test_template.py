@@ -219,8 +219,9 @@ def test_generated_layouts_fixed_sample() -> None:
     """Twenty generated sites, each with three quiet articles (two sharing a paragraph of
     background) and one edited three times, checked as a worker checks them with churn on:
     every edit is published, the shared background stays article text, and the quiet
-    articles publish few false changes (the rate ``bench.layouts`` reports, bounded well
-    below what confirmation alone gives: about one in two quiet articles)."""
+    articles publish few false changes (the rate ``bench.layouts`` reports, 4 of 60 here
+    with the churn seeded, bounded well below what confirmation alone gives: about one in
+    two quiet articles)."""
     tally = Tally()
     with tempfile.TemporaryDirectory() as tmp, EmbeddedRedis(Path(tmp)) as server:
         templates = SiteTemplates(connect(server.url), Keys("sample:"))
@@ -228,7 +229,7 @@ def test_generated_layouts_fixed_sample() -> None:
             run(seed, 8, 3, templates, tally)
     assert tally.found == tally.edits == 60
     assert tally.shared_kept == tally.shared == 40
-    assert tally.quiet_false <= tally.quiet // 6, tally
+    assert tally.quiet_false <= tally.quiet // 12, tally
 
 
 def test_check_marks_each_paragraph_with_the_evidence_that_decided_it(
