@@ -322,8 +322,8 @@ def _as_shown(tree: lxml.html.HtmlElement, named: str) -> str:
     ]
     if not named or named in headings:
         return named
-    best = max(headings, key=lambda text: likeness(text, named), default="")
-    return best if best and likeness(best, named) >= _SHOWN_HEADLINE else named
+    alike, best = max(((likeness(text, named), text) for text in headings), default=(0.0, ""))
+    return best if alike >= _SHOWN_HEADLINE else named
 
 
 def _meta_byline(tree: lxml.html.HtmlElement) -> str:

@@ -146,9 +146,8 @@ def _unread(html: str, article: Article) -> list[tuple[str, Verdict]]:
         text = paragraph.text
         if any(text in line for line in read):
             continue
-        holder = next((e for e in paragraph.element.iterancestors() if is_clutter(e)), None)
-        if is_clutter(paragraph.element):
-            holder = paragraph.element
+        element = paragraph.element
+        holder = next((e for e in (element, *element.iterancestors()) if is_clutter(e)), None)
         if holder is not None:
             why = f"inside {_named(holder)}, an element that is never article text"
         elif is_furniture(text):

@@ -271,8 +271,8 @@ def doubtful(
     }
     doubts = {text for text in (added | cut) - reworded if _unsteady(evidence, article_token, text)}
     if len(places) == len(page.paragraphs):
-        kept = set(latest.paragraphs) & set(confirmed.paragraphs)
-        article_places = {p for t, p in zip(page.paragraphs, places, strict=True) if t in kept}
+        unchanged = set(latest.paragraphs) & set(confirmed.paragraphs)
+        article_places = {p for t, p in zip(page.paragraphs, places, strict=True) if t in unchanged}
         doubts.update(
             text
             for text, place in zip(page.paragraphs, places, strict=True)
