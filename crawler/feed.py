@@ -18,7 +18,7 @@ from urllib.parse import quote, urlsplit
 import lxml.etree
 from feedgen.feed import FeedGenerator
 
-from crawler.diff import ADDED, DELETE, EDITED, INSERT, REMOVED, ChangeKind, Diff, Segment
+from crawler.diff import ADDED, DELETE, EDITED, INSERT, REMOVED, ChangeKind, Segment
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -47,29 +47,40 @@ _LIFECYCLE = {
 }
 
 
-def summary(event: ChangeEvent) -> str:
-    """One line saying what happened: removed, restored, moved, reverted, and how much the
-    text changed (words added and removed, paragraphs touched)."""
+def what_changed(event: ChangeEvent) -> str:
+    """What changed, in the words every view uses (feed titles and summaries, the web
+    view, ``redline show``): "Headline changed, 3 paragraphs edited, 1 paragraph added",
+    "Article removed", "Correction appended, 1 paragraph added"."""
     told = [label for kind, label in _LIFECYCLE.items() if kind in event.kinds]
-    if event.detail:
-        told.append(event.detail)
-    if event.diff.empty:
-        return "; ".join(told) or "changed"
-    return "; ".join([*told, text_summary(event.diff)])
-
-
-def text_summary(diff: Diff) -> str:
-    """How much the text changed: words added and removed, paragraphs touched."""
-    parts = []
+    diff = event.diff
     if diff.headline:
-        parts.append("headline changed")
+        told.append("headline changed")
     if diff.byline:
-        parts.append("byline changed")
-    if diff.paragraphs:
-        count = len(diff.paragraphs)
-        parts.append(f"{count} paragraph{'s' if count != 1 else ''} changed")
-    parts.append(f"{diff.words_added} words added, {diff.words_removed} removed")
+        told.append("byline changed")
+    counts = Counter(change.kind for change in diff.paragraphs)
+    told.extend(
+        f"{counts[kind]} paragraph{'s' if counts[kind] != 1 else ''} {verb}"
+        for kind, verb in ((EDITED, "edited"), (ADDED, "added"), (REMOVED, "removed"))
+        if counts[kind]
+    )
+    what = ", ".join(told) or "changed"
+    return f"{what[0].upper()}{what[1:]}"
+
+
+def summary(event: ChangeEvent) -> str:
+    """One line saying what happened (:func:`what_changed`), where the article now is if
+    it moved, and how many words were added and removed: "Headline changed, 1 paragraph
+    edited; 4 words added, 2 removed"."""
+    parts = [what_changed(event)]
+    if event.detail:
+        parts.append(event.detail)
+    if not event.diff.empty:
+        parts.append(f"{_words(event.diff.words_added)} added, {event.diff.words_removed} removed")
     return "; ".join(parts)
+
+
+def _words(count: int) -> str:
+    return f"{count} word{'s' if count != 1 else ''}"
 
 
 def diff_html(event: ChangeEvent) -> str:
@@ -104,22 +115,9 @@ def segments_html(segments: Sequence[Segment]) -> str:
 
 
 def entry_title(event: ChangeEvent) -> str:
-    """What changed, then the headline: "Headline changed: …", "3 paragraphs edited, 1
-    added: …", "Article removed: …"."""
-    told = [label for kind, label in _LIFECYCLE.items() if kind in event.kinds]
-    diff = event.diff
-    if diff.headline:
-        told.append("headline changed")
-    if diff.byline:
-        told.append("byline changed")
-    counts = Counter(change.kind for change in diff.paragraphs)
-    told.extend(
-        f"{counts[kind]} paragraph{'s' if counts[kind] != 1 else ''} {verb}"
-        for kind, verb in ((EDITED, "edited"), (ADDED, "added"), (REMOVED, "removed"))
-        if counts[kind]
-    )
-    what = ", ".join(told) or "changed"
-    return f"{what[0].upper()}{what[1:]}: {event.headline or event.url}"
+    """What changed (:func:`what_changed`), then the headline: "Headline changed: …",
+    "Article removed: …"."""
+    return f"{what_changed(event)}: {event.headline or event.url}"
 
 
 def diff_page(base_url: str, event: ChangeEvent) -> str:

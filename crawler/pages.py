@@ -1,34 +1,45 @@
 """The web view's HTML: pure functions from :mod:`crawler.views` records to pages.
 
-Pages need no JavaScript, fit a phone's screen (the two columns of a comparison stack on a
-narrow one), and escape every text that came from a fetched page or from the config; only
-``http``/``https`` addresses become links.
+Pages need no JavaScript and read at a glance on any screen: a comparison shows the two
+versions side by side on a wide screen and one column on a phone (removed words struck
+through beside added ones); unchanged paragraphs are shown once, and runs of them fold
+into a ``<details>`` that opens without script. Every text that came from a fetched page
+or from the config is escaped; only ``http``/``https`` addresses become links.
 """
 
 from __future__ import annotations
 
 import time
 from html import escape
+from itertools import groupby
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from crawler.feed import segments_html
-from crawler.sidebyside import MOVED
+from crawler.sidebyside import MOVED, SAME
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from crawler.sidebyside import Row
     from crawler.views import ArticleView, Change, IndexView, SourceView, VersionSummary
 
+FOLDED = 2
+"""A run of at least this many unchanged paragraphs is folded away (one stays open)."""
+
 _STYLE = """
 body{font:16px/1.5 system-ui,sans-serif;margin:0 auto;max-width:72rem;padding:0 1rem;color:#222}
+h1{font-size:1.6em;line-height:1.25;margin:.5em 0}h1,a{overflow-wrap:anywhere}
 table{border-collapse:collapse;width:100%}td,th{text-align:left;padding:.3rem;vertical-align:top}
 tr+tr td{border-top:1px solid #ddd}.muted{color:#666;font-size:.9em}
-ins{background:#cfc;text-decoration:none}del{background:#fcc}
+ins{background:#cfc;text-decoration:none}del{background:#fcc}del+ins{margin-left:.25em}
 .sides{display:grid;grid-template-columns:1fr 1fr;gap:.2rem 1rem}
-.sides>div{padding:.3rem .5rem;border-left:4px solid transparent}
-.edited{border-color:#fa0!important}.added{border-color:#3a3!important}
-.removed{border-color:#c33!important}.moved{border-color:#36c!important}
-@media (max-width:40rem){.sides{grid-template-columns:1fr}.sides>div:empty{display:none}}
+.sides>*{padding:.3rem .5rem;border-left:4px solid transparent}
+.sides>.both,.sides>.inline{grid-column:1/-1}.sides>.inline{display:none}
+.sides summary{color:#666;cursor:pointer}.sides details p{margin:.3rem 0}
+.edited{border-color:#fa0}.added{border-color:#3a3}.removed{border-color:#c33}.moved{border-color:#36c}
+@media (max-width:40rem){.sides{display:block}.sides>.old,.sides>.new{display:none}
+.sides>.inline{display:block}}
 """
 
 
@@ -53,12 +64,18 @@ def index_page(view: IndexView, title: str) -> str:
 
 
 def _change_row(change: Change) -> str:
+    original = (
+        f'<div class="muted"><a href="{escape(change.link)}" rel="noreferrer nofollow">'
+        "the original article</a></div>"
+        if change.link
+        else ""
+    )
     return (
-        f'<tr><td title="{_utc(change.detected_at)}">{escape(change.ago)}</td>'
+        f'<tr><td>{_utc(change.detected_at)}<div class="muted">{escape(change.ago)}</div></td>'
         f'<td><a href="{_source_path(change.source)}">{escape(change.source)}</a></td>'
         f'<td><a href="{_article_path(change.article_id)}?to={change.version}">'
-        f"{escape(change.headline or change.url)}</a></td>"
-        f"<td>{escape(', '.join(change.kinds))}: {escape(change.summary)}</td></tr>"
+        f"{escape(change.headline or change.url)}</a>{original}</td>"
+        f"<td>{escape(change.summary)}</td></tr>"
     )
 
 
@@ -67,6 +84,7 @@ def source_page(view: SourceView) -> str:
     rows = "".join(
         f'<tr><td><a href="{_article_path(a.id)}">{escape(a.headline or a.url)}</a>'
         f'<div class="muted">{escape(a.url)}</div></td><td>{escape(a.state)}</td>'
+        f"<td>{_utc(a.last_change) if a.last_change is not None else 'never'}</td>"
         f"<td>{a.versions}</td><td>{a.changes}</td></tr>"
         for a in view.articles
     )
@@ -89,7 +107,8 @@ def source_page(view: SourceView) -> str:
             for site, summary in view.templates
             if summary.blocks
         )
-        + "<table><tr><th>Article</th><th>State</th><th>Versions</th><th>Changes</th></tr>"
+        + "<table><tr><th>Article</th><th>State</th><th>Last changed</th><th>Versions</th>"
+        "<th>Changes</th></tr>"
         f"{rows}</table>"
     )
     return _page(view.name, body, feed)
@@ -113,7 +132,8 @@ def _endpoints_table(view: SourceView) -> str:
 
 
 def article_page(view: ArticleView) -> str:
-    """An article's history: its state, versions and a side-by-side comparison."""
+    """An article's history: what changed first (a comparison of two versions), then its
+    state, its headlines and its versions."""
     feed = f"{_article_path(view.id)}/feed.atom"
     original = (
         f'<a href="{escape(view.link)}" rel="noreferrer nofollow">{escape(view.url)}</a>'
@@ -125,23 +145,28 @@ def article_page(view: ArticleView) -> str:
         f'<p><a href="/">All changes</a> · source <a href="{_source_path(view.source)}">'
         f"{escape(view.source)}</a></p>",
         f"<h1>{escape(current or view.url)}</h1>",
-        f"<p>Original: {original}<br>First seen {_utc(view.first_seen)}; {escape(view.state)}"
-        f'.<br>Changed {_times(view.changes)}. <a href="{feed}">Atom feed of its changes</a></p>',
+        f'<p class="muted">Original: {original}</p>',
     ]
+    if view.compare is not None:
+        parts.append(_comparison(view))
+    parts.append(
+        f"<h2>History</h2><p>First seen {_utc(view.first_seen)}; {escape(view.state)}"
+        f'.<br>Changed {_times(view.changes)}. <a href="{feed}">Atom feed of its changes</a></p>'
+    )
     if len(view.headlines) > 1:
-        parts.append("<h2>Headlines</h2><ol>")
+        parts.append("<h3>Headlines</h3><ol>")
         parts.extend(
             f"<li>{escape(v.headline)} <span class=muted>({_when(v)})</span></li>"
             for v in view.headlines
         )
         parts.append("</ol>")
-    if view.compare is not None:
-        parts.append(_comparison(view))
     parts.append(_versions(view))
     return _page(current or view.url, "".join(parts), feed)
 
 
 def _comparison(view: ArticleView) -> str:
+    """Two versions compared: how many paragraphs changed, links to the changes before and
+    after, the headline and byline's word changes, then every paragraph."""
     compare = view.compare
     assert compare is not None
     sides = compare.sides
@@ -155,31 +180,68 @@ def _comparison(view: ArticleView) -> str:
         )
         if n
     ]
+    old, new = view.versions[compare.old], view.versions[compare.new]
+    steps = []
+    if compare.old > 0:
+        steps.append(_compare_link(view.id, compare.old - 1, compare.old, "← the change before"))
+    if compare.new < len(view.versions) - 1:
+        steps.append(_compare_link(view.id, compare.new, compare.new + 1, "the change after →"))
     html = [
         f"<h2>Version {compare.old} → version {compare.new}</h2>",
-        f"<p class=muted>Paragraphs: {', '.join(counts) or 'none changed'}.</p>",
+        f"<p class=muted>Paragraphs: {', '.join(counts) or 'none changed'}."
+        f"{' ' + ' · '.join(steps) if steps else ''}</p>",
     ]
     if sides.headline:
         html.append(f"<p><strong>Headline:</strong> {segments_html(sides.headline)}</p>")
     if sides.byline:
         html.append(f"<p><strong>Byline:</strong> {segments_html(sides.byline)}</p>")
     html.append(
-        f'<div class="sides"><div><strong>Version {compare.old}</strong></div>'
-        f"<div><strong>Version {compare.new}</strong></div>"
+        f'<div class="sides"><div class="old">{_heading(old)}</div>'
+        f'<div class="new">{_heading(new)}</div>'
+        f'<div class="inline">{_heading(old)}<br>→ {_heading(new)}</div>'
     )
-    html.extend(_row(row) for row in sides.rows)
+    for same, run in groupby(sides.rows, lambda row: row.kind == SAME):
+        rows = list(run)
+        html.append(_unchanged(rows) if same else "".join(_row(row) for row in rows))
     html.append("</div>")
     return "".join(html)
 
 
-def _row(row: Row) -> str:
-    if row.kind == MOVED:
-        note = f'<div class="muted">moved from paragraph {(row.old_index or 0) + 1}</div>'
-        return f'<div class="moved"></div><div class="moved">{note}{segments_html(row.right)}</div>'
-    kind = escape(row.kind)
+def _heading(version: VersionSummary) -> str:
+    """ "Version 1 — 3 Dec 2026 14:35 UTC, about 4 hours later"."""
+    return f"<strong>Version {version.number}</strong> — {escape(_when(version))}"
+
+
+def _compare_link(article_id: str, old: int, new: int, label: str) -> str:
+    return f'<a href="{_article_path(article_id)}?from={old}&amp;to={new}">{label}</a>'
+
+
+def _unchanged(rows: Sequence[Row]) -> str:
+    """Unchanged paragraphs, shown once across both columns; a run of :data:`FOLDED` or
+    more folded away behind its count."""
+    texts = [segments_html(row.right) for row in rows]
+    if len(texts) < FOLDED:
+        return "".join(f'<div class="both">{text}</div>' for text in texts)
+    paragraphs = "".join(f"<p>{text}</p>" for text in texts)
     return (
-        f'<div class="{kind}">{segments_html(row.left)}</div>'
-        f'<div class="{kind}">{segments_html(row.right)}</div>'
+        f'<details class="both"><summary>{len(texts)} unchanged paragraphs</summary>'
+        f"{paragraphs}</details>"
+    )
+
+
+def _row(row: Row) -> str:
+    """A changed paragraph: old and new in two columns, and both in one (for a phone)."""
+    kind = escape(row.kind)
+    note = (
+        f'<div class="muted">moved from paragraph {(row.old_index or 0) + 1}</div>'
+        if row.kind == MOVED
+        else ""
+    )
+    left = "" if row.kind == MOVED else segments_html(row.left)
+    return (
+        f'<div class="old {kind}">{left}</div>'
+        f'<div class="new {kind}">{note}{segments_html(row.right)}</div>'
+        f'<div class="inline {kind}">{note}{segments_html(row.inline)}</div>'
     )
 
 
@@ -226,7 +288,9 @@ def _article_path(article_id: str) -> str:
 
 
 def _utc(epoch: float) -> str:
-    return time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(epoch))
+    """ "3 Dec 2026 14:35 UTC"."""
+    when = time.gmtime(epoch)
+    return f"{when.tm_mday} {time.strftime('%b %Y %H:%M UTC', when)}"
 
 
 def _page(title: str, body: str, feed: str) -> str:

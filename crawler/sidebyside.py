@@ -44,7 +44,8 @@ _Block = tuple[str, int, int, int, int]
 class Row:
     """One line of the comparison: a paragraph of the old version, the new, or both.
 
-    The texts of ``left`` joined give the old paragraph; those of ``right``, the new.
+    The texts of ``left`` joined give the old paragraph; those of ``right``, the new; those
+    of ``inline``, both, as one column shows them (removed words beside added ones).
 
     Attributes:
         kind: ``same``, ``edited``, ``added``, ``removed`` or ``moved``.
@@ -52,6 +53,8 @@ class Row:
         new_index: Its position in the new version (None if removed).
         left: The old text, as ``equal`` and ``delete`` segments (() if added).
         right: The new text, as ``equal`` and ``insert`` segments (() if removed).
+        inline: Both texts, as ``equal``, ``delete`` and ``insert`` segments in reading
+            order.
     """
 
     kind: str
@@ -59,6 +62,7 @@ class Row:
     new_index: int | None
     left: tuple[Segment, ...]
     right: tuple[Segment, ...]
+    inline: tuple[Segment, ...]
 
 
 @dataclass(frozen=True)
@@ -211,7 +215,7 @@ def _rows(
         if tag == "equal":
             for i, j in zip(range(i1, i2), range(j1, j2), strict=True):
                 text = (Segment(EQUAL, new[j]),)
-                yield Row(SAME, i, j, text, text)
+                yield Row(SAME, i, j, text, text, text)
             continue
         # Edited pairs keep their order, so between them old paragraphs that went (removed)
         # come before new ones that came (added, or moved here).
@@ -220,10 +224,12 @@ def _rows(
             if i < i2 and i in moved:
                 i += 1
             elif i < i2 and i not in edited:
-                yield Row(REMOVED, i, None, (Segment(DELETE, old[i]),), ())
+                cut = (Segment(DELETE, old[i]),)
+                yield Row(REMOVED, i, None, cut, (), cut)
                 i += 1
             elif j not in pairs:
-                yield Row(ADDED, None, j, (), (Segment(INSERT, new[j]),))
+                came = (Segment(INSERT, new[j]),)
+                yield Row(ADDED, None, j, (), came, came)
                 j += 1
             else:
                 paired, kind = pairs[j]
@@ -235,7 +241,14 @@ def _rows(
 
 def _changed_row(kind: str, old_index: int, new_index: int, old: str, new: str) -> Row:
     segments = diff_words(old, new)
-    return Row(kind, old_index, new_index, _side(segments, DELETE), _side(segments, INSERT))
+    return Row(
+        kind,
+        old_index,
+        new_index,
+        _side(segments, DELETE),
+        _side(segments, INSERT),
+        tuple(segments),
+    )
 
 
 def _side(segments: Iterable[Segment], changed: str) -> tuple[Segment, ...]:

@@ -39,11 +39,13 @@ class ViewError(ValueError):
 
 @dataclass(frozen=True)
 class Change:
-    """One change event, as listed on the index page."""
+    """One change event, as listed on the index page (``link`` is its article's URL when
+    it may be linked to, else "")."""
 
     event_id: str
     article_id: str
     url: str
+    link: str
     source: str
     headline: str
     title: str
@@ -182,6 +184,7 @@ def change_of(stored: StoredEvent, now: float) -> Change:
         event_id=stored.event_id,
         article_id=event.article_id,
         url=event.url,
+        link=web_link(event.url),
         source=event.source,
         headline=event.headline,
         title=entry_title(event),

@@ -202,8 +202,7 @@ def article_text(
         for stored in events:
             event = stored.event
             lines.append(
-                f"  {event.sequence:>3}  {_when(event.detected_at)}  "
-                f"{', '.join(event.kinds) or 'text'}: {summary(event)}"
+                f"  {event.sequence:>3}  {_when(event.detected_at)}  {summary(event)}"
             )
     return "\n".join(lines)
 

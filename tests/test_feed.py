@@ -57,7 +57,9 @@ def test_the_feed_parses_cleanly_with_one_entry_per_change_newest_first() -> Non
         "tag:redline.invalid,2026:article/abc123/event/1",
     ]
     first = parsed.entries[0]
+    # The title and the summary tell the change in the same words.
     assert first.title == "1 paragraph edited: Storm hits coast"
+    assert first.summary == "1 paragraph edited; 1 word added, 1 removed"
     assert first.link == "https://news.example/storm"
     assert first.updated == "2023-11-14T22:15:20+00:00"
     content = first.content[0].value
@@ -122,7 +124,8 @@ def test_lifecycle_events_say_what_happened() -> None:
     root = lxml.etree.fromstring(render(StoredEvent("1700000000000-0", removed)))
     entry = root.find(ATOM + "entry")
     assert entry is not None
-    assert entry.findtext(ATOM + "summary") == "article removed; the page answers HTTP 410"
+    assert entry.findtext(ATOM + "summary") == "Article removed; the page answers HTTP 410"
+    assert entry.findtext(ATOM + "title") == "Article removed: Storm hits coast"
     terms = [c.get("term") for c in entry.findall(ATOM + "category")]
     assert terms == ["example", "removed"]
     assert entry.findtext(ATOM + "id", "").endswith("article/abc123/event/5")

@@ -5,6 +5,7 @@ installed by ``.ci/run``; skipped where they are missing)."""
 from __future__ import annotations
 
 import gzip
+import json
 import os
 import shutil
 import sqlite3
@@ -134,6 +135,52 @@ def test_a_browser_shows_the_highlighted_words(web: str, tmp_path: Path) -> None
     shot = ARTIFACTS / "article-page.png"
     shot.unlink(missing_ok=True)
     chromium(tmp_path, f"--screenshot={shot}", "--window-size=412,900", page)
+    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+# Appended to a copy of a page: measures it as laid out and writes what it found into the
+# DOM that --dump-dom prints. (redline's pages carry no script of their own.)
+_MEASURE = """<script>
+const shown = [...document.querySelectorAll("ins, del")].filter(e => e.getClientRects().length);
+const found = {width: innerWidth, height: innerHeight, text: document.body.innerText,
+  first: shown.length ? shown[0].getBoundingClientRect().bottom : null};
+const out = document.createElement("pre"); out.id = "measured";
+out.textContent = JSON.stringify(found); document.body.append(out);
+</script>"""
+
+
+@pytest.mark.skipif(shutil.which("chromium") is None, reason="needs Debian's chromium")
+@pytest.mark.parametrize(("width", "height"), [(390, 844), (1280, 800)])
+def test_the_first_change_is_on_the_first_screen_and_a_phone_shows_each_paragraph_once(
+    web: str, store: ArticleStore, tmp_path: Path, width: int, height: int
+) -> None:
+    url = "https://daily.example/council"
+    track(store, url, source="daily")
+    sentence = "The council met on Tuesday evening to discuss the budget for the coming year"
+    body = [f"{sentence}, point {n}, and {n + 1} residents spoke at length." for n in range(12)]
+    edited = [*body]
+    edited[6] = edited[6].replace("Tuesday evening", "Wednesday morning")
+    edited[9:10] = [edited[9], "A correction: the vote was postponed until next week."]
+    start = time.time() - 3 * 3600
+    record(store, url, start, "Council debates the budget late into the night", *body)
+    record(store, url, start + 3600, "Council debates the budget late into the night", *edited)
+    status, _, html = get(f"{web}/articles/{article_id(url)}")
+    assert status == 200
+    copy = tmp_path / "page.html"
+    copy.write_text(html.decode().replace("</body>", f"{_MEASURE}</body>"))
+    size = f"--window-size={width},{height}"
+    dom = lxml.html.fromstring(chromium(tmp_path, "--dump-dom", size, copy.as_uri()))
+    found = json.loads(dom.get_element_by_id("measured").text_content())
+    assert found["first"] is not None, "no change is shown"
+    assert found["first"] <= found["height"], f"the first change is below the first screen: {found}"
+    if found["width"] <= 640:  # a phone: one column
+        repeated = [p for p in {*body, *edited} if found["text"].count(p) > 1]
+        assert repeated == []
+        assert "Wednesday" in found["text"], found["text"]
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    shot = ARTIFACTS / f"comparison-{width}.png"
+    shot.unlink(missing_ok=True)
+    chromium(tmp_path, f"--screenshot={shot}", size, f"{web}/articles/{article_id(url)}")
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 

@@ -116,7 +116,7 @@ def test_show_tells_the_state_in_words_and_lists_versions_and_changes() -> None:
     assert "(first seen)" in text
     assert "(2 hours later)" in text
     assert "same text as version 0" in text
-    assert "reverted: reverted to an earlier version; back to version 0" in text
+    assert "Reverted to an earlier version; back to version 0" in text
     assert "flips:        2 returns to earlier texts, not published" in text
     assert "published:" not in text
     found = dataclasses.replace(state, published=NOW - 6 * 3600, via="@feed")

@@ -44,8 +44,7 @@ def test_identical_versions_are_all_same_rows(paragraphs: tuple[str, ...]) -> No
     result = side_by_side(article(*paragraphs), article(*paragraphs))
 
     assert result.rows == tuple(
-        Row(SAME, i, i, (Segment(EQUAL, p),), (Segment(EQUAL, p),))
-        for i, p in enumerate(paragraphs)
+        Row(SAME, i, i, *[(Segment(EQUAL, p),)] * 3) for i, p in enumerate(paragraphs)
     )
     assert result.headline == result.byline == ()
     assert (result.edited, result.added, result.removed, result.moved) == (0, 0, 0, 0)
@@ -63,6 +62,11 @@ def test_an_edited_word_is_deleted_on_the_left_and_inserted_on_the_right() -> No
     rest = " of homes lost power as winds rose."
     assert row.left == (Segment(DELETE, "Thousands"), Segment(EQUAL, rest))
     assert row.right == (Segment(INSERT, "Millions"), Segment(EQUAL, rest))
+    assert row.inline == (
+        Segment(DELETE, "Thousands"),
+        Segment(INSERT, "Millions"),
+        Segment(EQUAL, rest),
+    )
     assert result.edited == 1
     assert_sides_rebuild_texts(result, old, new)
 
@@ -74,7 +78,7 @@ def test_an_added_paragraph_is_an_added_row_where_it_was_added() -> None:
     result = side_by_side(old, new)
 
     assert kinds(result) == [SAME, SAME, ADDED, SAME]
-    assert result.rows[2] == Row(ADDED, None, 2, (), (Segment(INSERT, FOURTH),))
+    assert result.rows[2] == Row(ADDED, None, 2, (), *[(Segment(INSERT, FOURTH),)] * 2)
     assert [row.new_index for row in result.rows] == [0, 1, 2, 3]
     assert result.added == 1
 
@@ -86,7 +90,9 @@ def test_a_removed_paragraph_is_a_removed_row_between_its_old_neighbours() -> No
     result = side_by_side(old, new)
 
     assert kinds(result) == [SAME, REMOVED, SAME]
-    assert result.rows[1] == Row(REMOVED, 1, None, (Segment(DELETE, SECOND),), ())
+    assert result.rows[1] == Row(
+        REMOVED, 1, None, (Segment(DELETE, SECOND),), (), (Segment(DELETE, SECOND),)
+    )
     assert [row.old_index for row in result.rows] == [0, 1, 2]
     assert result.removed == 1
 
@@ -99,7 +105,7 @@ def test_a_paragraph_moved_from_first_to_last_is_one_moved_row() -> None:
 
     assert kinds(result) == [SAME, SAME, SAME, MOVED]
     equal = (Segment(EQUAL, FIRST),)
-    assert result.rows[-1] == Row(MOVED, 0, 3, equal, equal)
+    assert result.rows[-1] == Row(MOVED, 0, 3, equal, equal, equal)
     assert (result.moved, result.added, result.removed) == (1, 0, 0)
 
 

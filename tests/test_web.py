@@ -278,6 +278,15 @@ def test_the_index_lists_changes_and_sources_as_html_and_json(store: ArticleStor
         assert [s["name"] for s in data["sources"]] == ["daily", "weekly"]
         assert data["changes"][0]["title"] == "1 paragraph edited: First"
         assert len(data["changes"]) == 9
+    # Each change: its time in full, what changed in the feed's words, links to the
+    # comparison and to the original.
+    first = json.loads(call(app, "/index.json")[2])["changes"][0]
+    row = page.decode().split("<tr>")[2]
+    assert "1 Jan 1970 00:00 UTC" in row
+    assert f"<td>{first['summary']}</td>" in row
+    assert first["summary"].startswith("1 paragraph edited; ")
+    assert f'href="/articles/{first["article_id"]}?to={first["version"]}"' in row
+    assert f'href="{first["url"]}" rel="noreferrer nofollow">the original article' in row
 
 
 def test_a_source_page_lists_its_articles_and_their_states(store: ArticleStore) -> None:
@@ -307,15 +316,19 @@ def test_an_article_page_shows_its_history_and_a_side_by_side_diff(store: Articl
     article = article_id(url)
     page = call(app, f"/articles/{article}")[2].decode()
     assert "<h1>Storm hits</h1>" in page
-    assert "First seen 1970-01-01 00:00 UTC" in page
-    assert "4 hours later" in page
+    assert "First seen 1 Jan 1970 00:00 UTC" in page
+    # Each column says which version it is and when it was recorded.
+    assert "<strong>Version 0</strong> — 1 Jan 1970 00:00 UTC, first seen" in page
+    assert "<strong>Version 1</strong> — 1 Jan 1970 04:00 UTC, 4 hours later" in page
     assert "Changed 1 time." in page
     assert f'href="/articles/{article}/feed.atom"' in page
     assert "<strong>Headline:</strong> Storm <del>nears</del><ins>hits</ins>" in page
-    # Old text on the left, new on the right, changed words highlighted in each.
-    assert '<div class="edited">Rain is <del>coming</del>.</div>' in page
-    assert '<div class="edited">Rain is <ins>here now</ins>.</div>' in page
+    # Old text on the left, new on the right, and both in one column for a phone.
+    assert '<div class="old edited">Rain is <del>coming</del>.</div>' in page
+    assert '<div class="new edited">Rain is <ins>here now</ins>.</div>' in page
+    assert '<div class="inline edited">Rain is <del>coming</del><ins>here now</ins>.</div>' in page
     assert "moved from paragraph 3</div>Stay in." in page
+    assert page.index("Version 0 → version 1") < page.index("<h2>History</h2>")
     assert f'<a href="{url}" rel="noreferrer nofollow">' in page
     data = json.loads(call(app, f"/articles/{article}.json")[2])
     assert data["compare"]["old"] == 0
@@ -326,7 +339,31 @@ def test_an_article_page_shows_its_history_and_a_side_by_side_diff(store: Articl
     assert [v["headline"] for v in data["headlines"]] == ["Storm nears", "Storm hits"]
     same = call(app, f"/articles/{article}?from=1&to=1")[2].decode()
     assert "<del>" not in same
+    assert "3 unchanged paragraphs</summary>" in same
     assert call(app, f"/articles/{article}?to=7")[0] == "400 Bad Request"
+
+
+def test_a_comparison_folds_unchanged_paragraphs_and_links_the_next_changes(
+    store: ArticleStore,
+) -> None:
+    url = "https://daily.example/long"
+    track(store, url, source="daily")
+    body = [f"Paragraph {n} says something about the storm." for n in range(1, 9)]
+    record(store, url, 0.0, "Storm nears", *body)
+    record(store, url, 60.0, "Storm hits", *body)
+    record(store, url, 120.0, "Storm hits", *body[:4], "A new paragraph.", *body[4:])
+    app = WebApp(store, "changes", 10)
+    article = article_id(url)
+    headline_only = call(app, f"/articles/{article}?to=1")[2].decode()
+    # A headline change does not print the body twice: it is one folded run.
+    assert headline_only.count("8 unchanged paragraphs</summary>") == 1
+    assert headline_only.count("Paragraph 5 says") == 1
+    assert f'href="/articles/{article}?from=1&amp;to=2">the change after' in headline_only
+    assert "the change before" not in headline_only
+    added = call(app, f"/articles/{article}")[2].decode()
+    assert added.count("4 unchanged paragraphs</summary>") == 2
+    assert f'href="/articles/{article}?from=0&amp;to=1">← the change before' in added
+    assert "the change after" not in added
 
 
 def test_page_text_is_escaped_in_every_view(store: ArticleStore) -> None:
