@@ -126,8 +126,10 @@ def test_newsboat_reads_the_entries(web: str, tmp_path: Path) -> None:
 def test_a_browser_shows_the_highlighted_words(web: str, tmp_path: Path) -> None:
     page = f"{web}/articles/{article_id(STORY)}"
     dom = lxml.html.fromstring(chromium(tmp_path, "--dump-dom", page))
-    assert [d.text_content() for d in dom.iter("del")] == ["nears", "coming", "tonight"]
-    assert [i.text_content() for i in dom.iter("ins")] == ["hits", "here", "now"]
+    assert [d.text_content() for d in dom.iter("del")] == ["nears", *["coming", "tonight"] * 2]
+    assert [i.text_content() for i in dom.iter("ins")] == ["hits", *["here", "now"] * 2]
+    (inline,) = dom.find_class("inline edited")  # the phone's column: both in one
+    assert [e.text_content() for e in inline] == ["coming", "here", "tonight", "now"]
     assert "last changed" in dom.text_content()
     index = lxml.html.fromstring(chromium(tmp_path, "--dump-dom", f"{web}/"))
     assert "Storm hits the coast" in index.text_content()
