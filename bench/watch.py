@@ -22,6 +22,7 @@ from bench.newsroom.server import Newsroom, NewsroomConfig
 from bench.newsroom.settings import redline_toml
 from bench.processes import Children
 from crawler.connection import connect
+from crawler.feed import summary
 from crawler.keys import Keys
 from crawler.store import ArticleStore
 from scheduler.config import parse_duration
@@ -134,13 +135,21 @@ class Watch:
         def offsets(times: Iterable[float | None], since: float = started) -> str:
             return " ".join(f"{t - since:.1f}" for t in times if t is not None) or "-"
 
-        events = [e.detected_at for e in self.events() if e.article_id == record_id]
+        events = [e for e in self.events() if e.article_id == record_id]
         lines = [
             f"  edits:    {offsets(self.config.edits_of(index), 0.0)}",
             f"  requests: {offsets(self.newsroom.requests[index], 0.0)}",
             f"  versions: {offsets(v.recorded_at for v in self.store.versions(record_id))}",
-            f"  events:   {offsets(reversed(events))}",
+            f"  events:   {offsets(e.detected_at for e in reversed(events))}",
         ]
+        for event in reversed(events):
+            changed = " | ".join(
+                "".join(f"[{s.op}:{s.text}]" if s.op != "equal" else "" for s in p.segments)
+                for p in event.diff.paragraphs
+            )
+            lines.append(
+                f"    {event.detected_at - started:.1f}: {summary(event)}; {changed[:300]}"
+            )
         if state is not None:
             lines.append(
                 f"  now: {state.status}, {state.checks} checks, last claim "

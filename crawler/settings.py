@@ -68,8 +68,9 @@ def scrapy_settings(settings: Settings, redis_url: str) -> dict[str, Any]:
         "REMOTE_CONTROL_ENABLED": False,
         "DUPEFILTER_CLASS": "scrapy.dupefilters.BaseDupeFilter",
         "LOG_LEVEL": settings.log_level,
-        # The versions of what Scrapy runs on are in its start-up report at DEBUG only.
-        **({} if settings.log_level == "DEBUG" else {"LOG_VERSIONS": []}),
+        # The versions of what Scrapy runs on, and its statistics at shutdown, are logged
+        # at DEBUG only.
+        **({} if settings.log_level == "DEBUG" else {"LOG_VERSIONS": [], "STATS_DUMP": False}),
         "LOGSTATS_INTERVAL": 60.0,
         "ITEM_PIPELINES": {"crawler.pipelines.ChangePipeline": 300},
         # A response yields one item; Scrapy starts this many item tasks per response.

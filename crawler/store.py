@@ -19,6 +19,7 @@ from crawler.check import Finding
 from crawler.codec import CodecError, as_text, is_delta, pack, unpack
 from crawler.keys import ARTICLE_FIELDS, SCHEMA, SOURCE_STATUS_INFIX
 from crawler.models import Article, ArticleState, ChangeEvent, Status, Version
+from crawler.progress import Progress
 from crawler.queue import DueQueue
 from crawler.sitetemplate import SiteTemplates, TemplateSummary
 from scheduler.urls import site_of
@@ -335,13 +336,17 @@ class ArticleStore:
             pairs = [name for pair in ARTICLE_FIELDS.items() for name in pair]
             found: list[bytes] = []
             pattern = _glob_escape(self.keys.article_prefix) + "*"
+            progress = Progress(logger, "upgrading stored articles")
             for key in self.redis.scan_iter(match=pattern, count=BATCH):
                 found.append(key)
                 if len(found) == BATCH:
                     renamed += int(self._rename_fields(keys=found, args=pairs))
+                    progress.add(len(found))
                     found = []
             if found:
                 renamed += int(self._rename_fields(keys=found, args=pairs))
+                progress.add(len(found))
+            progress.finish()
         with self.redis.pipeline(transaction=False) as pipe:
             for source in self.redis.smembers(self.keys.sources):
                 name = as_text(source)
@@ -376,6 +381,7 @@ class ArticleStore:
             return 0
         read = 0
         after = "0-0"
+        progress = Progress(logger, "indexing earlier events", self.redis.xlen(self.keys.events))
         while True:
             entries = self.redis.xrange(self.keys.events, f"({after}", "+", count=BATCH) or []
             keys, ids = [], []
@@ -386,6 +392,7 @@ class ArticleStore:
             if entries:
                 after = as_text(entries[-1][0])
                 read += len(entries)
+                progress.add(len(entries))
             done = self._index(
                 keys=[self.keys.events, self.keys.events_indexed, self.keys.events_indexing, *keys],
                 args=[token, INDEX_LOCK_MS, after, *ids],
@@ -394,6 +401,8 @@ class ArticleStore:
                 logger.warning("indexing events: another process took over")
                 return read
             if done == 1:
+                if read:
+                    progress.finish()
                 return read
 
     def event_indexes(self, event: ChangeEvent) -> list[str]:

@@ -1,6 +1,7 @@
 """The ``redline`` command.
 
-``redline run`` runs the whole service, ``redline demo`` the same on a local newsroom;
+``redline init`` writes the settings and URLs files; ``redline run`` runs the whole
+service, ``redline demo`` the same on a local newsroom;
 ``clock``, ``worker``, ``web`` and ``redis`` run one role each (see the Procfile); ``add``
 and ``list`` manage what is tracked; ``status`` and ``show`` report on it, also while the
 service runs; ``check`` shows what redline would store for one page, to write a source's
@@ -14,6 +15,7 @@ import gzip
 import json
 import logging
 import math
+import os
 import signal
 import sys
 import threading
@@ -40,10 +42,12 @@ from crawler.sitetemplate import SiteTemplates
 from crawler.store import ArticleStore
 from crawler.template import token
 from crawler.wording import ago, ahead
-from scheduler.config import ConfigError, Settings, load_settings
+from scheduler.config import ConfigError, Settings, config_path_from, load_settings
 from scheduler.embedded import EmbeddedRedis, EmbeddedRedisError
 from scheduler.report import Overview, article_text, status_text
+from scheduler.settingsfile import settings_file
 from scheduler.urls import (
+    URLS_HEADER,
     BadUrlError,
     append_urls,
     article_id,
@@ -71,6 +75,8 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``redline`` console script; returns the exit status."""
     parser = _parser()
     args = parser.parse_args(argv)
+    if args.command == "init":  # before the settings, which it may be writing
+        return _init(args)
     try:
         settings = load_settings(args.config)
     except ConfigError as exc:
@@ -107,6 +113,12 @@ def _parser() -> argparse.ArgumentParser:
         sub.set_defaults(handler=handler)
         return sub
 
+    init = command(
+        "init", "write the settings file (every setting explained) and a URLs file", None
+    )
+    init.add_argument(
+        "--stdout", action="store_true", help="print the settings file instead of writing files"
+    )
     command("run", "run the whole service: Redis (if embedded), clock, worker, web", _run)
     command("clock", "run the clock: decides what is due (one per Redis)", _clock)
     command("worker", "run a crawl worker (any number, on any machine)", _worker)
@@ -174,6 +186,46 @@ def _stop_event() -> threading.Event:
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
     return stop
+
+
+def _init(args: argparse.Namespace) -> int:
+    """Writes the settings file (``--config``, ``$REDLINE_CONFIG`` or the default) and the
+    URLs file it names, each unless it exists; with ``--stdout``, prints the settings file."""
+    text = settings_file()
+    if args.stdout:
+        print(text, end="")
+        return 0
+    path, _ = config_path_from(args.config, os.environ)
+    if not _write_new(path, text, "the settings, each at its default and explained"):
+        return 1
+    try:  # the URLs file the settings (and the environment) name
+        urls = load_settings(path).urls_file
+    except ConfigError as exc:
+        print(f"redline init: {exc}", file=sys.stderr)
+        return 2
+    if not _write_new(urls, URLS_HEADER, "the article URLs to track, one per line"):
+        return 1
+    print(
+        "Next: `redline add URL` for each article to watch, then `redline run`"
+        " (or `redline demo` to see redline at work first)."
+    )
+    return 0
+
+
+def _write_new(path: Path, content: str, what: str) -> bool:
+    """Writes a file that does not exist yet, saying so; False if it cannot be written."""
+    if path.exists():
+        print(f"redline init: {path} exists; kept as it is")
+        return True
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("x", encoding="utf-8") as out:
+            out.write(content)
+    except OSError as exc:
+        print(f"redline init: cannot write {path}: {exc}", file=sys.stderr)
+        return False
+    print(f"redline init: wrote {path} ({what})")
+    return True
 
 
 def _run(settings: Settings, args: argparse.Namespace) -> int:

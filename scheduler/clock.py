@@ -222,12 +222,14 @@ class Clock:
         )
         if settings.config_path is not None and not settings.config_path.exists():
             logger.info(
-                "settings: %s does not exist, so the defaults are used", settings.config_path
+                "settings: %s does not exist, so the defaults are used (`redline init` writes"
+                " it, every setting explained)",
+                settings.config_path,
             )
         if not settings.urls_file.exists():
             logger.warning(
                 "%s does not exist: add article URLs with `redline add URL` (it creates the"
-                " file), or try `redline demo`",
+                " file) or `redline init`, or try `redline demo`",
                 settings.urls_file,
             )
         else:

@@ -13,10 +13,11 @@ sizes ``512KB``, ``10MB``, ``1GB``; a bare number is seconds or bytes.
 from __future__ import annotations
 
 import difflib
+import json
 import os
 import re
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -69,54 +70,6 @@ class Source:
     discover: tuple[str, ...] = ()
     link_pattern: str = ""
     discover_interval: float = DISCOVER_INTERVAL
-
-
-@dataclass(frozen=True)
-class Settings:
-    """All of redline's settings, resolved and typed (durations in seconds, sizes in bytes).
-
-    Relative paths are relative to the working directory the process was started in.
-    ``config_path`` is the settings file they were read from (it may not exist: then every
-    setting is a default or an environment override).
-    """
-
-    redis_url: str = ""
-    redis_prefix: str = "redline:"
-    redis_fsync: str = "everysec"
-    redis_connect_timeout: float = 30.0
-    state_dir: Path = Path("var")
-    urls_file: Path = Path("config/urls.txt")
-    user_agent: str = "redline/0.1 (+https://github.com/redline-news/redline)"
-    concurrency: int = 16
-    per_domain_concurrency: int = 2
-    download_timeout: float = 30.0
-    max_page_size: int = 10 * 1024 * 1024
-    retries: int = 2
-    obey_robots_txt: bool = True
-    autothrottle: bool = True
-    allow_private_networks: bool = False
-    verify_tls: bool = True
-    # The recheck policy's settings (see scheduler.policy.RecheckPolicy for each).
-    initial_interval: float = _POLICY.initial_interval
-    backoff_factor: float = _POLICY.backoff_factor
-    max_interval: float = _POLICY.max_interval
-    stability_window: float = _POLICY.stability_window
-    retry_interval: float = _POLICY.retry_interval
-    failing_after: int = _POLICY.failing_after
-    failing_interval: float = _POLICY.failing_interval
-    confirm_delay: float = _POLICY.confirm_delay
-    site_failure_limit: int = _POLICY.site_failure_limit
-    site_backoff: float = _POLICY.site_backoff
-    clock_tick: float = 1.0
-    lease: float = 600.0
-    health_after: float = 6 * 3600.0
-    web_host: str = "127.0.0.1"
-    web_port: int = 8080
-    feed_title: str = "redline: article changes"
-    feed_size: int = 100
-    log_level: str = "INFO"
-    sources: tuple[Source, ...] = field(default=())
-    config_path: Path | None = None
 
 
 _DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h|d|w)")
@@ -251,41 +204,217 @@ def _backoff(value: Any) -> float:
     return factor
 
 
+def _duration_text(seconds: float) -> str:
+    """A duration as the settings file writes it: "1d", "15m", "90s", "500ms"."""
+    for unit in ("w", "d", "h", "m", "s"):
+        if seconds >= _DURATION_UNITS[unit] and seconds % _DURATION_UNITS[unit] == 0:
+            return f"{int(seconds // _DURATION_UNITS[unit])}{unit}"
+    return f"{round(seconds * 1000)}ms"
+
+
+def _size_text(size: int) -> str:
+    """A size as the settings file writes it: "10MB", "512KB", "100"."""
+    for unit in ("gb", "mb", "kb"):
+        if size >= _SIZE_UNITS[unit] and size % _SIZE_UNITS[unit] == 0:
+            return f"{size // _SIZE_UNITS[unit]}{unit.upper()}"
+    return str(size)
+
+
+def _setting(
+    default: Any,
+    parse: Callable[[Any], Any],
+    doc: str = "",
+    *,
+    section: str = "",
+    show: Callable[[Any], str] | None = None,
+) -> Any:
+    """Declares a setting: its default, how a value of the file or the environment is read,
+    what the settings file says of it (``doc``, "" to share the comment of the one before),
+    the heading of the part of the file it opens, and how its default is written there
+    (a TOML value; by default the JSON of it, which TOML reads the same)."""
+    return field(
+        default=default,
+        metadata={
+            "parse": parse,
+            "doc": doc,
+            "section": section,
+            "show": show
+            or (lambda value: json.dumps(str(value) if isinstance(value, Path) else value)),
+        },
+    )
+
+
+def _duration(default: float, doc: str = "", *, positive: bool = True, section: str = "") -> Any:
+    parse = _positive(parse_duration) if positive else parse_duration
+    return _setting(default, parse, doc, section=section, show=lambda v: f'"{_duration_text(v)}"')
+
+
+@dataclass(frozen=True)
+class Settings:
+    """All of redline's settings, resolved and typed (durations in seconds, sizes in bytes).
+
+    Each setting is declared once, here: its default, how it is read, and what the
+    settings file says of it (:func:`scheduler.settingsfile.settings_file` writes the file
+    from these declarations). Relative paths are relative to the working directory the
+    process was started in. ``config_path`` is the settings file they were read from (it
+    may not exist: then every setting is a default or an environment override).
+    """
+
+    redis_url: str = _setting(
+        "",
+        _parse_str,
+        "Where all state lives. Empty: redline runs its own embedded redis-server under"
+        " state_dir. Otherwise redis://[:password@]host:6379/0, rediss:// for TLS, or"
+        " unix:///path/redis.sock.",
+        section="Redis",
+    )
+    redis_prefix: str = _setting(
+        "redline:",
+        _parse_str,
+        "Prefix of every key redline writes, so several installations can share one Redis.",
+    )
+    redis_fsync: str = _setting(
+        "everysec",
+        _choice("always", "everysec", "no"),
+        'How the embedded Redis syncs its append-only file: "always" (every write on disk'
+        ' before it is acknowledged), "everysec" (at most one second lost on a power cut),'
+        ' or "no".',
+    )
+    redis_connect_timeout: float = _duration(
+        30.0, "How long a process waits for Redis to answer at start before giving up."
+    )
+    state_dir: Path = _setting(
+        Path("var"), _parse_path, "Where the embedded Redis keeps its data, socket and log."
+    )
+    urls_file: Path = _setting(
+        Path("config/urls.txt"),
+        _parse_path,
+        "The tracked article URLs, one per line (# comments allowed). Edits are picked up live.",
+        section="What to track",
+    )
+    user_agent: str = _setting(
+        "redline/0.1 (+https://github.com/redline-news/redline)",
+        _parse_str,
+        "Sent with every request. Say who you are and how to reach you.",
+        section="Fetching",
+    )
+    concurrency: int = _setting(16, _positive(_parse_int), "Requests in flight per worker, in all.")
+    per_domain_concurrency: int = _setting(
+        2,
+        _positive(_parse_int),
+        "Requests in flight to one site (host and port), from all workers sharing the Redis"
+        " together.",
+    )
+    download_timeout: float = _duration(30.0, "Give up on a request after this long.")
+    max_page_size: int = _setting(
+        10 * 1000**2,
+        _positive(parse_size),
+        "Refuse pages larger than this.",
+        show=lambda v: f'"{_size_text(v)}"',
+    )
+    retries: int = _setting(
+        2,
+        _parse_int,
+        "Retries of a request that timed out or got a 500/502/504, within one check. (429"
+        " and 503 are not retried at once: the next check honours their Retry-After.)",
+    )
+    obey_robots_txt: bool = _setting(True, _parse_bool, "Obey each site's robots.txt.")
+    autothrottle: bool = _setting(
+        True,
+        _parse_bool,
+        "Adapt the request rate to each site's response times (Scrapy AutoThrottle).",
+    )
+    allow_private_networks: bool = _setting(
+        False,
+        _parse_bool,
+        "Fetch loopback, private, link-local and other non-public addresses. Off, a URL,"
+        " redirect or DNS answer that leads to one is refused (only http and https are ever"
+        " fetched).",
+    )
+    verify_tls: bool = _setting(True, _parse_bool, "Verify the certificates of https sites.")
+    initial_interval: float = _duration(
+        _POLICY.initial_interval,
+        "First interval between checks, and the interval again after every change.",
+        section="Recheck schedule",
+    )
+    backoff_factor: float = _setting(
+        _POLICY.backoff_factor,
+        _backoff,
+        "After each check that finds no change, the interval is multiplied by this...",
+    )
+    max_interval: float = _duration(_POLICY.max_interval, "...up to this.")
+    stability_window: float = _duration(
+        _POLICY.stability_window,
+        "An article unchanged for this long is stable and never checked again.",
+    )
+    retry_interval: float = _duration(
+        _POLICY.retry_interval,
+        "Errors (timeouts, refused connections, 5xx, 429, pages without an article) never"
+        " create a version. A failed check is retried after retry_interval, doubling with"
+        " every failure in a row, and never sooner than the site's Retry-After...",
+        section="Errors",
+    )
+    failing_after: int = _setting(
+        _POLICY.failing_after,
+        _positive(_parse_int),
+        '...until this many failures in a row make the article "failing": it is then'
+        " retried every failing_interval, and is active again after its next good check.",
+    )
+    failing_interval: float = _duration(_POLICY.failing_interval)
+    site_failure_limit: int = _setting(
+        _POLICY.site_failure_limit,
+        _positive(_parse_int),
+        "A site whose checks fail this many times in a row, whatever the article, is left"
+        " alone as a whole for site_backoff, doubling with every further failure (up to"
+        " failing_interval).",
+    )
+    site_backoff: float = _duration(_POLICY.site_backoff)
+    confirm_delay: float = _duration(
+        _POLICY.confirm_delay,
+        "A page that reads differently from the latest version is fetched again after"
+        " confirm_delay before anything is recorded: only what changed the same way in both"
+        " fetches is a change; a change the second fetch does not confirm at all counts as"
+        " an extraction failure. (A page that reads like a wall or an error page is never"
+        " recorded as a version.)",
+        positive=False,
+    )
+    clock_tick: float = _duration(
+        1.0, "How often the clock looks for due checks and for edits to the config files."
+    )
+    lease: float = _duration(
+        600.0,
+        "The longest a worker may hold a claim on a check; the check then goes to another"
+        " worker. (A worker renews its claims every 2s while it works on them: those of a"
+        " worker that died go to another one within 10s.)",
+    )
+    health_after: float = _duration(
+        6 * 3600.0,
+        "A source whose discovery (every endpoint) or extraction (a fifth of its pages or"
+        " more) has been failing this long is logged as failing and gets an entry in"
+        " /health.atom.",
+    )
+    web_host: str = _setting(
+        "127.0.0.1",
+        _parse_str,
+        "The web server's address. 127.0.0.1 keeps it private to this machine.",
+        section="Web and feed",
+    )
+    web_port: int = _setting(8080, _port)
+    feed_title: str = _setting(
+        "redline: article changes",
+        _parse_str,
+        "The Atom feed's title and how many entries (newest changes) it holds.",
+    )
+    feed_size: int = _setting(100, _positive(_parse_int))
+    log_level: str = _setting(
+        "INFO", _choice("DEBUG", "INFO", "WARNING", "ERROR"), "DEBUG, INFO, WARNING or ERROR."
+    )
+    sources: tuple[Source, ...] = field(default=())
+    config_path: Path | None = None
+
+
 _PARSERS: dict[str, Callable[[Any], Any]] = {
-    "redis_url": _parse_str,
-    "redis_prefix": _parse_str,
-    "redis_fsync": _choice("always", "everysec", "no"),
-    "redis_connect_timeout": parse_duration,
-    "state_dir": _parse_path,
-    "urls_file": _parse_path,
-    "user_agent": _parse_str,
-    "concurrency": _positive(_parse_int),
-    "per_domain_concurrency": _positive(_parse_int),
-    "download_timeout": _positive(parse_duration),
-    "max_page_size": _positive(parse_size),
-    "retries": _parse_int,
-    "obey_robots_txt": _parse_bool,
-    "allow_private_networks": _parse_bool,
-    "verify_tls": _parse_bool,
-    "autothrottle": _parse_bool,
-    "initial_interval": _positive(parse_duration),
-    "backoff_factor": _backoff,
-    "max_interval": _positive(parse_duration),
-    "stability_window": _positive(parse_duration),
-    "retry_interval": _positive(parse_duration),
-    "failing_after": _positive(_parse_int),
-    "failing_interval": _positive(parse_duration),
-    "confirm_delay": parse_duration,
-    "site_failure_limit": _positive(_parse_int),
-    "site_backoff": _positive(parse_duration),
-    "clock_tick": _positive(parse_duration),
-    "lease": _positive(parse_duration),
-    "health_after": _positive(parse_duration),
-    "web_host": _parse_str,
-    "web_port": _port,
-    "feed_title": _parse_str,
-    "feed_size": _positive(_parse_int),
-    "log_level": _choice("DEBUG", "INFO", "WARNING", "ERROR"),
+    f.name: f.metadata["parse"] for f in fields(Settings) if "parse" in f.metadata
 }
 
 

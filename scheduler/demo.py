@@ -10,22 +10,27 @@ on them, as ``redline run`` would, until interrupted. Each run starts afresh.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import shutil
 import sys
+import threading
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bench.newsroom.server import Newsroom, NewsroomConfig
-from bench.newsroom.settings import redline_toml
-from bench.newsroom.story import EditPlan
+from bench.newsroom.settings import redline_toml, site_name
+from bench.newsroom.story import EditPlan, edit_kind, story_version
 from crawler.web import CannotServeError, check_port
-from crawler.wording import ahead
+from crawler.wording import ahead, duration
 from scheduler.config import ENV_PREFIX, load_settings
 from scheduler.service import Service
 
 if TYPE_CHECKING:
-    from pathlib import Path
+    from collections.abc import Sequence
 
     from scheduler.config import Settings
 
@@ -77,6 +82,15 @@ def write_config(directory: Path, newsroom: Newsroom, web_host: str, web_port: i
     return path
 
 
+@dataclass(frozen=True)
+class _Edit:
+    """One edit the newsroom will make: when (seconds after its start), to which article."""
+
+    at: float
+    index: int
+    number: int
+
+
 def run_demo(settings: Settings, first_edit: float = 30.0, spacing: float = 60.0) -> int:
     """Runs the demo until SIGINT/SIGTERM; returns the exit status."""
     try:
@@ -88,24 +102,130 @@ def run_demo(settings: Settings, first_edit: float = 30.0, spacing: float = 60.0
     shutil.rmtree(directory, ignore_errors=True)
     directory.mkdir(parents=True, mode=0o700)
     newsroom = Newsroom(newsroom_config(first_edit, spacing)).start()
+    site = f"http://{settings.web_host}:{settings.web_port}"
+    progress = _Progress(newsroom, site)
     try:
         path = write_config(directory, newsroom, settings.web_host, settings.web_port)
-        site = f"http://{settings.web_host}:{settings.web_port}"
-        print(
-            f"redline demo: watching {ARTICLES} articles of a local newsroom"
-            f" ({', '.join(newsroom.hosts)}).\n"
-            f"  web view: {site}/\n"
-            f"  feed:     {site}/feed.atom\n"
-            f"  settings: {path}\n"
-            "  (allow_private_networks = true: the newsroom is on this machine)\n"
-            "Edits due:",
-            flush=True,
-        )
-        for index in range(ARTICLES):
-            start = newsroom.started
-            times = ", ".join(ahead(start + at, start) for at in newsroom.config.edits_of(index))
-            print(f"  {newsroom.url(index)}: {times}", flush=True)
-        print("Stop with Ctrl-C.", flush=True)
+        print(_banner(newsroom, site, path, progress.edits), flush=True)
+        progress.start()
         return Service(load_settings(path), str(path)).run()
     finally:
+        progress.stop()
         newsroom.stop()
+        print(progress.summary(), flush=True)
+
+
+def _banner(newsroom: Newsroom, site: str, path: Path, edits: Sequence[_Edit]) -> str:
+    """What the demo prints first: what it watches, where to look, what to run, and when
+    each edit is due."""
+    config = newsroom.config
+    names = [site_name(s) for s in range(config.sites)]
+    start = newsroom.started
+    config_arg = _shown_path(path)
+    lines = [
+        f"redline demo: a local newsroom publishes {config.articles} articles on"
+        f" {config.sites} sites ({', '.join(names)}); its editors will change each of them"
+        f" while redline watches.",
+        f"  web view: {site}/",
+        f"  feed:     {site}/feed.atom",
+        f"  commands: redline --config {config_arg} status   (or list, show URL)",
+        f"  settings: {path}",
+        "  (allow_private_networks = true: the newsroom is on this machine)",
+        "Articles:",
+    ]
+    for index in range(config.articles):
+        story = story_version(config.seed, index, 0)
+        due = ", ".join(ahead(start + e.at, start) for e in edits if e.index == index)
+        lines.append(f"  {names[config.site(index)]}: {story.headline} (edits {due})")
+        lines.append(f"    {newsroom.url(index)}")
+    if edits:
+        lines.append(f"The last edit is due {ahead(start + edits[-1].at, start)}.")
+    lines.append("Stop with Ctrl-C.")
+    return "\n".join(lines)
+
+
+def _shown_path(path: Path) -> str:
+    """``path`` relative to the working directory when it is inside it."""
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+class _Progress:
+    """Tells, as they happen, each edit the newsroom makes and each change redline
+    publishes (read from the demo's own web view), and sums up at the end."""
+
+    def __init__(self, newsroom: Newsroom, site: str) -> None:
+        self.newsroom = newsroom
+        self.site = site
+        config = newsroom.config
+        self.edits = sorted(
+            (
+                _Edit(at, index, number)
+                for index in range(config.articles)
+                for number, at in enumerate(config.edits_of(index), start=1)
+            ),
+            key=lambda e: e.at,
+        )
+        self.made = 0
+        self.published = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="demo-progress", daemon=True)
+
+    def start(self) -> None:
+        """Starts telling."""
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stops telling (at once)."""
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout=5)
+
+    def summary(self) -> str:
+        """What happened, in two lines."""
+        elapsed = duration(self.newsroom.clock() - self.newsroom.started)
+        return (
+            f"redline demo: stopped after {elapsed}. The newsroom made {self.made} of its"
+            f" {len(self.edits)} edits; redline published {self.published} changes.\n"
+            "Its data is kept until the next `redline demo`."
+        )
+
+    def _run(self) -> None:
+        newsroom = self.newsroom
+        while not self._stop.wait(_POLL):
+            offset = newsroom.clock() - newsroom.started
+            while self.made < len(self.edits) and self.edits[self.made].at <= offset:
+                edit = self.edits[self.made]
+                self.made += 1
+                config = newsroom.config
+                story = story_version(config.seed, edit.index, edit.number)
+                print(
+                    f"[demo] edit {self.made} of {len(self.edits)} made:"
+                    f" {site_name(config.site(edit.index))}, {story.headline!r}"
+                    f" ({_KINDS[edit_kind(config.seed, edit.index, edit.number)]})",
+                    flush=True,
+                )
+            self._read_published()
+
+    def _read_published(self) -> None:
+        try:
+            with urllib.request.urlopen(f"{self.site}/index.json", timeout=5) as reply:
+                changes = json.load(reply)["changes"]
+        except (OSError, ValueError, KeyError):
+            return  # the web view is not up yet, or is restarting
+        for change in reversed(changes[: max(0, len(changes) - self.published)]):
+            print(f"[demo] redline published: {change['title']}", flush=True)
+        self.published = max(self.published, len(changes))
+
+
+_POLL = 2.0
+"""Seconds between two looks at the newsroom's edits and redline's changes."""
+_KINDS = {
+    "paragraph": "a paragraph updated",
+    "added": "a paragraph added",
+    "removed": "a paragraph cut",
+    "headline": "the headline rewritten",
+    "correction": "a correction appended",
+}

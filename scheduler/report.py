@@ -201,9 +201,7 @@ def article_text(
         lines.append("changes:")
         for stored in events:
             event = stored.event
-            lines.append(
-                f"  {event.sequence:>3}  {_when(event.detected_at)}  {summary(event)}"
-            )
+            lines.append(f"  {event.sequence:>3}  {_when(event.detected_at)}  {summary(event)}")
     return "\n".join(lines)
 
 

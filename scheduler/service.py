@@ -27,6 +27,7 @@ from crawler.connection import connect, redact
 from scheduler.embedded import EmbeddedRedis
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
     from types import FrameType
 
     from scheduler.config import Settings
@@ -34,6 +35,8 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 ROLES = ("clock", "worker", "web")
+ROLE_COMMAND = (sys.executable, "-m", "scheduler.cli")
+"""How a role is run: this, ``--config PATH`` if given, and the role's name."""
 CANNOT_START = 78
 """The exit status of a role that cannot start until the settings change (``EX_CONFIG``):
 ``redline run`` stops rather than restarting it."""
@@ -63,11 +66,15 @@ class Service:
     Args:
         settings: The settings.
         config_arg: The ``--config`` argument, passed on to the children.
+        command: The command a role runs, before ``--config`` and the role's name.
     """
 
-    def __init__(self, settings: Settings, config_arg: str | None) -> None:
+    def __init__(
+        self, settings: Settings, config_arg: str | None, command: Sequence[str] = ROLE_COMMAND
+    ) -> None:
         self.settings = settings
         self.config_arg = config_arg
+        self.command = list(command)
         self._stop = threading.Event()
         self._force = threading.Event()
         self._cannot_start = ""
@@ -83,9 +90,9 @@ class Service:
         except CannotServeError as exc:
             logger.error("redline cannot start: %s", exc)
             return 1
-        signal.signal(signal.SIGINT, self._on_signal)
-        signal.signal(signal.SIGTERM, self._on_signal)
         with ExitStack() as stack:
+            for signum in (signal.SIGINT, signal.SIGTERM):
+                stack.callback(signal.signal, signum, signal.signal(signum, self._on_signal))
             url = self.settings.redis_url
             server = None
             if not url:
@@ -111,7 +118,7 @@ class Service:
 
     def _supervise(self, children: list[_Child], url: str, server: EmbeddedRedis | None) -> None:
         env = {**os.environ, "REDIS_URL": url}
-        command = [sys.executable, "-m", "scheduler.cli"]
+        command = [*self.command]
         if self.config_arg:
             command += ["--config", self.config_arg]
         while not self._stop.is_set():

@@ -19,8 +19,10 @@ from crawler.connection import connect, embedded_url
 from crawler.keys import Keys
 from crawler.store import ArticleStore
 from scheduler.cli import main
-from scheduler.service import CANNOT_START
-from scheduler.urls import article_id
+from scheduler.config import load_settings
+from scheduler.service import CANNOT_START, Service
+from scheduler.settingsfile import settings_file
+from scheduler.urls import URLS_HEADER, article_id
 from tests.conftest import SHARED_DATA, wait_for
 from tests.sites import NewsSite, sample_story
 
@@ -33,6 +35,30 @@ def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("REDLINE_STATE_DIR", str(tmp_path / "var"))
     monkeypatch.delenv("REDIS_URL", raising=False)
     return tmp_path
+
+
+def test_init_writes_the_explained_settings_and_an_urls_file_and_never_overwrites(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["init"]) == 0
+    out = capsys.readouterr().out
+    settings, urls = workdir / "config" / "redline.toml", workdir / "urls.txt"
+    assert f"wrote {Path('config/redline.toml')} (the settings" in out
+    assert f"wrote {urls} (the article URLs" in out
+    assert settings.read_text() == settings_file()
+    assert urls.read_text() == URLS_HEADER
+    assert "Next: `redline add URL`" in out
+    # A file the user has is never overwritten.
+    settings.write_text('web_port = 9000\nurls_file = "mine.txt"\n')
+    urls.write_text("https://news.example/a\n")
+    assert main(["init"]) == 0
+    assert "config/redline.toml exists; kept as it is" in capsys.readouterr().out
+    assert settings.read_text() == 'web_port = 9000\nurls_file = "mine.txt"\n'
+    assert urls.read_text() == "https://news.example/a\n"
+    # --stdout prints what it would write, and writes nothing.
+    assert main(["--config", "other.toml", "init", "--stdout"]) == 0
+    assert capsys.readouterr().out == settings_file()
+    assert not (workdir / "other.toml").exists()
 
 
 def test_add_validates_and_appends(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -130,6 +156,24 @@ def test_a_taken_web_port_is_named_and_nothing_runs_headless(
         assert web.returncode == CANNOT_START
         assert f"redline web: the web server cannot listen on 127.0.0.1:{port}" in web.stderr
         assert "Traceback" not in web.stderr
+
+
+def test_run_stops_when_a_role_cannot_start_after_the_port_check(
+    workdir: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The port can be taken between ``run``'s check and the web role's start: the web
+    role then exits with CANNOT_START, and ``run`` stops everything rather than running
+    without it. (Real processes: each role a Python that sleeps, the web one exits 78.)"""
+    role = (
+        f"import sys, time\nsys.exit({CANNOT_START}) if sys.argv[-1] == 'web' else time.sleep(120)"
+    )
+    settings = load_settings(None)
+    service = Service(settings, None, command=(sys.executable, "-c", role))
+    with caplog.at_level(logging.INFO):
+        assert service.run() == 1
+    assert "web cannot start (see above); stopping redline" in caplog.text
+    assert "redline stopped" in caplog.text
+    assert "restarting" not in caplog.text
 
 
 def test_honcho_runs_the_service_from_the_procfile(workdir: Path, site: NewsSite) -> None:

@@ -1,12 +1,13 @@
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import fields, replace
 from pathlib import Path
 
 import pytest
 
 from crawler.rules import ExtractionRules
-from scheduler.config import ConfigError, load_settings, parse_duration, parse_size
+from scheduler.config import ConfigError, Settings, load_settings, parse_duration, parse_size
+from scheduler.settingsfile import settings_file
 
 
 @pytest.mark.parametrize(
@@ -51,11 +52,19 @@ def test_defaults_apply_without_a_config_file(tmp_path: Path) -> None:
     assert settings.redis_url == ""
 
 
-def test_the_shipped_config_file_loads_and_matches_the_defaults() -> None:
+def test_the_shipped_settings_file_is_written_from_the_declarations_and_holds_the_defaults(
+    tmp_path: Path,
+) -> None:
     shipped = Path(__file__).resolve().parents[1] / "config" / "redline.toml"
-    settings = load_settings(shipped, {})
-    defaults = load_settings(None, {})
-    assert replace(settings, config_path=None) == replace(defaults, config_path=None)
+    assert shipped.read_text() == settings_file(), (
+        "regenerate it: redline init --stdout > config/redline.toml"
+    )
+    assert replace(load_settings(shipped, {}), config_path=None) == Settings()
+    # Every setting is in it, explained.
+    text = settings_file()
+    for setting in fields(Settings):
+        if setting.name not in ("sources", "config_path"):
+            assert f"\n{setting.name} = " in text
 
 
 def test_environment_overrides_the_file(tmp_path: Path) -> None:

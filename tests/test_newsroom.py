@@ -261,14 +261,26 @@ def test_redline_demo_shows_an_edit_in_the_feed(tmp_path: Path) -> None:
         except (urllib.error.URLError, ConnectionError):
             return False
 
+    def told() -> bool:
+        return "[demo] redline published: " in (tmp_path / "demo.log").read_text()
+
     try:
         wait_for(edited, timeout=120, what="an edit in the demo's feed")
+        wait_for(told, what="the demo telling of a published change")
     finally:
         process.send_signal(signal.SIGTERM)
         code = process.wait(60)
         print((tmp_path / "demo.log").read_text())
-    banner = (tmp_path / "demo.log").read_text()
-    assert f"feed:     http://127.0.0.1:{port}/feed.atom" in banner
+    console = (tmp_path / "demo.log").read_text()
+    assert f"feed:     http://127.0.0.1:{port}/feed.atom" in console
+    # Sources named as a reader would, the commands that reach the demo's own Redis, when
+    # the edits are due, each edit as it is made, and a summary at the end.
+    assert "(local-courier, harbour-herald, valley-gazette)" in console
+    assert "commands: redline --config var/demo/redline.toml status" in console
+    assert "The last edit is due in " in console
+    assert "[demo] edit 1 of " in console
+    assert "redline demo: stopped after " in console
+    assert "Dumping Scrapy stats" not in console
     assert code == 0
     # Its own Redis, not the one of the state directory it was given.
     assert (tmp_path / "var" / "demo" / "state" / "redis.conf").is_file()

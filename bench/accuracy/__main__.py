@@ -65,6 +65,7 @@ def main(argv: list[str] | None = None) -> int:
                 members.setdefault(drawn(int(layout)).family, set()).add(index)
             families = {name: watch.score(until, only) for name, only in members.items()}
         cost = watch.cost()
+        stories = {index: watch.timeline(index) for index, _ in result.false}
     print("\n".join(result.lines()))
     print(cost)
     for name, family in sorted(families.items()):
@@ -73,6 +74,9 @@ def main(argv: list[str] | None = None) -> int:
             f"false events {family.false_events}, "
             f"requests after the stability window {family.extra_requests}"
         )
+    for index, lines in sorted(stories.items()):
+        print(f"article {index}, with a false event (offsets in seconds from the start):")
+        print("\n".join(lines))
     return 0
 
 

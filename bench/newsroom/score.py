@@ -52,6 +52,7 @@ class Score:
     last_baseline: float | None = None
     missed: list[tuple[int, float]] = field(default_factory=list)
     left_out: list[tuple[int, float]] = field(default_factory=list)
+    false: list[tuple[int, float]] = field(default_factory=list)
 
     @property
     def recall(self) -> float:
@@ -182,6 +183,7 @@ def _match(
             pending.append(remaining.pop(0))
         if not pending:
             result.false_events += 1
+            result.false.append((index, at))
             continue
         if pending[-1] > until:
             result.merged += sum(1 for edit in pending if edit <= until)

@@ -8,105 +8,108 @@ server, by the scorer, in another process) from the seed and the settings alone.
 from __future__ import annotations
 
 import random
+import re
 from dataclasses import dataclass, replace
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
-_WORDS = [
-    "council",
-    "budget",
-    "minister",
-    "police",
-    "hospital",
-    "river",
-    "school",
-    "station",
-    "market",
-    "mayor",
-    "harbour",
-    "court",
-    "report",
-    "plan",
-    "vote",
-    "election",
-    "weather",
-    "storm",
-    "bridge",
-    "village",
-    "museum",
-    "library",
-    "festival",
-    "union",
-    "workers",
-    "contract",
-    "airport",
-    "runway",
-    "housing",
-    "rent",
-    "tenants",
-    "landlord",
-    "energy",
-    "prices",
-    "inflation",
-    "interest",
-    "bank",
-    "lender",
-    "fishing",
-    "season",
-    "harvest",
-    "farmers",
-    "drought",
-    "water",
-    "supply",
-    "pipeline",
-    "repair",
-    "crews",
-    "overnight",
-    "residents",
-    "neighbours",
-    "officials",
-    "spokesperson",
-    "statement",
-    "investigation",
-    "inquiry",
-    "evidence",
-    "witness",
-    "judge",
-    "jury",
-    "verdict",
-    "appeal",
-    "sentence",
-    "prison",
-    "charity",
-    "donation",
-    "volunteers",
-    "shelter",
-    "winter",
-    "summer",
-    "coast",
-    "island",
-    "ferry",
-    "timetable",
-    "delays",
-    "passengers",
-    "commuters",
-    "tram",
-    "line",
-    "extension",
-    "funding",
-    "approved",
-    "rejected",
-    "delayed",
-    "announced",
-    "confirmed",
-    "denied",
-    "expected",
-    "estimated",
-    "million",
-    "thousand",
-    "percent",
-    "quarter",
-    "year",
-]
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+_BODIES = (
+    "the city council",
+    "the harbour authority",
+    "the county health board",
+    "the regional transport agency",
+    "the education department",
+    "the water company",
+    "the housing association",
+    "the fire service",
+    "the port commission",
+    "the parks trust",
+)
+_PROJECTS = (
+    "new tram line",
+    "harbour wall repairs",
+    "flood defences along the river",
+    "library refurbishment",
+    "extension to the secondary school",
+    "new bridge over the estuary",
+    "redevelopment of the old market",
+    "upgrade of the water mains",
+    "plan for 400 new homes",
+    "closure of the night bus routes",
+    "new maternity ward",
+    "cycle lanes on the ring road",
+)
+_DISTRICTS = (
+    "the eastern district",
+    "the old town",
+    "the harbour quarter",
+    "Northfield",
+    "the river valley",
+    "St Anne's ward",
+    "the industrial estate",
+    "Westgate",
+    "the university quarter",
+    "Millbrook",
+)
+_PEOPLE = (
+    "the deputy mayor",
+    "a local shopkeeper",
+    "the leader of the opposition group",
+    "a retired engineer",
+    "the chair of the residents' association",
+    "a union representative",
+    "a teacher at the primary school",
+    "the owner of a café on the high street",
+    "a nurse who works night shifts",
+)
+_QUOTES = (
+    "We have waited long enough for this",
+    "Nobody asked the people who actually live here",
+    "The figures simply do not add up",
+    "This is the best news the area has had in years",
+    "We will be watching every step of the work",
+    "It is a question of fairness",
+    "The money has to come from somewhere",
+    "Families here deserve better",
+    "I want to see it finished before my children leave school",
+    "Nobody has explained what happens if it goes wrong",
+)
+_DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+_MONTHS = (
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+)  # fmt: skip
+_SENTENCES = (
+    "{Body} said on {day} that the {project} would cost an estimated {n} million pounds.",
+    "Work on the {project} is expected to begin in {month} and to last {k} months.",
+    "The decision follows {k} months of consultation with residents of {district}.",
+    '"{quote}," said {person}, who has lived in {district} for {years} years.',
+    '{Person} said the timetable was "ambitious but achievable".',
+    "Critics say the {project} has already run {p} percent over budget.",
+    "A report published in {month} found that {many} households in {district} would be affected.",
+    "Opponents have collected more than {many} signatures on a petition against the plan.",
+    "{Body} has promised to publish the full figures before the end of {month}.",
+    "Councillors voted {votes} in favour of the {project} on {day} evening.",
+    "Traffic in {district} is expected to be disrupted while the work goes on.",
+    "It is the {nth} time in {years} years that the {project} has been delayed.",
+    "Officials declined to say whether the cost of the {project} would rise further.",
+    "The money will come partly from a national fund and partly from local taxes.",
+    "Residents of {district} can comment on the plans at a public meeting in {month}.",
+    '{Person} said {body} had "listened carefully" to the concerns raised in {district}.',
+    "An independent review of the {project} is due to report in {month}.",
+    "Shops in {district} say trade fell by {p} percent during the last round of works.",
+)
+_HEADLINES = (
+    "{Body} approves £{n}m plan for the {project}",
+    "Residents of {district} protest over the {project}",
+    "Questions over the cost of the {project} as {body} votes",
+    "The {project} delayed until {month}",
+    "{Body} defends the {project} after a {p} percent overspend",
+    "Petition against the {project} passes {many} signatures",
+)
 _NAMES = [
     "Ada Brennan",
     "Tomas Okafor",
@@ -168,20 +171,71 @@ def _rng(seed: int, *parts: object) -> random.Random:
     return random.Random(f"{seed}:{':'.join(str(p) for p in parts)}")
 
 
-def _sentence(rng: random.Random, words: int) -> str:
-    text = " ".join(rng.choice(_WORDS) for _ in range(words))
-    return text[0].upper() + text[1:] + "."
+@dataclass(frozen=True)
+class _Topic:
+    """What one article is about: who decides, on what, and where."""
+
+    body: str
+    project: str
+    district: str
+
+    @classmethod
+    def of(cls, seed: int, index: int) -> _Topic:
+        rng = _rng(seed, "topic", index)
+        return cls(rng.choice(_BODIES), rng.choice(_PROJECTS), rng.choice(_DISTRICTS))
+
+    def fill(self, rng: random.Random, template: str) -> str:
+        """``template`` with this topic's words and fresh figures, names and times."""
+        person = rng.choice(_PEOPLE)
+        ayes = rng.randint(12, 40)
+        words = {
+            "body": self.body,
+            "project": self.project,
+            "district": self.district,
+            "person": person,
+            "quote": rng.choice(_QUOTES),
+            "day": rng.choice(_DAYS),
+            "month": rng.choice(_MONTHS),
+            "n": rng.randint(3, 480),
+            "k": rng.randint(2, 30),
+            "p": rng.randint(4, 60),
+            "years": rng.randint(3, 45),
+            "many": f"{rng.randint(1, 40) * 250:,}",
+            "votes": f"{ayes} to {rng.randint(1, ayes - 1)}",
+            "nth": rng.choice(("second", "third", "fourth", "fifth")),
+        }
+        words |= {"Body": _capital(self.body), "Person": _capital(person)}
+        return _capital(template.format(**words))
 
 
-def _paragraph(rng: random.Random) -> str:
-    return " ".join(_sentence(rng, rng.randint(9, 22)) for _ in range(rng.randint(2, 4)))
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _sentence(rng: random.Random, topic: _Topic) -> str:
+    return topic.fill(rng, rng.choice(_SENTENCES))
+
+
+def _paragraph(rng: random.Random, topic: _Topic, deck: Iterator[str] | None = None) -> str:
+    """Two to four sentences; from ``deck`` if given (so that an article does not say the
+    same thing twice before it has said everything once)."""
+    templates = deck or iter(rng.sample(_SENTENCES, 4))
+    return " ".join(topic.fill(rng, next(templates)) for _ in range(rng.randint(2, 4)))
+
+
+def _deck(rng: random.Random) -> Iterator[str]:
+    """The sentence templates, shuffled, dealt again and again."""
+    while True:
+        yield from rng.sample(_SENTENCES, len(_SENTENCES))
 
 
 def base_story(seed: int, index: int) -> Story:
-    """Article ``index``'s first version."""
+    """Article ``index``'s first version: news prose about one topic."""
     rng = _rng(seed, "story", index)
-    headline = _sentence(rng, rng.randint(6, 11)).rstrip(".")
-    paragraphs = [_paragraph(rng) for _ in range(rng.randint(6, 12))]
+    topic = _Topic.of(seed, index)
+    headline = topic.fill(rng, rng.choice(_HEADLINES))
+    deck = _deck(rng)
+    paragraphs = [_paragraph(rng, topic, deck) for _ in range(rng.randint(6, 12))]
     paragraphs[0] = f"{rng.choice(_PLACES)} — {paragraphs[0]}"
     return Story(index, headline, f"By {rng.choice(_NAMES)}", tuple(paragraphs))
 
@@ -208,28 +262,36 @@ def edit_kind(seed: int, index: int, number: int) -> str:
 def revise(story: Story, seed: int, number: int) -> Story:
     """The version after edit ``number`` of ``story`` (a real change of its text)."""
     rng = _rng(seed, "revise", story.index, number)
+    topic = _Topic.of(seed, story.index)
     kind = edit_kind(seed, story.index, number)
     paragraphs = list(story.paragraphs)
     if kind == "headline":
-        return replace(story, headline=f"{story.headline}: {_sentence(rng, 4).rstrip('.')}")
+        headline = story.headline
+        while headline == story.headline:
+            headline = topic.fill(rng, rng.choice(_HEADLINES))
+        return replace(story, headline=headline)
     if kind == "added":
-        paragraphs.insert(rng.randint(1, len(paragraphs)), _paragraph(rng))
+        paragraphs.insert(rng.randint(1, len(paragraphs)), _paragraph(rng, topic))
     elif kind == "removed" and len(paragraphs) > 3:
         del paragraphs[rng.randint(1, len(paragraphs) - 1)]
     elif kind == "correction":
         paragraphs.append(
-            f"Correction: an earlier version of this article misstated the {rng.choice(_WORDS)}"
-            f" figure. It was {rng.randint(2, 99)} {rng.choice(_WORDS)}, not"
-            f" {rng.randint(100, 999)}."
+            f"Correction: an earlier version of this article misstated the cost of the"
+            f" {topic.project}. It is {rng.randint(2, 99)} million pounds, not"
+            f" {rng.randint(100, 999)} million."
         )
-    else:  # a paragraph reworded (also the fallback for a cut of a short story)
+    else:  # a paragraph updated (also the fallback for a cut of a short story)
         at = rng.randrange(len(paragraphs))
-        words = paragraphs[at].split()
-        for _ in range(rng.randint(2, 5)):
-            words[rng.randrange(len(words))] = rng.choice(_WORDS)
-        words.append(_sentence(rng, rng.randint(5, 9)))
-        paragraphs[at] = " ".join(words)
+        figures = _FIGURE.findall(paragraphs[at])
+        text = paragraphs[at]
+        if figures:  # a figure revised
+            old = rng.choice(figures)
+            text = text.replace(old, str(int(old.replace(",", "")) + rng.randint(1, 9)), 1)
+        paragraphs[at] = f"{text} {_sentence(rng, topic)}"
     return replace(story, paragraphs=tuple(paragraphs))
+
+
+_FIGURE = re.compile(r"\b\d[\d,]*\b")
 
 
 @lru_cache(maxsize=65536)
