@@ -18,8 +18,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bench.newsroom.score import Score, baseline, score
-from bench.newsroom.server import Newsroom, NewsroomConfig
-from bench.newsroom.settings import redline_toml
 from bench.processes import Children
 from crawler.connection import connect
 from crawler.feed import summary
@@ -27,6 +25,8 @@ from crawler.keys import Keys
 from crawler.store import ArticleStore
 from scheduler.config import parse_duration
 from scheduler.embedded import EmbeddedRedis
+from scheduler.newsroom.server import Newsroom, NewsroomConfig
+from scheduler.newsroom.settings import redline_toml
 from scheduler.urls import article_id
 
 if TYPE_CHECKING:

@@ -1,7 +1,7 @@
 """``redline demo``: redline watching a local newsroom whose articles are edited while you
 look, with no internet and nothing to set up.
 
-It starts the newsroom of :mod:`bench.newsroom` on 127.0.0.1 (a few articles over sites in
+It starts the newsroom of :mod:`scheduler.newsroom` on 127.0.0.1 (a few articles over sites in
 different layouts, boilerplate that changes on every request, and true edits due within the
 next few minutes), writes a settings file and a URLs file for it under
 ``<state_dir>/demo`` (a Redis of its own, a fast recheck policy), and runs the whole service
@@ -21,12 +21,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bench.newsroom.server import Newsroom, NewsroomConfig
-from bench.newsroom.settings import redline_toml, site_name
-from bench.newsroom.story import EditPlan, edit_kind, story_version
 from crawler.web import CannotServeError, check_port
 from crawler.wording import ahead, duration
 from scheduler.config import ENV_PREFIX, load_settings
+from scheduler.newsroom.server import Newsroom, NewsroomConfig
+from scheduler.newsroom.settings import redline_toml, site_name
+from scheduler.newsroom.story import EditPlan, edit_kind, story_version
 from scheduler.service import Service
 
 if TYPE_CHECKING:

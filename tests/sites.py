@@ -26,7 +26,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from bench.newsroom.layouts import TEASERS
+from scheduler.newsroom.layouts import TEASERS
 
 if TYPE_CHECKING:
     from pathlib import Path

@@ -11,14 +11,14 @@ import pytest
 from bench.extraction.pages import Page, load_pages, page_ids
 from bench.extraction.score import word_scores
 from bench.extraction.variants import Variant, churn_variants, edit_variants, identity
-from bench.newsroom.generated import drawn
-from bench.newsroom.layouts import Churn
-from bench.newsroom.story import story_version
 from crawler.extract import ExtractionError, Layer, extract_page
 from crawler.hashing import fingerprint
 from crawler.normalize import normalise_text
 from crawler.paragraphs import paragraphs_of
 from crawler.rules import ExtractionRules, RulesError
+from scheduler.newsroom.generated import drawn
+from scheduler.newsroom.layouts import Churn
+from scheduler.newsroom.story import story_version
 from tests.conftest import SHARED_DATA
 from tests.sites import render_page, sample_story
 

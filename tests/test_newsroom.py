@@ -15,15 +15,15 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from bench.newsroom.layouts import LAYOUTS, RULES
 from bench.newsroom.score import baseline, score
-from bench.newsroom.server import Faults, Newsroom, NewsroomConfig
-from bench.newsroom.story import EditPlan, edit_times, story_version
 from crawler.decode import decode_html
 from crawler.extract import extract_page
 from crawler.hashing import fingerprint
 from crawler.models import ChangeEvent
 from crawler.rules import ExtractionRules
+from scheduler.newsroom.layouts import LAYOUTS, RULES
+from scheduler.newsroom.server import Faults, Newsroom, NewsroomConfig
+from scheduler.newsroom.story import EditPlan, edit_times, story_version
 from tests.conftest import wait_for
 from tests.test_e2e import free_port
 

@@ -5,7 +5,7 @@
 
 One clock and one worker; the sped-up policy of :mod:`bench.watch`, no source rules but
 the ``ruled`` layout's. With ``--generated``, every site has a layout of its own, generated
-from ``--seed`` (:mod:`bench.newsroom.generated`), and the score is also given per layout
+from ``--seed`` (:mod:`scheduler.newsroom.generated`), and the score is also given per layout
 family (how the layouts mark up their paragraphs).
 """
 
@@ -17,11 +17,11 @@ import sys
 import time
 from typing import TYPE_CHECKING
 
-from bench.newsroom.generated import PREFIX as GENERATED
-from bench.newsroom.generated import drawn
-from bench.newsroom.server import Faults, NewsroomConfig
-from bench.newsroom.story import EditPlan
 from bench.watch import MAX_INTERVAL, watching
+from scheduler.newsroom.generated import PREFIX as GENERATED
+from scheduler.newsroom.generated import drawn
+from scheduler.newsroom.server import Faults, NewsroomConfig
+from scheduler.newsroom.story import EditPlan
 
 if TYPE_CHECKING:
     from bench.newsroom.score import Score

@@ -19,9 +19,9 @@ import sys
 import time
 from typing import TYPE_CHECKING
 
-from bench.newsroom.server import Faults, NewsroomConfig
-from bench.newsroom.story import EditPlan
 from bench.watch import MAX_INTERVAL, watching
+from scheduler.newsroom.server import Faults, NewsroomConfig
+from scheduler.newsroom.story import EditPlan
 
 if TYPE_CHECKING:
     import subprocess

@@ -2,7 +2,7 @@
 
     python -m bench.layouts [--layouts 500] [--first 0] [--checks 8] [--quiet 3]
 
-Each generated layout (:mod:`bench.newsroom.generated`, seeds ``--first`` onwards) is a
+Each generated layout (:mod:`scheduler.newsroom.generated`, seeds ``--first`` onwards) is a
 site with ``--quiet`` articles that are never edited and one that is edited three times,
 all checked in turn, as a worker would (:func:`crawler.check.plan_update`, the code path of
 every check, with each page extracted as a worker extracts it and the site's template
@@ -29,9 +29,6 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bench.newsroom.generated import drawn
-from bench.newsroom.layouts import Churn
-from bench.newsroom.story import Story, story_version
 from crawler.check import plan_update
 from crawler.connection import connect
 from crawler.extract import extract_page
@@ -39,6 +36,9 @@ from crawler.keys import Keys
 from crawler.models import Article, ArticleState, Fetch, Version
 from crawler.sitetemplate import SiteTemplates
 from scheduler.embedded import EmbeddedRedis
+from scheduler.newsroom.generated import drawn
+from scheduler.newsroom.layouts import Churn
+from scheduler.newsroom.story import Story, story_version
 from scheduler.policy import RecheckPolicy
 from scheduler.urls import article_id
 

@@ -13,8 +13,8 @@ import json
 import sys
 from pathlib import Path
 
-from bench.newsroom.server import Faults, Newsroom, NewsroomConfig, run_forever
-from bench.newsroom.story import EditPlan
+from scheduler.newsroom.server import Faults, Newsroom, NewsroomConfig, run_forever
+from scheduler.newsroom.story import EditPlan
 
 
 def config_from(args: argparse.Namespace) -> NewsroomConfig:

@@ -25,8 +25,8 @@ from urllib.parse import urlsplit
 if TYPE_CHECKING:
     from collections.abc import Collection, Iterable, Sequence
 
-    from bench.newsroom.server import NewsroomConfig
     from crawler.models import ChangeEvent
+    from scheduler.newsroom.server import NewsroomConfig
 
 TEXT_KINDS = frozenset({"headline", "byline", "body", "correction", "reverted"})
 

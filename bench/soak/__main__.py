@@ -20,9 +20,9 @@ import sys
 import time
 from pathlib import Path
 
-from bench.newsroom.server import Faults, NewsroomConfig
-from bench.newsroom.story import EditPlan
 from bench.watch import watching
+from scheduler.newsroom.server import Faults, NewsroomConfig
+from scheduler.newsroom.story import EditPlan
 
 FAULTS = "unavailable=0.02,slow=0.01,reset=0.01,gone=0.01,redirect=0.01,huge=0.005"
 # Slower than bench.watch's policy: thousands of articles, two cores.

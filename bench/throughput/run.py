@@ -20,7 +20,6 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bench.newsroom.settings import redline_toml
 from bench.processes import Children
 from crawler.connection import connect
 from crawler.keys import Keys
@@ -28,6 +27,7 @@ from crawler.settings import scrapy_settings
 from crawler.store import ArticleStore
 from scheduler.config import load_settings
 from scheduler.embedded import EmbeddedRedis
+from scheduler.newsroom.settings import redline_toml
 
 PREFIX = "redline:"
 _POLL = 0.2

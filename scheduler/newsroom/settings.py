@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING
 
-from bench.newsroom.layouts import RULES
+from scheduler.newsroom.layouts import RULES
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -35,7 +35,7 @@ def redline_toml(
 ) -> str:
     """The text of a ``redline.toml`` with ``settings`` (name to value) and one source per
     site of the newsroom, named by :func:`site_name`; the ``ruled`` sites' sources have the
-    rules of :data:`bench.newsroom.layouts.RULES`.
+    rules of :data:`scheduler.newsroom.layouts.RULES`.
 
     Args:
         hosts: The newsroom's sites (``address:port``), in order.

@@ -16,7 +16,7 @@ A layout is drawn from a seed (:meth:`Layout.draw`), independently of every othe
   before, after, beside or inside the article, and sometimes in exactly the markup of the
   article's paragraphs with no telling class name.
 
-The text is the newsroom's (:mod:`bench.newsroom.story`), so edits and the ground truth are
+The text is the newsroom's (:mod:`scheduler.newsroom.story`), so edits and the ground truth are
 the same as for the hand-written layouts.
 """
 
@@ -30,8 +30,8 @@ from functools import cache
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from bench.newsroom.layouts import Churn
-    from bench.newsroom.story import Story
+    from scheduler.newsroom.layouts import Churn
+    from scheduler.newsroom.story import Story
 
 PREFIX = "generated-"
 """A generated layout's name is this prefix and its seed."""

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from bench.newsroom.story import Story
+    from scheduler.newsroom.story import Story
 
 LAYOUTS = ("classic", "structured", "ruled", "legacy")
 

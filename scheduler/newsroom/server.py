@@ -22,10 +22,10 @@ from array import array
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING
 
-from bench.newsroom.generated import PREFIX as GENERATED
-from bench.newsroom.generated import drawn
-from bench.newsroom.layouts import ENCODING, LAYOUTS, RENDER, Churn
-from bench.newsroom.story import EditPlan, edit_times, story_version
+from scheduler.newsroom.generated import PREFIX as GENERATED
+from scheduler.newsroom.generated import drawn
+from scheduler.newsroom.layouts import ENCODING, LAYOUTS, RENDER, Churn
+from scheduler.newsroom.story import EditPlan, edit_times, story_version
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -95,7 +95,7 @@ class NewsroomConfig:
             edited between any two fetches); ``edits`` is then ignored.
         faults: The faults injected.
         generated: Each site has a layout of its own, generated from the seed and the
-            site's number (:mod:`bench.newsroom.generated`), instead of the four written
+            site's number (:mod:`scheduler.newsroom.generated`), instead of the four written
             by hand.
     """
 
