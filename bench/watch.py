@@ -11,29 +11,33 @@ from __future__ import annotations
 
 import itertools
 import os
+import re
 import signal
 import tempfile
+from collections import Counter
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bench.newsroom.score import Score, baseline, score
+from bench.newsroom.score import Score, article_index, baseline, score
 from bench.processes import Children
 from crawler.connection import connect
 from crawler.feed import summary
 from crawler.keys import Keys
+from crawler.normalize import normalise_text
 from crawler.store import ArticleStore
 from scheduler.config import parse_duration
 from scheduler.embedded import EmbeddedRedis
 from scheduler.newsroom.server import Newsroom, NewsroomConfig
 from scheduler.newsroom.settings import redline_toml
+from scheduler.newsroom.story import Story, story_version
 from scheduler.urls import article_id
 
 if TYPE_CHECKING:
     import subprocess
     from collections.abc import Collection, Iterable, Iterator, Mapping
 
-    from crawler.models import ChangeEvent
+    from crawler.models import Article, ChangeEvent, Version
 
 POLICY = {
     "initial_interval": "10s",
@@ -80,6 +84,7 @@ class Watch:
         self.workdir = workdir
         self.children = Children(workdir / "children.log")
         self.env = {"REDIS_URL": redis_url, "REDLINE_CONFIG": str(workdir / "redline.toml")}
+        self._versions: dict[str, list[Version]] = {}  # read once each, when scoring
         self.store = ArticleStore(connect(redis_url), Keys("redline:"))
         self.stability_window = stability_window
 
@@ -122,6 +127,29 @@ class Watch:
             stability_window=self.stability_window,
             baselines=baselines,
             only=only,
+            reports=self.reported_version,
+        )
+
+    def reported_version(self, event: ChangeEvent) -> int | None:
+        """The true version of its article (the number of edits it shows) that the text an
+        event recorded is: the one whose words it has, the fewest differing; None for an
+        event of no newsroom article."""
+        index = article_index(event.url)
+        if index is None:
+            return None
+        versions = self._versions.get(event.article_id)
+        if versions is None:
+            versions = self._versions[event.article_id] = self.store.versions(event.article_id)
+        if event.version >= len(versions):
+            return None
+        recorded = _words(versions[event.version].article)
+        # The latest of equally alike versions: an edit may undo an earlier one.
+        stories = reversed(range(len(self.config.edits_of(index)) + 1))
+        return min(
+            stories,
+            key=lambda number: _unlikeness(
+                recorded, _words(story_version(self.config.seed, index, number))
+            ),
         )
 
     def timeline(self, index: int) -> list[str]:
@@ -215,3 +243,18 @@ def watching(config: NewsroomConfig, settings: Mapping[str, object] = {}) -> Ite
                     watch.children.stop_all()
         finally:
             newsroom.stop()
+
+
+def _words(text: Article | Story) -> Counter[str]:
+    """A text's words (headline and paragraphs), lower-cased, as a multiset: what stays the
+    same however a layout marks up its paragraphs or where extraction puts the dateline."""
+    joined = " ".join([text.headline, *text.paragraphs])
+    return Counter(_WORD.findall(normalise_text(joined).lower()))
+
+
+def _unlikeness(recorded: Counter[str], truth: Counter[str]) -> int:
+    """How many words one text has that the other lacks (0: the same words)."""
+    return sum(((recorded - truth) + (truth - recorded)).values())
+
+
+_WORD = re.compile(r"\w+")

@@ -16,16 +16,14 @@ from typing import TYPE_CHECKING
 from crawler.codec import as_text
 from crawler.keys import ENDPOINT_MARK
 from crawler.models import ArticleState, EndpointState, Status
-from crawler.queue import DueQueue
 from scheduler.urls import BadUrlError, article_id, normalise_url, site_of
 
 if TYPE_CHECKING:
-    from redis import Redis
     from redis.client import Pipeline
 
     from crawler.discovery import Link, Listing
-    from crawler.keys import Keys
     from crawler.models import Fetch
+    from crawler.store import ArticleStore
 
 logger = logging.getLogger(__name__)
 
@@ -83,13 +81,15 @@ class EndpointStore:
     """Reads and writes discovery endpoints and the articles they find.
 
     Args:
-        redis: A client with ``decode_responses=False``.
-        keys: The key names.
+        articles: The article store over the same Redis, which tracks what endpoints find
+            (and whose due queue schedules the endpoints' reads too).
     """
 
-    def __init__(self, redis: Redis, keys: Keys) -> None:
-        self.redis = redis
-        self.keys = keys
+    def __init__(self, articles: ArticleStore) -> None:
+        self.articles = articles
+        self.redis = articles.redis
+        self.keys = articles.keys
+        self.queue = articles.queue
 
     def load(self, endpoint: str) -> EndpointState | None:
         """The endpoint's state, or None if there is no such endpoint."""
@@ -132,7 +132,7 @@ class EndpointStore:
                         site=site_of(target.url),
                         next_check=now,
                     )
-                    pipe.zadd(self.keys.schedule, {endpoint: now}, nx=True)
+                    self.queue.schedule(pipe, endpoint, now, first=True)
                     added += 1
                 self._save(
                     pipe,
@@ -148,7 +148,7 @@ class EndpointStore:
                 self._forget(pipe, current[endpoint])
             pipe.execute()
         due = {i: current[i].next_check or now for i in kept if i in current}
-        if repaired := DueQueue(self.redis, self.keys).repair(due):
+        if repaired := self.queue.repair(due):
             logger.warning("put %d discovery endpoints back in the schedule", repaired)
         return added, len(current.keys() - kept)
 
@@ -206,14 +206,12 @@ class EndpointStore:
             children = self._children(read, listing.sitemaps if listing else (), now)
             pipe.multi()
             for article in new_articles:
-                self._queue_new_article(pipe, article)
+                self.articles.start_tracking(pipe, article, via=state.id)
             for child in children:
                 self._save(pipe, child, child)
-                pipe.zadd(self.keys.schedule, {child.id: now}, nx=True)
+                self.queue.schedule(pipe, child.id, now, first=True)
             self._save(pipe, read, state)
-            pipe.zrem(self.keys.leases, state.id)
-            pipe.zrem(self.keys.site_leases(state.site), state.id)
-            pipe.zadd(self.keys.schedule, {state.id: read.next_check or now})
+            self.queue.done(pipe, state.id, state.site, read.next_check or now)
             result[0] = Read(read, found)
 
         self.redis.transaction(transaction, key)
@@ -249,16 +247,6 @@ class EndpointStore:
             for article, exists in zip(ids, known, strict=True)
             if not exists
         ]
-
-    def _queue_new_article(self, pipe: Pipeline, state: ArticleState) -> None:
-        keys = self.keys
-        pipe.hset(keys.article(state.id), mapping=state.to_fields())
-        pipe.sadd(keys.status(Status.NEW), state.id)
-        pipe.sadd(keys.source_status(state.source, Status.NEW), state.id)
-        pipe.zadd(keys.schedule, {state.id: state.created}, nx=True)
-        pipe.sadd(keys.discovered, state.id)
-        pipe.sadd(keys.source_articles(state.source), state.id)
-        pipe.sadd(keys.sources, state.source)
 
     def _children(
         self, index: EndpointState, sitemaps: tuple[Link, ...], now: float
@@ -307,8 +295,7 @@ class EndpointStore:
         pipe.delete(self.keys.article(state.id))
         pipe.srem(self.keys.endpoints, state.id)
         pipe.srem(self.keys.source_endpoints(state.source), state.id)
-        for queue in (self.keys.schedule, self.keys.ready, self.keys.leases):
-            pipe.zrem(queue, state.id)
+        self.queue.drop(pipe, state.id)
 
 
 def _after(state: EndpointState, fetch: Fetch, error: str, now: float) -> EndpointState:

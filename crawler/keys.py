@@ -79,8 +79,9 @@ SITE_LEASES_SUFFIX = ":leases"
 SOURCE_STATUS_INFIX = ":status:"
 # The layout of the stored data: 2 names the article hash's fields by ARTICLE_FIELDS
 # (1, unmarked, used the attribute names of ArticleState); 3 adds the status sets of each
-# source.
-SCHEMA = 3
+# source; 4 has the site of every article and endpoint stored in its hash (derived by
+# scheduler.urls.site_of only, never again in a script).
+SCHEMA = 4
 # The field of the article hash that holds each attribute of ArticleState.
 ARTICLE_FIELDS: dict[str, str] = {
     "url": "u",

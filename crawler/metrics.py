@@ -58,7 +58,7 @@ class RedlineCollector:
 
     def __init__(self, store: ArticleStore, clock: Callable[[], float] = time.time) -> None:
         self.store = store
-        self.endpoints = EndpointStore(store.redis, store.keys)
+        self.endpoints = EndpointStore(store)
         self.queue = DueQueue(store.redis, store.keys)
         self.health = HealthLog(store.redis, store.keys)
         self.clock = clock

@@ -69,7 +69,7 @@ class ChangePipeline:
         running: Callable[[], bool],
     ) -> None:
         self.store = store
-        self.endpoints = EndpointStore(store.redis, store.keys)
+        self.endpoints = EndpointStore(store)
         self.shared = shared
         self.lease = lease
         self.running = running

@@ -9,8 +9,11 @@ An article id lives in exactly one of three sorted sets at a time (see :mod:`cra
 The clock moves due ids from ``schedule`` to ``ready`` and expired leases back to ``ready``
 (:meth:`DueQueue.promote`); workers pop from ``ready`` into ``leases``
 (:meth:`DueQueue.claim`); recording a check removes the lease and re-schedules the article
-(:meth:`crawler.store.ArticleStore.record`). Each step is one Lua script, so it costs time
-in proportion to the ids it moves, never to the number of articles tracked.
+(:meth:`DueQueue.done`, inside the transaction of :meth:`crawler.store.ArticleStore.record`).
+This module is the only writer of the three sets: other owners call its methods that take
+their pipeline (:meth:`DueQueue.schedule`, :meth:`DueQueue.done`, :meth:`DueQueue.drop`).
+Each step is one Lua script, so it costs time in proportion to the ids it moves, never to
+the number of articles tracked.
 
 A claim is leased for a short while (:data:`LIVE_LEASE`) and its worker renews it every
 :data:`HEARTBEAT` while it works on it (:meth:`DueQueue.renew`), up to the full ``lease``
@@ -33,6 +36,7 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
 
     from redis import Redis
+    from redis.client import Pipeline
 
     from crawler.keys import Keys
 
@@ -76,12 +80,7 @@ local limit = tonumber(ARGV[6])
 local out, inflight, backoff = {}, {}, {}
 local claimed = 0
 local function site_of(akey)
-  local site = redis.call('HGET', akey, '$site')
-  if site and site ~= '' then return site end
-  local u = redis.call('HMGET', akey, '$url', '$location')
-  local url = u[1] or ''
-  if u[2] and u[2] ~= '' then url = u[2] end
-  return string.match(url, '^%a+://([^/]+)') or ''
+  return redis.call('HGET', akey, '$site') or ''
 end
 local function fetched(status)
   return status and status ~= 'removed' and status ~= 'stable'
@@ -210,6 +209,32 @@ class DueQueue:
         self._claim = redis.register_script(_CLAIM)
         self._release = redis.register_script(_RELEASE)
         self._renew = redis.register_script(_RENEW)
+
+    # -- writes inside another owner's transaction ------------------------------------------
+
+    def schedule(self, pipe: Pipeline, item_id: str, due: float, *, first: bool = False) -> None:
+        """Queues on ``pipe`` scheduling ``item_id`` (an article or an endpoint) at ``due``;
+        with ``first``, only if it is not in the schedule already."""
+        pipe.zadd(self.keys.schedule, {item_id: due}, nx=first)
+
+    def done(self, pipe: Pipeline, item_id: str, site: str, next_check: float | None) -> None:
+        """Queues on ``pipe`` the end of a check of ``item_id``: its lease and its place in
+        ``site``'s checks in flight are freed, and it is scheduled at ``next_check`` (None:
+        never again)."""
+        pipe.zrem(self.keys.leases, item_id)
+        pipe.zrem(self.keys.site_leases(site), item_id)
+        if next_check is None:
+            pipe.zrem(self.keys.schedule, item_id)
+        else:
+            pipe.zadd(self.keys.schedule, {item_id: next_check})
+
+    def drop(self, pipe: Pipeline, item_id: str) -> None:
+        """Queues on ``pipe`` taking ``item_id`` out of the schedule, the ready queue and
+        the leases (it is no longer fetched)."""
+        for queue in (self.keys.schedule, self.keys.ready, self.keys.leases):
+            pipe.zrem(queue, item_id)
+
+    # -- the clock's and the workers' steps ---------------------------------------------------
 
     def promote(self, now: float, limit: int = 1000) -> int:
         """Moves everything due by ``now`` into the ready queue (the clock's step).

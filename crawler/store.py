@@ -269,6 +269,7 @@ class ArticleStore:
         self._index = redis.register_script(_INDEX)
         self._rename_fields = redis.register_script(_RENAME_FIELDS)
         self.templates = SiteTemplates(redis, keys)
+        self.queue = DueQueue(redis, keys)
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -323,7 +324,8 @@ class ArticleStore:
         Schema 1 named the article hash's fields after the attributes of
         :class:`ArticleState`; they are renamed by :data:`crawler.keys.ARTICLE_FIELDS`,
         each hash atomically. Schemas 1 and 2 had no status sets per source: they are
-        built from the sources' article sets and the status sets. The clock runs it before
+        built from the sources' article sets and the status sets. Schemas 1 to 3 may lack
+        the site of an article or an endpoint in its hash: it is stored. The clock runs it before
         it reads any article; an article a worker passed over meanwhile (it could not read
         the hash) is put back in the schedule by the clock's next sync. Once done it
         returns at once.
@@ -347,6 +349,8 @@ class ArticleStore:
                 renamed += int(self._rename_fields(keys=found, args=pairs))
                 progress.add(len(found))
             progress.finish()
+        if stored < 4:
+            self._store_sites()
         with self.redis.pipeline(transaction=False) as pipe:
             for source in self.redis.smembers(self.keys.sources):
                 name = as_text(source)
@@ -358,6 +362,34 @@ class ArticleStore:
             pipe.execute()
         self.redis.set(self.keys.schema, SCHEMA)
         return renamed
+
+    def _store_sites(self) -> None:
+        """Stores the site of each article and endpoint hash that has none (schema 3 and
+        earlier derived it where it was read, and a script derived it its own way)."""
+        fields = [ARTICLE_FIELDS[name] for name in ("site", "url", "location")]
+        pattern = _glob_escape(self.keys.article_prefix) + "*"
+        progress = Progress(logger, "storing the site of each article")
+        found: list[bytes] = []
+
+        def store(keys: list[bytes]) -> None:
+            with self.redis.pipeline(transaction=False) as pipe:
+                for key in keys:
+                    pipe.hmget(key, fields)
+                rows = pipe.execute()
+                for key, (site, url, location) in zip(keys, rows, strict=True):
+                    if not site and (url or location):
+                        where = as_text(location or b"") or as_text(url or b"")
+                        pipe.hset(key, ARTICLE_FIELDS["site"], site_of(where))
+                pipe.execute()
+            progress.add(len(keys))
+
+        for key in self.redis.scan_iter(match=pattern, count=BATCH):
+            found.append(key)
+            if len(found) == BATCH:
+                store(found)
+                found = []
+        store(found)
+        progress.finish()
 
     def source_statuses(self, source: str) -> dict[Status, int]:
         """How many of one source's articles are in each status."""
@@ -527,7 +559,6 @@ class ArticleStore:
         with self.redis.pipeline(transaction=False) as pipe:
             for number, target in enumerate(targets, start=1):
                 state = states.get(target.article_id)
-                akey = self.keys.article(target.article_id)
                 if state is None:
                     fresh = ArticleState(
                         target.article_id,
@@ -537,17 +568,14 @@ class ArticleStore:
                         next_check=now,
                         site=site_of(target.url),
                     )
-                    pipe.hset(akey, mapping=fresh.to_fields())
-                    pipe.sadd(self.keys.status(Status.NEW), target.article_id)
-                    pipe.sadd(self.keys.source_status(target.source, Status.NEW), target.article_id)
-                    pipe.zadd(self.keys.schedule, {target.article_id: now}, nx=True)
+                    self.start_tracking(pipe, fresh)
                     added += 1
                 else:
                     renamed += self._rename_source(pipe, state, target.source)
                     if state.status is Status.REMOVED:
                         status = Status.ACTIVE if state.versions else Status.NEW
                         self._change_status(pipe, target.article_id, status, next_check=str(now))
-                        pipe.zadd(self.keys.schedule, {target.article_id: now}, nx=True)
+                        self.queue.schedule(pipe, target.article_id, now, first=True)
                         restored += 1
                 pipe.sadd(self.keys.tracked, target.article_id)
                 pipe.sadd(self.keys.source_articles(target.source), target.article_id)
@@ -556,8 +584,7 @@ class ArticleStore:
                     pipe.execute()
             for number, article_id in enumerate(gone, start=1):
                 self._change_status(pipe, article_id, Status.REMOVED, next_check="", canonical="")
-                pipe.zrem(self.keys.schedule, article_id)
-                pipe.zrem(self.keys.ready, article_id)
+                self.queue.drop(pipe, article_id)
                 pipe.srem(self.keys.tracked, article_id)
                 if number % BATCH == 0:
                     pipe.execute()
@@ -567,7 +594,7 @@ class ArticleStore:
         )
         live = [*states.values(), *self.articles(discovered)]
         due = {s.id: s.next_check if s.next_check is not None else now for s in live if s.fetched}
-        repaired = DueQueue(self.redis, self.keys).repair(due)
+        repaired = self.queue.repair(due)
         if repaired:
             logger.warning("put %d tracked articles back in the schedule", repaired)
         return SyncReport(added, len(gone), restored, renamed, repaired)
@@ -586,11 +613,26 @@ class ArticleStore:
         )
         return 1
 
+    def start_tracking(self, pipe: Pipeline, state: ArticleState, *, via: str = "") -> None:
+        """Queues on ``pipe`` tracking a new article: its hash, its status, its source and
+        its first check, due at ``state.next_check``. ``via`` is "" for an article of the
+        URLs file (the clock adds it to the tracked set), else the discovery endpoint that
+        found it."""
+        pipe.hset(self.keys.article(state.id), mapping=state.to_fields())
+        self._change_status(pipe, state.id, state.status)
+        self.queue.schedule(pipe, state.id, state.next_check or state.created, first=True)
+        if via:
+            pipe.sadd(self.keys.discovered, state.id)
+        pipe.sadd(self.keys.source_articles(state.source), state.id)
+        pipe.sadd(self.keys.sources, state.source)
+
     def _change_status(
         self, pipe: Pipeline, article_id: str, status: Status, **fields: str
     ) -> None:
         """Queues an atomic status change (hash and status sets) on ``pipe``; ``fields``
-        (attributes of :class:`ArticleState`) are set too, or deleted when empty."""
+        (attributes of :class:`ArticleState`) are set too, or deleted when empty. The one
+        writer of the status sets, global and per source (but for moving an article to
+        another source, :meth:`_rename_source`, and rebuilding them, :meth:`upgrade`)."""
         pairs = [item for name, value in fields.items() for item in (ARTICLE_FIELDS[name], value)]
         self._set_status(
             keys=[self.keys.article(article_id)],
@@ -676,24 +718,15 @@ class ArticleStore:
                 args=[pack(update.event)],
                 client=pipe,
             )
+        self._change_status(pipe, state.id, state.status)  # reads the status it replaces
         pipe.hset(keys.article(state.id), mapping=state.to_fields())
         if stale := state.stale_fields(before):
             pipe.hdel(keys.article(state.id), *stale)
-        if before.status != state.status:
-            pipe.srem(keys.status(before.status), state.id)
-            pipe.srem(keys.source_status(state.source, before.status), state.id)
-        pipe.sadd(keys.status(state.status), state.id)
-        pipe.sadd(keys.source_status(state.source, state.status), state.id)
-        site = before.site or site_of(before.location or before.url)
+        site = before.site
         if update.lesson is not None:
             self.templates.learn(state.site or site, update.lesson, pipe)
         self._count(pipe, site, update, now)
-        pipe.zrem(keys.leases, state.id)
-        pipe.zrem(keys.site_leases(site), state.id)
-        if state.next_check is None:
-            pipe.zrem(keys.schedule, state.id)
-        else:
-            pipe.zadd(keys.schedule, {state.id: state.next_check})
+        self.queue.done(pipe, state.id, site, state.next_check)
 
     def _count(self, pipe: Pipeline, site: str, update: Update, now: float) -> None:
         """Queues the site's, the source's and the minute's counters for one check."""
@@ -809,15 +842,13 @@ class _WatchedHistory:
         return status is not None and as_text(status) != Status.REMOVED
 
     def site_failures(self) -> int:
-        site = self.state.site or site_of(self.state.location or self.state.url)
-        value = self.pipe.hget(self.keys.site(site), "consecutive")
+        value = self.pipe.hget(self.keys.site(self.state.site), "consecutive")
         return int(value) if value is not None else 0
 
     def template(self, marks: Collection[str], places: Collection[str]) -> Evidence:
         """Read apart from the transaction: other workers teach the site all the time, and
         what they teach must not make this check start again."""
-        site = self.state.site or site_of(self.state.location or self.state.url)
-        return self.templates.evidence(site, marks, places)
+        return self.templates.evidence(self.state.site, marks, places)
 
 
 def _events(entries: list[Any]) -> list[StoredEvent]:

@@ -203,7 +203,7 @@ def source_view(store: ArticleStore, name: str, now: float) -> SourceView:
         ViewError: No article ever belonged to the source (404).
     """
     ids = store.source_article_ids(name)
-    endpoints = [e for e in EndpointStore(store.redis, store.keys).all() if e.source == name]
+    endpoints = [e for e in EndpointStore(store).all() if e.source == name]
     if not ids and not endpoints:
         raise ViewError(404, f"no source named {name!r}")
     states = sorted(store.articles(ids), key=lambda s: (-(s.last_change or 0), s.url))

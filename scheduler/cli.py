@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import gzip
-import json
 import logging
 import math
 import os
@@ -346,14 +345,13 @@ def _status(settings: Settings, args: argparse.Namespace) -> int:
     from crawler.endpoints import EndpointStore
     from crawler.health import HealthLog, sources_health
     from crawler.queue import DueQueue
-    from scheduler.clock import ClockLock, holder_text
+    from scheduler.clock import ClockLock, LoadedConfig, holder_text
 
     keys = Keys(settings.redis_prefix)
     now = time.time()
     with _any_redis(settings) as conn:
         store = ArticleStore(conn, keys)
-        config = {as_text(k): as_text(v) for k, v in conn.hgetall(keys.config).items()}
-        endpoints = EndpointStore(conn, keys).all()
+        endpoints = EndpointStore(store).all()
         names = sorted(set(store.source_names()) | {e.source for e in endpoints})
         window = settings.health_after
         overview = Overview(
@@ -362,7 +360,7 @@ def _status(settings: Settings, args: argparse.Namespace) -> int:
             last_hour=store.counters(now),
             sites=store.sites(now),
             clock=holder_text(ClockLock(conn, keys.clock_lock, 1.0).holder()),
-            problems=json.loads(config.get("problems") or "[]"),
+            problems=LoadedConfig.load(conn, keys).problems,
             redis_disk=disk_problem(conn.info("persistence")),
             sources=sources_health(store, endpoints, names, now, window),
             failing=HealthLog(conn, keys).current(),

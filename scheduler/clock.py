@@ -22,7 +22,7 @@ import os
 import threading
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -132,6 +132,47 @@ def _stamp(path: Path | None) -> _FileStamp | None:
     return _FileStamp(str(path), st.st_mtime_ns, st.st_size, st.st_ino)
 
 
+@dataclass(frozen=True)
+class LoadedConfig:
+    """What the clock last loaded, as ``redline status`` reports it (the ``config`` hash,
+    written only here).
+
+    Attributes:
+        loaded_at: When.
+        urls_file: The URLs file it read.
+        tracked: How many URLs it tracks.
+        problems: The file's bad lines, each naming the file, the line and why.
+    """
+
+    loaded_at: float = 0.0
+    urls_file: str = ""
+    tracked: int = 0
+    problems: list[str] = field(default_factory=list)
+
+    def save(self, conn: redis.Redis, keys: Keys) -> None:
+        """Writes it over the last one."""
+        conn.hset(
+            keys.config,
+            mapping={
+                "loaded_at": str(self.loaded_at),
+                "urls_file": self.urls_file,
+                "tracked": str(self.tracked),
+                "problems": json.dumps(self.problems),
+            },
+        )
+
+    @classmethod
+    def load(cls, conn: redis.Redis, keys: Keys) -> LoadedConfig:
+        """The last one saved (an empty one if the clock never ran)."""
+        raw = {as_text(k): as_text(v) for k, v in conn.hgetall(keys.config).items()}
+        return cls(
+            float(raw.get("loaded_at") or 0.0),
+            raw.get("urls_file", ""),
+            int(raw.get("tracked") or 0),
+            json.loads(raw.get("problems") or "[]"),
+        )
+
+
 def policy_of(settings: Settings) -> RecheckPolicy:
     """The recheck policy the settings describe."""
     names = [f.name for f in dataclasses.fields(RecheckPolicy)]
@@ -161,7 +202,7 @@ class Clock:
         self.env = dict(os.environ if env is None else env)
         self.keys = Keys(settings.redis_prefix)
         self.store = ArticleStore(redis, self.keys)
-        self.endpoints = EndpointStore(redis, self.keys)
+        self.endpoints = EndpointStore(self.store)
         self.health = HealthLog(redis, self.keys)
         self._health_due = 0.0
         self.queue = DueQueue(redis, self.keys)
@@ -211,14 +252,8 @@ class Clock:
         self.shared.publish(
             policy_of(settings), {source.name: source.rules for source in settings.sources}
         )
-        self.redis.hset(
-            self.keys.config,
-            mapping={
-                "loaded_at": str(now),
-                "urls_file": str(settings.urls_file),
-                "tracked": str(len(targets)),
-                "problems": json.dumps([str(p) for p in problems]),
-            },
+        LoadedConfig(now, str(settings.urls_file), len(targets), [str(p) for p in problems]).save(
+            self.redis, self.keys
         )
         if settings.config_path is not None and not settings.config_path.exists():
             logger.info(

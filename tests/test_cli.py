@@ -101,7 +101,7 @@ def test_list_shows_the_articles_discovery_found_after_the_files(
     (workdir / "urls.txt").write_text("https://news.example/a\n")
     feed = "https://news.example/feed.xml"
     with EmbeddedRedis(workdir / "var") as server:
-        endpoints = EndpointStore(connect(server.url), Keys())
+        endpoints = EndpointStore(ArticleStore(connect(server.url), Keys()))
         endpoints.sync([EndpointTarget(feed, "news", 600.0)], 1.0)
         found = Listing("rss", (Link("https://news.example/b"), Link("https://news.example/a")))
         endpoints.record(Fetch(endpoint_id(feed), feed, feed, 2.0, status=200), found, "", 2.0)

@@ -36,7 +36,7 @@ NOW = 1_800_000_000.0
 
 
 def endpoints_of(store: ArticleStore) -> EndpointStore:
-    return EndpointStore(store.redis, store.keys)
+    return EndpointStore(store)
 
 
 def read_of(url: str, at: float, claimed: float, **changes: Any) -> Fetch:
@@ -271,7 +271,7 @@ def test_a_clock_and_a_worker_track_what_feeds_sitemaps_and_section_pages_list(
     try:
         harness.start_worker()
         harness.start_clock([], REDLINE_CONFIG=str(config), REDLINE_CLOCK_TICK="100ms")
-        endpoints = EndpointStore(harness.store.redis, harness.keys)
+        endpoints = EndpointStore(harness.store)
         ids = [article_id(stories[f"/world/{n}"]) for n in range(4)]
 
         def all_read() -> bool:

@@ -13,7 +13,7 @@ from crawler.discovery import Listing
 from crawler.endpoints import EndpointStore, EndpointTarget, endpoint_id
 from crawler.health import HealthLog, SourceHealth, problems
 from crawler.models import EndpointState, Fetch, Status
-from crawler.store import ExtractionHealth
+from crawler.store import ArticleStore, ExtractionHealth
 from scheduler.clock import Clock
 from scheduler.config import load_settings
 
@@ -82,7 +82,7 @@ def test_the_clock_logs_a_failing_source_and_its_recovery_in_the_health_log(
         f'[sources.news]\ndiscover = ["{FEED}"]\ndiscover_interval = "5m"\n'
     )
     clock = Clock(load_settings(config, {}), redis_conn, config_arg=str(config), env={})
-    endpoints = EndpointStore(redis_conn, keys)
+    endpoints = EndpointStore(ArticleStore(redis_conn, keys))
     log = HealthLog(redis_conn, keys)
     clock.tick(NOW)
     assert log.current() == {}

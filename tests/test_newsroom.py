@@ -234,6 +234,42 @@ def test_an_edit_before_the_first_version_is_left_out_and_one_never_fetched_is_m
     assert result.last_baseline == e1[0] + 2
 
 
+def test_an_event_reports_the_edits_its_text_shows_not_every_edit_made_before_it() -> None:
+    """Two edits; the first is published only after the second was made (it waited a
+    check), the second in an event of its own. By time alone the first event reports both
+    and the second is false; by the text each event recorded, each reports its edit."""
+    plan = EditPlan(share=1.0, edits=2, first=100, spread=0)
+    config = next(
+        c
+        for seed in range(100)
+        if len((c := NewsroomConfig(articles=1, seed=seed, edits=plan)).edits_of(0)) == 2
+    )
+    started = 1000.0
+    first_edit, second_edit = config.edits_of(0)
+    events = [
+        event("http://h/news/0", started + second_edit + 5, "body"),
+        event("http://h/news/0", started + second_edit + 60, "body"),
+    ]
+    kwargs = {
+        "until": 10_000.0,
+        "stability_window": 1000.0,
+        "baselines": [first_edit - 50],
+    }
+    by_time = score(config, started, events, [[first_edit - 50]], **kwargs)  # type: ignore[arg-type]
+    assert (by_time.found, by_time.merged, by_time.false_events) == (1, 1, 1)
+    shown = {events[0].detected_at: 1, events[1].detected_at: 2}
+    by_text = score(
+        config,
+        started,
+        events,
+        [[first_edit - 50]],
+        reports=lambda e: shown[e.detected_at],
+        **kwargs,  # type: ignore[arg-type]
+    )
+    assert (by_text.found, by_text.merged, by_text.false_events) == (2, 0, 0)
+    assert by_text.latencies == [second_edit + 5 - first_edit, 60]
+
+
 @pytest.mark.e2e
 def test_redline_demo_shows_an_edit_in_the_feed(tmp_path: Path) -> None:
     port = free_port()

@@ -377,6 +377,23 @@ def test_an_article_hash_is_compact_and_keeps_no_empty_fields(
     assert state.versions == 1
 
 
+def test_an_article_stored_without_its_site_gets_it_once_and_is_claimed_under_it(
+    store: ArticleStore, queue: DueQueue, redis_conn: redis.Redis, keys: Keys
+) -> None:
+    store.sync_tracked([target(1)], now=0.0)
+    redis_conn.hdel(keys.article("id1"), ARTICLE_FIELDS["site"])  # as schema 3 could have
+    redis_conn.set(keys.schema, 3)
+    store.upgrade()
+    state = store.load("id1")
+    assert state is not None
+    assert state.site == "news.example"
+    queue.promote(10.0)
+    (claim,) = queue.claim(10.0, 10, lease=30, per_site=1)
+    assert claim.article_id == "id1"
+    # Its place in its site's limit is held under the site the hash names.
+    assert redis_conn.zcard(keys.site_leases("news.example")) == 1
+
+
 def test_articles_stored_under_the_first_schema_are_upgraded_once_and_keep_everything(
     store: ArticleStore, queue: DueQueue, redis_conn: redis.Redis, keys: Keys
 ) -> None:

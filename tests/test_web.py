@@ -418,7 +418,7 @@ def test_metrics_are_per_source_in_the_prometheus_text_format(store: ArticleStor
     record(store, URL, 1.0, "Headline", "The vote was 5 to 4.")
     record(store, URL, 2.0, "Headline", "The vote was 6 to 4.")
     feed = "https://other.example/feed.xml"
-    endpoints = EndpointStore(store.redis, store.keys)
+    endpoints = EndpointStore(store)
     endpoints.sync([EndpointTarget(feed, "other", 600.0)], 3.0)
     found = Listing("rss", (Link("https://other.example/a"), Link("https://other.example/b")))
     endpoints.record(Fetch(endpoint_id(feed), feed, feed, 4.0, status=200), found, "", 4.0)
@@ -479,7 +479,7 @@ def test_a_source_page_shows_its_discovery_and_its_problems(store: ArticleStore)
 
     app = WebApp(store, "changes", 10)
     feed = "https://tribune.example/feed.xml"
-    endpoints = EndpointStore(store.redis, store.keys)
+    endpoints = EndpointStore(store)
     endpoints.sync([EndpointTarget(feed, "tribune", 600.0)], 1.0)
     failed = Fetch(endpoint_id(feed), feed, feed, 2.0, status=500)
     endpoints.record(failed, None, "HTTP 500 <oops>", 2.0)

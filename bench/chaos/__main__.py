@@ -133,7 +133,11 @@ def main(argv: list[str] | None = None) -> int:
         until = chaos + settle - 2 * MAX_INTERVAL - LEASE
         result = watch.score(until=until)
         repeated = watch.repeated_versions()
-        for what, edits in (("missed", result.missed), ("left out", result.left_out)):
+        for what, edits in (
+            ("missed", result.missed),
+            ("left out", result.left_out),
+            ("with a false event", result.false),
+        ):
             for index, at in edits:
                 print(f"edit {what}: article {index} at {at:.1f}s")
                 print("\n".join(watch.timeline(index)))

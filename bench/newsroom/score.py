@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 if TYPE_CHECKING:
-    from collections.abc import Collection, Iterable, Sequence
+    from collections.abc import Callable, Collection, Iterable, Sequence
 
     from crawler.models import ChangeEvent
     from scheduler.newsroom.server import NewsroomConfig
@@ -114,6 +114,7 @@ def score(
     stability_window: float,
     baselines: Sequence[float | None],
     only: Collection[int] | None = None,
+    reports: Callable[[ChangeEvent], int | None] | None = None,
 ) -> Score:
     """Scores ``events`` against the truth of a newsroom started at ``started``.
 
@@ -128,8 +129,11 @@ def score(
             (offset, see :func:`baseline`; None: it has no version). Earlier edits are
             part of that version and are not counted.
         only: Score these articles only (None: every article).
+        reports: The true version an event's text is (the number of edits it shows), read
+            from the text it recorded; None for each event, or no function, when unknown:
+            an event then reports every edit made before it.
     """
-    text: dict[int, list[float]] = {}
+    text: dict[int, list[tuple[float, int | None]]] = {}
     lifecycle: dict[int, set[str]] = {}
     result = Score(until=until)
     for event in events:
@@ -137,7 +141,8 @@ def score(
         if index is None:
             continue
         if TEXT_KINDS & set(event.kinds):
-            text.setdefault(index, []).append(event.detected_at - started)
+            version = reports(event) if reports is not None else None
+            text.setdefault(index, []).append((event.detected_at - started, version))
         lifecycle.setdefault(index, set()).update(event.kinds)
     for index in range(config.articles):
         if only is not None and index not in only:
@@ -153,8 +158,12 @@ def score(
         result.in_baseline += len(before)
         result.after_window += sum(1 for at in config.edits_of(index) if at > until)
         result.left_out.extend((index, at) for at in before)
-        scored = [at for at in config.edits_of(index) if first is None or at >= first]
-        _match(index, scored, sorted(text.get(index, [])), until, result)
+        scored = [
+            (number, at)
+            for number, at in enumerate(config.edits_of(index), start=1)
+            if first is None or at >= first
+        ]
+        _match(index, scored, sorted(text.get(index, []), key=lambda e: e[0]), until, result)
         fault = config.fault_of(index)
         if fault == "gone" and requests[index] and max(requests[index]) >= config.faults.gone_after:
             result.removed_expected += 1
@@ -170,28 +179,36 @@ def score(
 
 
 def _match(
-    index: int, edits: list[float], detected: list[float], until: float, result: Score
+    index: int,
+    edits: list[tuple[int, float]],
+    detected: list[tuple[float, int | None]],
+    until: float,
+    result: Score,
 ) -> None:
-    """Pairs article ``index``'s true edits with its text events, in time order; edits
-    after ``until``, and the events that report them, are left out; edits no event
+    """Pairs article ``index``'s true edits (number, time) with its text events (time, and
+    the true version the event's text is, None if unknown), in time order. An event
+    reports the edits not reported yet up to its version (or, unknown, every edit made
+    before it): several are one found edit and the rest merged; none, a false event.
+    Edits after ``until``, and the events that report them, are left out; edits no event
     reported are noted as missed."""
-    result.edits += sum(1 for at in edits if at <= until)
-    pending: list[float] = []
+    result.edits += sum(1 for _, at in edits if at <= until)
     remaining = list(edits)
-    for at in detected:
-        while remaining and remaining[0] <= at:
-            pending.append(remaining.pop(0))
-        if not pending:
+    for at, version in detected:
+        upto = (
+            version
+            if version is not None
+            else max((number for number, made in edits if made <= at), default=0)
+        )
+        reported = [edit for edit in remaining if edit[0] <= upto]
+        if not reported:
             result.false_events += 1
             result.false.append((index, at))
             continue
-        if pending[-1] > until:
-            result.merged += sum(1 for edit in pending if edit <= until)
-            pending.clear()
+        remaining = [edit for edit in remaining if edit[0] > upto]
+        if reported[-1][1] > until:
+            result.merged += sum(1 for _, made in reported if made <= until)
             continue
         result.found += 1
-        result.merged += len(pending) - 1
-        result.latencies.append(at - pending[-1])
-        pending.clear()
-    pending.extend(remaining)
-    result.missed.extend((index, at) for at in pending if at <= until)
+        result.merged += len(reported) - 1
+        result.latencies.append(at - reported[-1][1])
+    result.missed.extend((index, at) for _, at in remaining if at <= until)
