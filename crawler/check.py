@@ -51,7 +51,7 @@ from crawler.template import (
     marks_of,
     token,
 )
-from scheduler.policy import Outcome, RecheckPolicy, decide, retry_delay, site_backoff
+from scheduler.policy import RecheckPolicy, decide, retry_delay, site_backoff
 from scheduler.urls import BadUrlError, article_id, normalise_url, site_of
 
 if TYPE_CHECKING:
@@ -305,9 +305,9 @@ def _gone(state: ArticleState, history: History, fetch: Fetch, policy: RecheckPo
     event = None
     if state.status is Status.GONE:
         quiet = state.last_change if state.last_change is not None else state.created
-        decision = decide(policy, Outcome.UNCHANGED, now, state.interval, quiet)
+        decision = decide(policy, now, state.interval, quiet, changed=False)
     else:
-        decision = decide(policy, Outcome.CHANGED, now, state.interval, now)
+        decision = decide(policy, now, state.interval, now, changed=True)
         if state.versions:
             latest = history.latest()
             gone = replace(gone, last_change=now, events=gone.events + 1)
@@ -343,9 +343,9 @@ def _unchanged(
     if kinds and state.versions:
         state = replace(state, last_change=now, events=state.events + 1)
         event = _event(state, now, kinds, headline, detail=detail)
-        decision = decide(policy, Outcome.CHANGED, now, state.interval, now)
+        decision = decide(policy, now, state.interval, now, changed=True)
     else:
-        decision = decide(policy, Outcome.UNCHANGED, now, state.interval, state.last_change)
+        decision = decide(policy, now, state.interval, state.last_change, changed=False)
     quiet = replace(
         state,
         interval=decision.interval,
@@ -377,7 +377,7 @@ def _page(
     owner = history.owner(canonical)
     if owner:
         decision = decide(
-            policy, Outcome.UNCHANGED, fetch.fetched_at, state.interval, state.last_change
+            policy, fetch.fetched_at, state.interval, state.last_change, changed=False
         )
         duplicate = replace(
             state,
@@ -510,7 +510,7 @@ def _held(state: ArticleState, fetch: Fetch, article: Article, policy: RecheckPo
     """A confirmed change its site's evidence doubts (:func:`crawler.template.doubtful`):
     kept as the candidate, and published only if the next regular check shows it again."""
     now = fetch.fetched_at
-    decision = decide(policy, Outcome.UNCHANGED, now, state.interval, state.last_change)
+    decision = decide(policy, now, state.interval, state.last_change, changed=False)
     held = replace(
         state,
         candidate=fingerprint(article),
@@ -544,7 +544,7 @@ def _record(
     if first is not None:
         pair = flip_key(state.digest, digest)
         if history.flip_published(pair) and not kinds:
-            decision = decide(policy, Outcome.UNCHANGED, now, state.interval, state.last_change)
+            decision = decide(policy, now, state.interval, state.last_change, changed=False)
             flipped = replace(
                 recorded,
                 flips=state.flips + 1,
@@ -555,7 +555,7 @@ def _record(
         flip = pair
         kinds.append(ChangeKind.REVERTED)
         details.append(f"back to the text of version {first}")
-    decision = decide(policy, Outcome.CHANGED, now, state.interval, now)
+    decision = decide(policy, now, state.interval, now, changed=True)
     changed = replace(
         recorded, last_change=now, interval=decision.interval, next_check=decision.next_check
     )
@@ -617,7 +617,7 @@ def _rebaseline(
     the page did not change, the code or the rules that read it did."""
     now = fetch.fetched_at
     version, recorded = _append(state, fetch, page, digest, history.seen(digest))
-    decision = decide(policy, Outcome.UNCHANGED, now, state.interval, state.last_change)
+    decision = decide(policy, now, state.interval, state.last_change, changed=False)
     rebased = replace(
         recorded,
         candidate="",

@@ -18,7 +18,7 @@ from urllib.parse import quote, urlsplit
 import lxml.etree
 from feedgen.feed import FeedGenerator
 
-from crawler.diff import ADDED, DELETE, EDITED, INSERT, REMOVED, ChangeKind, Segment
+from crawler.diff import ADDED, DELETE, EDITED, INSERT, MOVED, REMOVED, ChangeKind, Segment
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -60,7 +60,12 @@ def what_changed(event: ChangeEvent) -> str:
     counts = Counter(change.kind for change in diff.paragraphs)
     told.extend(
         f"{counts[kind]} paragraph{'s' if counts[kind] != 1 else ''} {verb}"
-        for kind, verb in ((EDITED, "edited"), (ADDED, "added"), (REMOVED, "removed"))
+        for kind, verb in (
+            (EDITED, "edited"),
+            (ADDED, "added"),
+            (REMOVED, "removed"),
+            (MOVED, "moved"),
+        )
         if counts[kind]
     )
     what = ", ".join(told) or "changed"
@@ -93,7 +98,7 @@ def diff_html(event: ChangeEvent) -> str:
     if diff.byline:
         html.append(f"<p><strong>Byline:</strong> {segments_html(diff.byline)}</p>")
     for change in diff.paragraphs:
-        label = {ADDED: "Added", REMOVED: "Removed"}.get(change.kind, "Edited")
+        label = {ADDED: "Added", REMOVED: "Removed", MOVED: "Moved"}.get(change.kind, "Edited")
         number = change.new_index if change.new_index is not None else change.old_index
         position = f" (paragraph {number + 1})" if number is not None else ""
         html.append(f"<p><strong>{label}{position}:</strong> {segments_html(change.segments)}</p>")

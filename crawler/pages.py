@@ -15,13 +15,13 @@ from itertools import groupby
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
+from crawler.diff import MOVED, SAME
 from crawler.feed import segments_html
-from crawler.sidebyside import MOVED, SAME
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from crawler.sidebyside import Row
+    from crawler.diff import Row
     from crawler.views import ArticleView, Change, IndexView, SourceView, VersionSummary
 
 FOLDED = 2

@@ -19,7 +19,6 @@ A site whose every article fails is backed off as a whole (:func:`site_backoff`)
 
 from __future__ import annotations
 
-import enum
 from dataclasses import dataclass
 
 
@@ -56,17 +55,6 @@ class RecheckPolicy:
     site_backoff: float = 60.0
 
 
-class Outcome(enum.Enum):
-    """What a check found."""
-
-    CHANGED = "changed"
-    """A new version was recorded (this includes the very first version)."""
-    UNCHANGED = "unchanged"
-    """The article is the same as its latest version."""
-    FAILED = "failed"
-    """The check did not produce an article (network error, HTTP error, bad page)."""
-
-
 @dataclass(frozen=True)
 class Decision:
     """When to check next.
@@ -79,33 +67,30 @@ class Decision:
     interval: float
     next_check: float | None
 
-    @property
-    def stable(self) -> bool:
-        """True when the article has been quiet for the whole window: never check again."""
-        return self.next_check is None
-
 
 def decide(
     policy: RecheckPolicy,
-    outcome: Outcome,
     now: float,
     interval: float | None,
     last_change: float | None,
+    *,
+    changed: bool,
 ) -> Decision:
-    """Decides the next check after one at ``now``.
+    """Decides the next check after one at ``now`` that read the article (a failed check
+    is retried by :func:`retry_delay` instead).
 
     Args:
         policy: The schedule's parameters.
-        outcome: What the check at ``now`` found.
         now: Epoch seconds of the check.
         interval: The interval in force before this check (None before the first).
         last_change: Epoch seconds of the latest recorded version, counting a version
             recorded by this very check (None while no version exists).
+        changed: True when the check recorded a new version (the first one too).
 
     Returns:
         The new interval and next check time (None: stable, never check again).
     """
-    if outcome is Outcome.CHANGED or interval is None:
+    if changed or interval is None:
         interval = policy.initial_interval
     else:
         interval = min(interval * policy.backoff_factor, policy.max_interval)
@@ -113,10 +98,9 @@ def decide(
     next_check = now + interval
     if last_change is not None:
         window_end = last_change + policy.stability_window
-        if outcome is Outcome.UNCHANGED and now >= window_end:
+        if not changed and now >= window_end:
             return Decision(interval, None)
-        if outcome is not Outcome.FAILED:
-            next_check = min(next_check, max(window_end, now))
+        next_check = min(next_check, max(window_end, now))
     return Decision(interval, next_check)
 
 

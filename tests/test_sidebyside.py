@@ -4,9 +4,21 @@ from __future__ import annotations
 
 import pytest
 
-from crawler.diff import ADDED, DELETE, EDITED, EQUAL, INSERT, REMOVED, Segment
+from crawler.diff import (
+    ADDED,
+    DELETE,
+    EDITED,
+    EQUAL,
+    INSERT,
+    MOVED,
+    REMOVED,
+    SAME,
+    Row,
+    Segment,
+    diff_articles,
+)
 from crawler.models import Article
-from crawler.sidebyside import MOVED, SAME, Row, SideBySide, side_by_side
+from crawler.sidebyside import SideBySide, side_by_side
 
 FIRST = "The storm reached the coast on Monday night."
 SECOND = "Thousands of homes lost power as winds rose."
@@ -215,3 +227,25 @@ def test_every_paragraph_of_a_long_shuffled_article_appears_once() -> None:
     assert sorted(r.old_index for r in result.rows if r.old_index is not None) == list(range(300))
     assert [r.new_index for r in result.rows if r.new_index is not None] == list(range(300))
     assert_sides_rebuild_texts(result, article(*paragraphs), new)
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ((FIRST, SECOND, THIRD, FOURTH), (SECOND, THIRD, FOURTH, FIRST)),  # moved
+        ((FIRST, SECOND, THIRD), (FIRST, SECOND.replace("Thousands", "Millions"), THIRD)),
+        ((FIRST, SECOND, THIRD), (FIRST, THIRD, FOURTH)),  # removed and added
+        (
+            (FIRST, SECOND, THIRD, FOURTH),
+            (THIRD, FIRST.replace("Monday", "Tuesday"), "A new paragraph.", FOURTH),
+        ),
+    ],
+)
+def test_the_feed_and_the_page_describe_a_change_the_same_way(
+    old: tuple[str, ...], new: tuple[str, ...]
+) -> None:
+    sides = side_by_side(article(*old), article(*new))
+    feed = diff_articles(article(*old), article(*new))
+    assert [(p.kind, p.old_index, p.new_index, p.segments) for p in feed.paragraphs] == [
+        (r.kind, r.old_index, r.new_index, r.inline) for r in sides.rows if r.kind != SAME
+    ]
