@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from crawler.codec import as_text
+from crawler.counters import ExtractionHealth
 from crawler.models import EndpointState, Status
-from crawler.store import ExtractionHealth
 from crawler.wording import duration
 
 if TYPE_CHECKING:
@@ -86,8 +86,8 @@ def sources_health(
             name=name,
             statuses=store.source_statuses(name),
             endpoints=tuple(e for e in endpoints if e.source == name),
-            totals=store.source_totals(name),
-            extraction=store.source_extraction(name, now, hours),
+            totals=store.counters.source_totals(name),
+            extraction=store.counters.source_extraction(name, now, hours),
         )
         for name in names
     ]

@@ -84,7 +84,7 @@ class RedlineCollector:
                     articles.add_metric([source, status.value], count)
             found = sum(e.found for e in endpoints if e.source == source)
             discovered.add_metric([source], found)
-            totals = self.store.source_totals(source)
+            totals = self.store.counters.source_totals(source)
             for name, family in counters.items():
                 family.add_metric([source], totals.get(name, 0))
         yield articles

@@ -10,18 +10,19 @@ from __future__ import annotations
 
 import logging
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from string import Template
 from typing import TYPE_CHECKING, Any
 
 from crawler import chain
 from crawler.check import Finding
 from crawler.codec import CodecError, as_text, is_delta, pack, unpack
-from crawler.keys import ARTICLE_FIELDS, SCHEMA, SOURCE_STATUS_INFIX
+from crawler.counters import Counters
+from crawler.keys import ARTICLE_FIELDS, SOURCE_STATUS_INFIX
 from crawler.models import Article, ArticleState, ChangeEvent, Status, Version
 from crawler.progress import Progress
 from crawler.queue import DueQueue
-from crawler.sitetemplate import SiteTemplates, TemplateSummary
+from crawler.sitetemplate import SiteTemplates
 from scheduler.urls import site_of
 
 if TYPE_CHECKING:
@@ -40,8 +41,7 @@ logger = logging.getLogger(__name__)
 BATCH = 1000
 # Milliseconds a process indexing older events holds its lock without progress.
 INDEX_LOCK_MS = 60_000
-# Seconds the per-minute counters are kept.
-STATS_TTL = 2 * 3600
+
 
 # KEYS: article hash. ARGV: status key prefix, id, status field, new status, then
 #       field/value pairs (an empty value deletes the field).
@@ -67,26 +67,6 @@ for i = 7, #ARGV, 2 do
 end
 return 1
 """).substitute(ARTICLE_FIELDS)
-
-# KEYS: article hashes. ARGV: the schema 1 name, then the schema 2 name, of each field.
-# Renames the fields of hashes written by schema 1 (they have a 'url' field); an empty
-# value is dropped. Returns how many hashes were renamed.
-_RENAME_FIELDS = """
-local renamed = 0
-for _, key in ipairs(KEYS) do
-  if redis.call('HEXISTS', key, 'url') == 1 then
-    for i = 1, #ARGV, 2 do
-      local value = redis.call('HGET', key, ARGV[i])
-      if value then
-        redis.call('HDEL', key, ARGV[i])
-        if value ~= '' then redis.call('HSET', key, ARGV[i + 1], value) end
-      end
-    end
-    renamed = renamed + 1
-  end
-end
-return renamed
-"""
 
 # KEYS: events stream, the article's timeline, the "indexed" marker, then the event's
 # index streams. ARGV: packed event.
@@ -142,109 +122,6 @@ class SyncReport:
     repaired: int
 
 
-# The per-minute counters.
-COUNTERS = ("checks", "changes", "errors", "extraction_failures")
-# Seconds each site's hourly page counters are kept.
-PAGES_TTL = 2 * 86400
-# Hours of page counters a site's extraction health covers.
-HEALTH_HOURS = 24
-
-
-@dataclass(frozen=True)
-class ExtractionHealth:
-    """How well a site's pages were read over a span of time.
-
-    Attributes:
-        pages: Answers with content (a page, or a document that is not HTML).
-        layers: Pages read by each extraction layer ("rules", "structured", "general").
-        fell_back: Pages the source's body rule did not match, read by another layer.
-        failed: Pages with no trustworthy article (nothing extracted, or a change the
-            confirming fetch did not confirm at all).
-        not_html: Documents that were not HTML.
-    """
-
-    pages: int = 0
-    layers: dict[str, int] = field(default_factory=dict)
-    fell_back: int = 0
-    failed: int = 0
-    not_html: int = 0
-
-    def share(self, count: int) -> float:
-        """``count`` as a share of the pages (0 when there were none)."""
-        return count / self.pages if self.pages else 0.0
-
-    @classmethod
-    def from_hours(cls, hours: list[dict[Any, Any]]) -> ExtractionHealth:
-        """Adds up hourly page counters as read with ``HGETALL``."""
-        totals: dict[str, int] = {}
-        for raw in hours:
-            for name, value in raw.items():
-                totals[as_text(name)] = totals.get(as_text(name), 0) + int(value)
-        return cls(
-            pages=totals.pop("pages", 0),
-            fell_back=totals.pop("fell_back", 0),
-            failed=totals.pop("failed", 0),
-            not_html=totals.pop("not_html", 0),
-            layers={
-                name.removeprefix("layer:"): count
-                for name, count in sorted(totals.items())
-                if name.startswith("layer:")
-            },
-        )
-
-
-@dataclass(frozen=True)
-class SiteHealth:
-    """One site's health, as kept in its Redis hash.
-
-    Attributes:
-        site: The site (host and port).
-        checks: Checks of its articles.
-        failures: Checks that failed with a network error, 5xx or 429.
-        consecutive: Such failures since the site last answered.
-        extraction_failures: Pages of the site that held no trustworthy article.
-        backoff_until: Epoch seconds until which the site is left alone (0: it is not).
-        last_error: The last failure.
-        last_ok: When the site last answered.
-        extraction: How well its pages were read in the last :data:`HEALTH_HOURS` hours.
-        template: How much of its template was learned (:mod:`crawler.template`).
-    """
-
-    site: str
-    checks: int = 0
-    failures: int = 0
-    consecutive: int = 0
-    extraction_failures: int = 0
-    backoff_until: float = 0.0
-    last_error: str = ""
-    last_ok: float = 0.0
-    extraction: ExtractionHealth = field(default_factory=ExtractionHealth)
-    template: TemplateSummary = field(default_factory=TemplateSummary)
-
-    @classmethod
-    def from_fields(
-        cls,
-        site: str,
-        raw: dict[Any, Any],
-        extraction: ExtractionHealth,
-        template: TemplateSummary,
-    ) -> SiteHealth:
-        """Builds the health from a Redis hash as read with ``HGETALL``."""
-        text = {as_text(k): as_text(v) for k, v in raw.items()}
-        return cls(
-            site=site,
-            checks=int(text.get("checks") or 0),
-            failures=int(text.get("failures") or 0),
-            consecutive=int(text.get("consecutive") or 0),
-            extraction_failures=int(text.get("extraction_failures") or 0),
-            backoff_until=float(text.get("backoff_until") or 0),
-            last_error=text.get("last_error", ""),
-            last_ok=float(text.get("last_ok") or 0),
-            extraction=extraction,
-            template=template,
-        )
-
-
 @dataclass(frozen=True)
 class StoredEvent:
     """A change event with its position in the event stream."""
@@ -267,9 +144,9 @@ class ArticleStore:
         self._set_status = redis.register_script(_SET_STATUS)
         self._publish = redis.register_script(_PUBLISH)
         self._index = redis.register_script(_INDEX)
-        self._rename_fields = redis.register_script(_RENAME_FIELDS)
         self.templates = SiteTemplates(redis, keys)
         self.queue = DueQueue(redis, keys)
+        self.counters = Counters(redis, keys, self.templates)
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -316,80 +193,6 @@ class ArticleStore:
             for entry_id, _ in entries:
                 pipe.xrange(self.keys.events, as_text(entry_id), as_text(entry_id))
             return _events([entry for found in pipe.execute() for entry in found])
-
-    def upgrade(self) -> int:
-        """Brings data stored under an earlier schema up to :data:`crawler.keys.SCHEMA`;
-        returns how many article hashes were rewritten.
-
-        Schema 1 named the article hash's fields after the attributes of
-        :class:`ArticleState`; they are renamed by :data:`crawler.keys.ARTICLE_FIELDS`,
-        each hash atomically. Schemas 1 and 2 had no status sets per source: they are
-        built from the sources' article sets and the status sets. Schemas 1 to 3 may lack
-        the site of an article or an endpoint in its hash: it is stored. The clock runs it before
-        it reads any article; an article a worker passed over meanwhile (it could not read
-        the hash) is put back in the schedule by the clock's next sync. Once done it
-        returns at once.
-        """
-        stored = int(self.redis.get(self.keys.schema) or 1)
-        if stored >= SCHEMA:
-            return 0
-        renamed = 0
-        if stored < 2:
-            pairs = [name for pair in ARTICLE_FIELDS.items() for name in pair]
-            found: list[bytes] = []
-            pattern = _glob_escape(self.keys.article_prefix) + "*"
-            progress = Progress(logger, "upgrading stored articles")
-            for key in self.redis.scan_iter(match=pattern, count=BATCH):
-                found.append(key)
-                if len(found) == BATCH:
-                    renamed += int(self._rename_fields(keys=found, args=pairs))
-                    progress.add(len(found))
-                    found = []
-            if found:
-                renamed += int(self._rename_fields(keys=found, args=pairs))
-                progress.add(len(found))
-            progress.finish()
-        if stored < 4:
-            self._store_sites()
-        with self.redis.pipeline(transaction=False) as pipe:
-            for source in self.redis.smembers(self.keys.sources):
-                name = as_text(source)
-                for status in Status:
-                    pipe.sinterstore(
-                        self.keys.source_status(name, status),
-                        [self.keys.source_articles(name), self.keys.status(status)],
-                    )
-            pipe.execute()
-        self.redis.set(self.keys.schema, SCHEMA)
-        return renamed
-
-    def _store_sites(self) -> None:
-        """Stores the site of each article and endpoint hash that has none (schema 3 and
-        earlier derived it where it was read, and a script derived it its own way)."""
-        fields = [ARTICLE_FIELDS[name] for name in ("site", "url", "location")]
-        pattern = _glob_escape(self.keys.article_prefix) + "*"
-        progress = Progress(logger, "storing the site of each article")
-        found: list[bytes] = []
-
-        def store(keys: list[bytes]) -> None:
-            with self.redis.pipeline(transaction=False) as pipe:
-                for key in keys:
-                    pipe.hmget(key, fields)
-                rows = pipe.execute()
-                for key, (site, url, location) in zip(keys, rows, strict=True):
-                    if not site and (url or location):
-                        where = as_text(location or b"") or as_text(url or b"")
-                        pipe.hset(key, ARTICLE_FIELDS["site"], site_of(where))
-                pipe.execute()
-            progress.add(len(keys))
-
-        for key in self.redis.scan_iter(match=pattern, count=BATCH):
-            found.append(key)
-            if len(found) == BATCH:
-                store(found)
-                found = []
-        store(found)
-        progress.finish()
 
     def source_statuses(self, source: str) -> dict[Status, int]:
         """How many of one source's articles are in each status."""
@@ -483,56 +286,6 @@ class ArticleStore:
             for status in Status:
                 pipe.scard(self.keys.status(status))
             return dict(zip(Status, (int(n) for n in pipe.execute()), strict=True))
-
-    def sites(self, now: float) -> list[SiteHealth]:
-        """Every site checked so far, with its health as of ``now``, by name."""
-        names = sorted(as_text(s) for s in self.redis.smembers(self.keys.sites))
-        last = int(now // 3600)
-        hours = range(last - HEALTH_HOURS + 1, last + 1)
-        with self.redis.pipeline(transaction=False) as pipe:
-            for name in names:
-                pipe.hgetall(self.keys.site(name))
-                for hour in hours:
-                    pipe.hgetall(self.keys.site_pages(name, hour))
-            replies = pipe.execute()
-        step = 1 + len(hours)
-        return [
-            SiteHealth.from_fields(
-                name,
-                replies[i * step],
-                ExtractionHealth.from_hours(replies[i * step + 1 : (i + 1) * step]),
-                self.templates.summary(name),
-            )
-            for i, name in enumerate(names)
-        ]
-
-    def source_totals(self, source: str) -> dict[str, int]:
-        """One source's counters (:data:`COUNTERS`) since it was first checked."""
-        raw = self.redis.hgetall(self.keys.source_totals(source))
-        found = {as_text(k): int(v) for k, v in raw.items()}
-        return {counter: found.get(counter, 0) for counter in COUNTERS}
-
-    def source_extraction(self, source: str, now: float, hours: int) -> ExtractionHealth:
-        """How one source's pages were read in the last ``hours`` hours up to ``now``."""
-        last = int(now // 3600)
-        with self.redis.pipeline(transaction=False) as pipe:
-            for hour in range(last - hours + 1, last + 1):
-                pipe.hgetall(self.keys.source_pages(source, hour))
-            return ExtractionHealth.from_hours(pipe.execute())
-
-    def counters(self, now: float, minutes: int = 60) -> dict[str, int]:
-        """The counters (checks, changes, errors, extraction_failures) of the last
-        ``minutes`` minutes up to ``now``."""
-        last = int(now // 60)
-        with self.redis.pipeline(transaction=False) as pipe:
-            for minute in range(last - minutes + 1, last + 1):
-                pipe.hgetall(self.keys.stats(minute))
-            totals = dict.fromkeys(COUNTERS, 0)
-            for raw in pipe.execute():
-                for name, value in raw.items():
-                    if as_text(name) in totals:
-                        totals[as_text(name)] += int(value)
-        return totals
 
     def latest_event_id(self, *, source: str = "", kind: str = "") -> str:
         """The id of the newest change event ("" when there is none), of one source and
@@ -725,58 +478,8 @@ class ArticleStore:
         site = before.site
         if update.lesson is not None:
             self.templates.learn(state.site or site, update.lesson, pipe)
-        self._count(pipe, site, update, now)
+        self.counters.count(pipe, site, update, now)
         self.queue.done(pipe, state.id, site, state.next_check)
-
-    def _count(self, pipe: Pipeline, site: str, update: Update, now: float) -> None:
-        """Queues the site's, the source's and the minute's counters for one check."""
-        skey = self.keys.site(site)
-        pipe.sadd(self.keys.sites, site)
-        pipe.hincrby(skey, "checks", 1)
-        if update.site_failed:
-            pipe.hincrby(skey, "failures", 1)
-            pipe.hincrby(skey, "consecutive", 1)
-            pipe.hset(skey, "last_error", update.state.last_error)
-        elif update.site_ok:
-            pipe.hset(skey, mapping={"consecutive": 0, "last_ok": now})
-        if update.site_backoff_until is not None:
-            pipe.hset(skey, "backoff_until", update.site_backoff_until)
-        if update.extraction_failed:
-            pipe.hincrby(skey, "extraction_failures", 1)
-        source = update.state.source
-        hour = int(now // 3600)
-        for pages in (self.keys.site_pages(site, hour), self.keys.source_pages(source, hour)):
-            self._count_page(pipe, pages, update)
-        stats = self.keys.stats(int(now // 60))
-        counts = {
-            "checks": 1,
-            "changes": int(update.event is not None),
-            "errors": int(update.finding is Finding.FAILED),
-            "extraction_failures": int(update.extraction_failed),
-        }
-        for name, count in counts.items():
-            if count:
-                pipe.hincrby(stats, name, count)
-                pipe.hincrby(self.keys.source_totals(source), name, count)
-        pipe.expire(stats, STATS_TTL)
-
-    def _count_page(self, pipe: Pipeline, key: str, update: Update) -> None:
-        """Queues one check on hourly page counters (a site's or a source's extraction
-        health) at ``key``."""
-        not_html = update.finding is Finding.NOT_HTML
-        if not (update.layer or update.extraction_failed or not_html):
-            return  # no content came: nothing to say about extraction
-        counts = {
-            "pages": 1,
-            f"layer:{update.layer}": int(bool(update.layer)),
-            "fell_back": int(update.fell_back),
-            "failed": int(update.extraction_failed),
-            "not_html": int(not_html),
-        }
-        for name, count in counts.items():
-            if count:
-                pipe.hincrby(key, name, count)
-        pipe.expire(key, PAGES_TTL)
 
 
 class _WatchedHistory:
@@ -862,8 +565,3 @@ def _events(entries: list[Any]) -> list[StoredEvent]:
             continue
         events.append(StoredEvent(as_text(entry_id), event))
     return events
-
-
-def _glob_escape(text: str) -> str:
-    """``text`` as a ``SCAN MATCH`` pattern that matches only itself."""
-    return "".join(f"\\{c}" if c in "*?[]\\" else c for c in text)

@@ -357,8 +357,8 @@ def _status(settings: Settings, args: argparse.Namespace) -> int:
         overview = Overview(
             counts=store.status_counts(),
             depth=DueQueue(conn, keys).depth(now),
-            last_hour=store.counters(now),
-            sites=store.sites(now),
+            last_hour=store.counters.last_minutes(now),
+            sites=store.counters.sites(now),
             clock=holder_text(ClockLock(conn, keys.clock_lock, 1.0).holder()),
             problems=LoadedConfig.load(conn, keys).problems,
             redis_disk=disk_problem(conn.info("persistence")),

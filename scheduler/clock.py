@@ -37,6 +37,7 @@ from crawler.keys import Keys
 from crawler.queue import DueQueue
 from crawler.shared import SharedConfig
 from crawler.store import ArticleStore, TrackTarget
+from crawler.upgrade import upgrade
 from scheduler.config import ConfigError, Settings, load_settings
 from scheduler.policy import RecheckPolicy
 from scheduler.urls import article_id, read_urls, source_for
@@ -294,7 +295,7 @@ class Clock:
         Returns:
             How many articles became ready for workers.
         """
-        if upgraded := self.store.upgrade():
+        if upgraded := upgrade(self.store):
             logger.info("renamed the fields of %d article hashes (schema upgrade)", upgraded)
         self.sync_config(now)
         if indexed := self.store.index_events():

@@ -10,17 +10,18 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from crawler.counters import HEALTH_HOURS, SiteHealth
 from crawler.feed import summary
 from crawler.health import UNHEALTHY_SHARE, SourceHealth
 from crawler.models import Status
 from crawler.quality import article_words
 from crawler.queue import Depth
-from crawler.store import HEALTH_HOURS, SiteHealth
 from crawler.wording import FIRST_SEEN, ago, ahead, describe, duration, later
 
 if TYPE_CHECKING:
+    from crawler.counters import ExtractionHealth
     from crawler.models import ArticleState, Version
-    from crawler.store import ExtractionHealth, StoredEvent
+    from crawler.store import StoredEvent
 
 
 @dataclass(frozen=True)

@@ -9,11 +9,12 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from crawler.counters import ExtractionHealth
 from crawler.discovery import Listing
 from crawler.endpoints import EndpointStore, EndpointTarget, endpoint_id
 from crawler.health import HealthLog, SourceHealth, problems
 from crawler.models import EndpointState, Fetch, Status
-from crawler.store import ArticleStore, ExtractionHealth
+from crawler.store import ArticleStore
 from scheduler.clock import Clock
 from scheduler.config import load_settings
 

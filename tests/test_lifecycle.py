@@ -54,7 +54,7 @@ def test_a_429_with_retry_after_is_no_change_and_backs_off_article_and_site(
     assert (state.versions, state.errors, state.last_error) == (1, 1, "HTTP 429")
     assert state.next_check is not None
     assert state.next_check >= asked + 900
-    (health,) = worker.store.sites(time.time())
+    (health,) = worker.store.counters.sites(time.time())
     assert health.backoff_until >= asked + 900
     assert (health.failures, health.consecutive) == (1, 1)
     assert kinds(worker, url) == []
@@ -74,7 +74,7 @@ def test_a_site_failing_for_every_article_is_backed_off_not_hammered(
     )
     fetched = sum(site.count(f"/down/{n}") for n in range(12))
     assert POLICY.site_failure_limit <= fetched < 12
-    (health,) = worker.store.sites(time.time())
+    (health,) = worker.store.counters.sites(time.time())
     assert health.backoff_until > time.time() + 500
     deferred = [s for s in worker.store.articles([article_id(u) for u in urls]) if not s.checks]
     assert deferred  # never fetched: they wait for the site's back-off to end
@@ -185,7 +185,7 @@ def test_a_page_that_lost_most_of_its_text_is_confirmed_before_it_is_recorded(
     (state,) = worker.check(url)
     assert state.versions == 2
     assert kinds(worker, url) == [("body",)]
-    (health,) = worker.store.sites(time.time())
+    (health,) = worker.store.counters.sites(time.time())
     assert health.extraction_failures == 1
 
 
@@ -222,7 +222,7 @@ def test_timeouts_and_refused_connections_are_failures_of_the_site_not_changes(
         assert "ConnectionRefused" in unreachable.last_error
         assert (timed_out.versions, unreachable.versions) == (1, 0)
         assert [s.errors for s in (timed_out, unreachable)] == [1, 1]
-        health = {h.site: h for h in harness.store.sites(time.time())}
+        health = {h.site: h for h in harness.store.counters.sites(time.time())}
         assert health[site_of(slow)].consecutive == 1
         assert health[site_of(refused)].consecutive == 1
         assert harness.store.timeline(article_id(slow)) == []

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import dataclasses
 
+from crawler.counters import ExtractionHealth, SiteHealth
 from crawler.diff import NO_DIFF
 from crawler.models import Article, ArticleState, ChangeEvent, Status, Version
 from crawler.queue import Depth
-from crawler.store import ExtractionHealth, SiteHealth, StoredEvent
+from crawler.store import StoredEvent
 from crawler.wording import describe
 from scheduler.report import Overview, article_text, status_text
 

@@ -13,6 +13,7 @@ from crawler.keys import ARTICLE_FIELDS
 from crawler.models import Article, Fetch, Status
 from crawler.queue import HEARTBEAT, LIVE_LEASE, Depth
 from crawler.store import ArticleStore, TrackTarget
+from crawler.upgrade import upgrade
 from scheduler.policy import RecheckPolicy
 from scheduler.urls import article_id
 
@@ -251,16 +252,18 @@ def test_status_sets_counters_and_timeline_follow_every_check(
     counts = store.status_counts()
     assert (counts[Status.ACTIVE], counts[Status.REMOVED], counts[Status.NEW]) == (1, 1, 0)
     assert sum(counts.values()) == 2
-    assert store.counters(now=60.0) == {
+    assert store.counters.last_minutes(now=60.0) == {
         "checks": 4,  # the change took a second check to confirm it
         "changes": 1,
         "errors": 0,
         "extraction_failures": 0,
     }
-    assert store.counters(now=60.0 + 3600) == dict.fromkeys(store.counters(0), 0)
+    assert store.counters.last_minutes(now=60.0 + 3600) == dict.fromkeys(
+        store.counters.last_minutes(0), 0
+    )
     (event,) = store.timeline("id1")
     assert event.event.kinds == ("body",)
-    (site,) = store.sites(time.time())
+    (site,) = store.counters.sites(time.time())
     assert (site.site, site.checks) == ("news.example", 4)
     assert {k: n for k, n in store.source_statuses("example").items() if n} == {
         Status.ACTIVE: 1,
@@ -383,7 +386,7 @@ def test_an_article_stored_without_its_site_gets_it_once_and_is_claimed_under_it
     store.sync_tracked([target(1)], now=0.0)
     redis_conn.hdel(keys.article("id1"), ARTICLE_FIELDS["site"])  # as schema 3 could have
     redis_conn.set(keys.schema, 3)
-    store.upgrade()
+    upgrade(store)
     state = store.load("id1")
     assert state is not None
     assert state.site == "news.example"
@@ -412,9 +415,9 @@ def test_articles_stored_under_the_first_schema_are_upgraded_once_and_keep_every
     redis_conn.delete(keys.schema)
     for status in Status:  # the first schema had no status sets per source
         redis_conn.delete(keys.source_status("example", status))
-    assert store.upgrade() == 2
+    assert upgrade(store) == 2
     assert {i: store.load(i) for i in before} == before
-    assert store.upgrade() == 0  # done once
+    assert upgrade(store) == 0  # done once
     statuses = store.source_statuses("example")
     assert (statuses[Status.ACTIVE], statuses[Status.NEW]) == (1, 1)
     queue.promote(1000.0)

@@ -91,7 +91,7 @@ def test_documents_that_are_not_html_are_recorded_as_such_and_not_extracted(
     for state in states.values():
         assert (state.versions, state.errors, state.extraction_failures) == (0, 0, 0)
         assert state.next_check is not None  # still watched, on the normal schedule
-    (health,) = worker.store.sites(time.time())
+    (health,) = worker.store.counters.sites(time.time())
     assert (health.extraction.pages, health.extraction.not_html) == (3, 3)
 
 
@@ -167,7 +167,7 @@ def test_workers_apply_the_source_rules_the_clock_published(
         + b"</p></div></body></html>",
     )
     worker.check(ruled)
-    (health,) = worker.store.sites(time.time())
+    (health,) = worker.store.counters.sites(time.time())
     assert (health.extraction.pages, health.extraction.fell_back) == (3, 1)
     assert health.extraction.layers == {"general": 2, "rules": 1}
     assert worker.store.timeline(state.id) == []
@@ -184,14 +184,14 @@ def test_a_page_already_read_is_not_read_again_unless_its_readers_changed(
     assert first.page_digest
     (second,) = worker.check(url)
     assert (second.checks, second.versions, second.page_digest) == (2, 1, first.page_digest)
-    (health,) = worker.store.sites(time.time())
+    (health,) = worker.store.counters.sites(time.time())
     assert health.extraction.pages == 1  # the second check extracted nothing
     # New rules for the source: the same bytes are read again (a new baseline).
     rules = ExtractionRules(body=("article",))
     worker.shared.publish(worker.shared.for_source("local").policy, {"local": rules})
     (third,) = worker.check(url)
     assert third.page_digest not in ("", first.page_digest)
-    (health,) = worker.store.sites(time.time())
+    (health,) = worker.store.counters.sites(time.time())
     assert health.extraction.layers == {"general": 1, "rules": 1}
     # A page that leaves doubt is read again, whatever its bytes.
     site.edit("/same", body=b"<html><body><p>Subscribe to continue reading.</p></body></html>")

@@ -101,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
             time.sleep(args.sample)  # the sampling period, not a wait for a condition
         exited = [name for name, process in roles.items() if process.poll() is not None]
         watch.children.stop_all()
-        done = watch.store.counters(time.time(), minutes=int(args.minutes) + 2)
+        done = watch.store.counters.last_minutes(time.time(), minutes=int(args.minutes) + 2)
         result = watch.score(until=duration - 2 * 120)
         repeated = watch.repeated_versions()
     passed = not exited

@@ -176,7 +176,7 @@ class Bench:
                 for start in range(0, len(ids), 1000):
                     pipe.zadd(keys.schedule, {i: now for i in ids[start : start + 1000]})
                 pipe.execute()
-        before = store.counters(time.time(), minutes=120)["checks"]
+        before = store.counters.last_minutes(time.time(), minutes=120)["checks"]
         others = others or {}
         spent_before = {name: cpu_seconds(pid) for name, pid in others.items()}
         started = [
@@ -186,7 +186,7 @@ class Bench:
         done = 0
         while done < total:
             time.sleep(_POLL)
-            done = store.counters(time.time(), minutes=120)["checks"] - before
+            done = store.counters.last_minutes(time.time(), minutes=120)["checks"] - before
             samples.append((time.monotonic(), done))
             if any(w.poll() is not None for w in started):
                 raise RuntimeError(f"a worker died:\n{self._log_tail()}")
