@@ -24,10 +24,7 @@ from typing import TYPE_CHECKING
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 
-from crawler.endpoints import EndpointStore
-from crawler.health import HealthLog
 from crawler.models import Status
-from crawler.queue import DueQueue
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
@@ -35,7 +32,7 @@ if TYPE_CHECKING:
     from prometheus_client.metrics_core import Metric
 
     from crawler.models import EndpointState
-    from crawler.store import ArticleStore
+    from crawler.stores import Stores
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 """The media type of the Prometheus text format."""
@@ -52,15 +49,15 @@ class RedlineCollector:
     """Collects the metrics of the module docstring from Redis at each scrape.
 
     Args:
-        store: The article store.
+        stores: The stores.
         clock: Returns the current time (epoch seconds).
     """
 
-    def __init__(self, store: ArticleStore, clock: Callable[[], float] = time.time) -> None:
-        self.store = store
-        self.endpoints = EndpointStore(store)
-        self.queue = DueQueue(store.redis, store.keys)
-        self.health = HealthLog(store.redis, store.keys)
+    def __init__(self, stores: Stores, clock: Callable[[], float] = time.time) -> None:
+        self.store = stores.articles
+        self.endpoints = stores.endpoints
+        self.queue = stores.queue
+        self.health = stores.health
         self.clock = clock
 
     def collect(self) -> Iterator[Metric]:

@@ -15,14 +15,13 @@ import redis
 from crawler.check import Finding, Update, plan_update
 from crawler.connection import Outage, client, describe, unavailable
 from crawler.discovery import DiscoveryError, Listing, read_listing
-from crawler.endpoints import EndpointStore, Read
+from crawler.endpoints import Read
 from crawler.extract import ExtractedPage, ExtractionError, extract_page, reader_of
 from crawler.hashing import page_digest
 from crawler.keys import Keys, is_endpoint
 from crawler.models import Fetch
 from crawler.rules import ExtractionRules, RulesError
-from crawler.shared import SharedConfig
-from crawler.store import ArticleStore
+from crawler.stores import Stores
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -61,16 +60,10 @@ class ChangePipeline:
         running: Whether the worker is still running (False once it is asked to stop).
     """
 
-    def __init__(
-        self,
-        store: ArticleStore,
-        shared: SharedConfig,
-        lease: float,
-        running: Callable[[], bool],
-    ) -> None:
-        self.store = store
-        self.endpoints = EndpointStore(store)
-        self.shared = shared
+    def __init__(self, stores: Stores, lease: float, running: Callable[[], bool]) -> None:
+        self.store = stores.articles
+        self.endpoints = stores.endpoints
+        self.shared = stores.shared
         self.lease = lease
         self.running = running
         self._outage = Outage(logger, "record checks")
@@ -82,8 +75,7 @@ class ChangePipeline:
         conn = client(settings.get("REDLINE_REDIS_URL"))
         keys = Keys(settings.get("REDLINE_REDIS_PREFIX"))
         return cls(
-            ArticleStore(conn, keys),
-            SharedConfig(conn, keys),
+            Stores.open(conn, keys),
             lease=settings.getfloat("REDLINE_LEASE"),
             running=lambda: crawler.crawling,
         )

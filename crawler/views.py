@@ -11,9 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from crawler.endpoints import EndpointStore
 from crawler.feed import entry_title, summary, web_link
-from crawler.health import HealthLog
 from crawler.quality import article_words
 from crawler.sidebyside import SideBySide, side_by_side
 from crawler.sitetemplate import TemplateSummary
@@ -22,6 +20,7 @@ from crawler.wording import FIRST_SEEN, ago, describe, later
 if TYPE_CHECKING:
     from crawler.models import ArticleState, Version
     from crawler.store import ArticleStore, StoredEvent
+    from crawler.stores import Stores
 
 # How many articles a source page lists, most recently changed first.
 SOURCE_PAGE_ARTICLES = 500
@@ -196,14 +195,15 @@ def change_of(stored: StoredEvent, now: float) -> Change:
     )
 
 
-def source_view(store: ArticleStore, name: str, now: float) -> SourceView:
+def source_view(stores: Stores, name: str, now: float) -> SourceView:
     """One source's articles.
 
     Raises:
         ViewError: No article ever belonged to the source (404).
     """
+    store = stores.articles
     ids = store.source_article_ids(name)
-    endpoints = [e for e in EndpointStore(store).all() if e.source == name]
+    endpoints = [e for e in stores.endpoints.all() if e.source == name]
     if not ids and not endpoints:
         raise ViewError(404, f"no source named {name!r}")
     states = sorted(store.articles(ids), key=lambda s: (-(s.last_change or 0), s.url))
@@ -224,7 +224,7 @@ def source_view(store: ArticleStore, name: str, now: float) -> SourceView:
             )
             for e in endpoints
         ),
-        problems=HealthLog(store.redis, store.keys).current().get(name, ()),
+        problems=stores.health.current().get(name, ()),
         templates=tuple(
             (site, store.templates.summary(site))
             for site in sorted({s.site for s in states if s.site})[:SOURCE_PAGE_SITES]

@@ -22,7 +22,6 @@ from urllib.parse import parse_qs, quote, urlencode
 from crawler.codec import to_json
 from crawler.diff import ChangeKind
 from crawler.feed import FeedPage, render_feed, render_health_feed
-from crawler.health import HealthLog
 from crawler.metrics import CONTENT_TYPE, RedlineCollector, metrics_text
 from crawler.pages import article_page, error_page, index_page, source_page
 from crawler.views import ViewError, article_view, index_view, source_view
@@ -30,7 +29,8 @@ from crawler.views import ViewError, article_view, index_view, source_view
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
 
-    from crawler.store import ArticleStore, StoredEvent
+    from crawler.store import StoredEvent
+    from crawler.stores import Stores
 
 logger = logging.getLogger(__name__)
 
@@ -70,16 +70,17 @@ class WebApp:
     older entries its ``rel="next"`` link names, RFC 5005).
 
     Args:
-        store: Where events are read from.
+        stores: Where events and everything shown are read from.
         feed_title: The title of the feed of all changes (and of the index page).
         feed_size: How many entries a feed page holds.
     """
 
-    def __init__(self, store: ArticleStore, feed_title: str, feed_size: int) -> None:
-        self.store = store
+    def __init__(self, stores: Stores, feed_title: str, feed_size: int) -> None:
+        self.stores = stores
+        self.store = stores.articles
         self.feed_title = feed_title
         self.feed_size = feed_size
-        self.metrics = RedlineCollector(store)
+        self.metrics = RedlineCollector(stores)
 
     def __call__(
         self, environ: dict[str, object], start_response: Callable[..., object]
@@ -104,7 +105,7 @@ class WebApp:
         if path == "/metrics":
             return Response(200, CONTENT_TYPE, metrics_text(self.metrics))
         if path == "/health.atom":
-            entries = HealthLog(self.store.redis, self.store.keys).recent(self.feed_size)
+            entries = self.stores.health.recent(self.feed_size)
             body = render_health_feed(entries, request.base_url, now=time.time())
             return Response(200, "application/atom+xml; charset=utf-8", body)
         feed = path.endswith("/feed.atom")
@@ -125,7 +126,7 @@ class WebApp:
         """A source's page or an article's page, as HTML or JSON."""
         now = time.time()
         if section == "sources":
-            source = source_view(self.store, name, now)
+            source = source_view(self.stores, name, now)
             return _view(source, request.wants_json, lambda: source_page(source))
         query = request.query
         article = article_view(self.store, name, now, query.get("from", ""), query.get("to", ""))

@@ -39,6 +39,7 @@ from crawler.keys import Keys
 from crawler.rules import ExtractionRules
 from crawler.sitetemplate import SiteTemplates
 from crawler.store import ArticleStore
+from crawler.stores import Stores
 from crawler.template import token
 from crawler.wording import ago, ahead
 from scheduler.config import ConfigError, Settings, config_path_from, load_settings
@@ -254,10 +255,10 @@ def _web(settings: Settings, args: argparse.Namespace) -> int:
     from crawler.web import CannotServeError, WebApp, serve
     from scheduler.service import CANNOT_START
 
-    store = ArticleStore(_role_redis(settings), Keys(settings.redis_prefix))
+    stores = Stores.open(_role_redis(settings), Keys(settings.redis_prefix))
     try:
         serve(
-            WebApp(store, settings.feed_title, settings.feed_size),
+            WebApp(stores, settings.feed_title, settings.feed_size),
             settings.web_host,
             settings.web_port,
         )
@@ -342,28 +343,27 @@ def _list_line(state: ArticleState, now: float) -> str:
 
 
 def _status(settings: Settings, args: argparse.Namespace) -> int:
-    from crawler.endpoints import EndpointStore
-    from crawler.health import HealthLog, sources_health
-    from crawler.queue import DueQueue
+    from crawler.health import sources_health
     from scheduler.clock import ClockLock, LoadedConfig, holder_text
 
     keys = Keys(settings.redis_prefix)
     now = time.time()
     with _any_redis(settings) as conn:
-        store = ArticleStore(conn, keys)
-        endpoints = EndpointStore(store).all()
+        stores = Stores.open(conn, keys)
+        store = stores.articles
+        endpoints = stores.endpoints.all()
         names = sorted(set(store.source_names()) | {e.source for e in endpoints})
         window = settings.health_after
         overview = Overview(
             counts=store.status_counts(),
-            depth=DueQueue(conn, keys).depth(now),
+            depth=stores.queue.depth(now),
             last_hour=store.counters.last_minutes(now),
             sites=store.counters.sites(now),
             clock=holder_text(ClockLock(conn, keys.clock_lock, 1.0).holder()),
             problems=LoadedConfig.load(conn, keys).problems,
             redis_disk=disk_problem(conn.info("persistence")),
             sources=sources_health(store, endpoints, names, now, window),
-            failing=HealthLog(conn, keys).current(),
+            failing=stores.health.current(),
             health_hours=max(1, math.ceil(window / 3600)),
         )
     print(status_text(overview, now))

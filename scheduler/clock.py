@@ -31,12 +31,11 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from crawler.codec import as_text
 from crawler.connection import Outage
-from crawler.endpoints import EndpointStore, EndpointTarget
-from crawler.health import HealthLog, problems, sources_health
+from crawler.endpoints import EndpointTarget
+from crawler.health import problems, sources_health
 from crawler.keys import Keys
-from crawler.queue import DueQueue
-from crawler.shared import SharedConfig
-from crawler.store import ArticleStore, TrackTarget
+from crawler.store import TrackTarget
+from crawler.stores import Stores
 from crawler.upgrade import upgrade
 from scheduler.config import ConfigError, Settings, load_settings
 from scheduler.policy import RecheckPolicy
@@ -202,12 +201,10 @@ class Clock:
         self.config_arg = config_arg
         self.env = dict(os.environ if env is None else env)
         self.keys = Keys(settings.redis_prefix)
-        self.store = ArticleStore(redis, self.keys)
-        self.endpoints = EndpointStore(self.store)
-        self.health = HealthLog(redis, self.keys)
+        stores = Stores.open(redis, self.keys)
+        self.store, self.endpoints, self.health = stores.articles, stores.endpoints, stores.health
+        self.queue, self.shared = stores.queue, stores.shared
         self._health_due = 0.0
-        self.queue = DueQueue(redis, self.keys)
-        self.shared = SharedConfig(redis, self.keys)
         self.lock = ClockLock(
             redis, self.keys.clock_lock, max(MIN_LOCK_TTL, LOCK_TICKS * settings.clock_tick)
         )

@@ -11,6 +11,7 @@ import feedparser
 import pytest
 import redis
 
+from crawler.stores import Stores
 from crawler.web import WebApp
 from scheduler.urls import article_id
 from tests.recording import atom_problems, record, track
@@ -47,7 +48,7 @@ URL = "https://news.example/1"
 
 
 def test_the_feed_is_cached_by_etag_until_a_new_change(store: ArticleStore) -> None:
-    app = WebApp(store, "changes", 10)
+    app = WebApp(Stores.of(store), "changes", 10)
     track(store, URL)
     record(store, URL, 1.0, "Headline <b>", "The vote was 5 to 4.")
     status, headers, _ = call(app, "/feed.atom")
@@ -68,7 +69,7 @@ def test_the_feed_is_cached_by_etag_until_a_new_change(store: ArticleStore) -> N
 
 
 def test_the_index_escapes_page_text_and_unknown_paths_are_404(store: ArticleStore) -> None:
-    app = WebApp(store, "changes", 10)
+    app = WebApp(Stores.of(store), "changes", 10)
     track(store, URL)
     record(store, URL, 1.0, "Headline <b>", "a")
     record(store, URL, 2.0, "Headline <b>", "b")
@@ -121,7 +122,7 @@ def newsroom(store: ArticleStore) -> dict[str, list[str]]:
 
 def test_every_feed_pages_back_through_all_its_entries(store: ArticleStore) -> None:
     newsroom(store)
-    app = WebApp(store, "changes", 2)
+    app = WebApp(Stores.of(store), "changes", 2)
     everything, pages = paged(app, "/feed.atom")
     assert len(everything) == len(set(everything)) == 9
     assert pages == 5
@@ -138,7 +139,7 @@ def test_every_feed_pages_back_through_all_its_entries(store: ArticleStore) -> N
 
 def test_an_article_feed_has_its_changes_only(store: ArticleStore) -> None:
     urls = newsroom(store)
-    app = WebApp(store, "changes", 3)
+    app = WebApp(Stores.of(store), "changes", 3)
     article = article_id(urls["daily"][0])
     ids, pages = paged(app, f"/articles/{article}/feed.atom")
     assert pages == 2
@@ -148,7 +149,7 @@ def test_an_article_feed_has_its_changes_only(store: ArticleStore) -> None:
 
 def test_feed_entries_say_what_changed_and_link_to_the_diff(store: ArticleStore) -> None:
     urls = newsroom(store)
-    app = WebApp(store, "changes", 10)
+    app = WebApp(Stores.of(store), "changes", 10)
     entry = feedparser.parse(call(app, "/sources/daily/feed.atom?kind=headline")[2]).entries[0]
     article = article_id(urls["daily"][1])
     assert entry.title == "Headline changed: Headline 3"
@@ -163,7 +164,7 @@ def test_feed_entries_say_what_changed_and_link_to_the_diff(store: ArticleStore)
 
 def test_each_feed_has_its_own_etag(store: ArticleStore) -> None:
     urls = newsroom(store)
-    app = WebApp(store, "changes", 10)
+    app = WebApp(Stores.of(store), "changes", 10)
     _, headers, _ = call(app, "/sources/daily/feed.atom")
     _, weekly_headers, _ = call(app, "/sources/weekly/feed.atom")
     record(store, urls["weekly"][0], 10.0, "First", *text(urls["weekly"][0], one=", edit 9"))
@@ -172,11 +173,11 @@ def test_each_feed_has_its_own_etag(store: ArticleStore) -> None:
     weekly_etag = weekly_headers["ETag"]
     assert call(app, "/sources/weekly/feed.atom", if_none_match=weekly_etag)[0] == "200 OK"
     # An archive page never changes: it may be cached.
-    first = feedparser.parse(call(WebApp(store, "changes", 2), "/feed.atom")[2])
+    first = feedparser.parse(call(WebApp(Stores.of(store), "changes", 2), "/feed.atom")[2])
     older = next(link.href for link in first.feed.links if link.rel == "next")
-    older_headers = call(WebApp(store, "changes", 2), older.removeprefix("http://127.0.0.1:8080"))[
-        1
-    ]
+    older_headers = call(
+        WebApp(Stores.of(store), "changes", 2), older.removeprefix("http://127.0.0.1:8080")
+    )[1]
     assert older_headers["Cache-Control"].startswith("max-age=")
 
 
@@ -195,7 +196,7 @@ def test_bad_requests_say_what_is_wrong(
     store: ArticleStore, path: str, status: str, says: bytes
 ) -> None:
     newsroom(store)
-    got, _, body = call(WebApp(store, "changes", 10), path)
+    got, _, body = call(WebApp(Stores.of(store), "changes", 10), path)
     assert got == status
     assert says in body
 
@@ -206,7 +207,7 @@ def test_events_recorded_before_the_index_streams_are_indexed_once(
     urls = newsroom(store)
     # As after an upgrade: the events are there, their index streams are not.
     redis_conn.delete(keys.events_indexed, *redis_conn.keys(f"{keys.events}:*"))
-    app = WebApp(store, "changes", 50)
+    app = WebApp(Stores.of(store), "changes", 50)
     assert paged(app, "/sources/daily/feed.atom")[0] == []
     record(
         store, urls["daily"][0], 20.0, "First", *text(urls["daily"][0], two=", late")
@@ -229,7 +230,7 @@ def test_a_feed_page_reads_only_the_events_it_shows(store: ArticleStore, redis_u
         record(
             store, urls["weekly"][0], 100.0 + n, "First", *text(urls["weekly"][0], f", edit {n}")
         )
-    app = WebApp(store, "changes", 5)
+    app = WebApp(Stores.of(store), "changes", 5)
     commands = monitored(redis_url, lambda: call(app, "/sources/weekly/feed.atom?kind=body"))
     reads = [c for c in commands if c[0] in ("XRANGE", "XREVRANGE", "LRANGE", "SCAN", "KEYS")]
     assert reads, commands
@@ -267,7 +268,7 @@ def monitored(redis_url: str, action: Callable[[], object]) -> list[list[str]]:
 
 def test_the_index_lists_changes_and_sources_as_html_and_json(store: ArticleStore) -> None:
     newsroom(store)
-    app = WebApp(store, "changes", 10)
+    app = WebApp(Stores.of(store), "changes", 10)
     status, headers, page = call(app, "/")
     assert status == "200 OK"
     assert headers["Content-Type"].startswith("text/html")
@@ -291,7 +292,7 @@ def test_the_index_lists_changes_and_sources_as_html_and_json(store: ArticleStor
 
 def test_a_source_page_lists_its_articles_and_their_states(store: ArticleStore) -> None:
     urls = newsroom(store)
-    app = WebApp(store, "changes", 10)
+    app = WebApp(Stores.of(store), "changes", 10)
     page = call(app, "/sources/daily")[2].decode()
     assert "Headline 3" in page
     assert "active: last changed" in page
@@ -312,7 +313,7 @@ def test_an_article_page_shows_its_history_and_a_side_by_side_diff(store: Articl
     hour = 3600.0
     record(store, url, 0.0, "Storm nears", "Rain is coming.", "Roads may close.", "Stay in.")
     record(store, url, 4 * hour, "Storm hits", "Rain is here now.", "Stay in.", "Roads may close.")
-    app = WebApp(store, "changes", 10)
+    app = WebApp(Stores.of(store), "changes", 10)
     article = article_id(url)
     page = call(app, f"/articles/{article}")[2].decode()
     assert "<h1>Storm hits</h1>" in page
@@ -352,7 +353,7 @@ def test_a_comparison_folds_unchanged_paragraphs_and_links_the_next_changes(
     record(store, url, 0.0, "Storm nears", *body)
     record(store, url, 60.0, "Storm hits", *body)
     record(store, url, 120.0, "Storm hits", *body[:4], "A new paragraph.", *body[4:])
-    app = WebApp(store, "changes", 10)
+    app = WebApp(Stores.of(store), "changes", 10)
     article = article_id(url)
     headline_only = call(app, f"/articles/{article}?to=1")[2].decode()
     # A headline change does not print the body twice: it is one folded run.
@@ -372,7 +373,7 @@ def test_page_text_is_escaped_in_every_view(store: ArticleStore) -> None:
     hostile = '<script>alert(1)</script><img src=x onerror="alert(2)"> ]]>'
     record(store, url, 0.0, "Calm", "Plain words here.")
     record(store, url, 1.0, f"Calm {hostile}", f"Plain words {hostile}")
-    app = WebApp(store, "changes", 10)
+    app = WebApp(Stores.of(store), "changes", 10)
     for path in ("/", "/sources/daily", f"/articles/{article_id(url)}"):
         status, headers, page = call(app, path)
         assert status == "200 OK"
@@ -394,7 +395,7 @@ def test_the_web_server_is_read_only_and_every_answer_has_safe_headers(
 ) -> None:
     newsroom(store)
     before = store.redis.dbsize()
-    status, headers, _ = call(WebApp(store, "changes", 10), path, method=method)
+    status, headers, _ = call(WebApp(Stores.of(store), "changes", 10), path, method=method)
     if method in ("GET", "HEAD"):
         assert status.startswith("200" if path != "/nothing/here" else "404")
     else:
@@ -413,7 +414,7 @@ def test_metrics_are_per_source_in_the_prometheus_text_format(store: ArticleStor
     from crawler.endpoints import EndpointStore, EndpointTarget, endpoint_id
     from crawler.models import Fetch
 
-    app = WebApp(store, "changes", 10)
+    app = WebApp(Stores.of(store), "changes", 10)
     track(store, URL, "https://news.example/2")
     record(store, URL, 1.0, "Headline", "The vote was 5 to 4.")
     record(store, URL, 2.0, "Headline", "The vote was 6 to 4.")
@@ -456,7 +457,7 @@ def test_the_health_feed_has_an_entry_when_a_source_fails_and_when_it_recovers(
 ) -> None:
     from crawler.health import HealthLog
 
-    app = WebApp(store, "changes", 10)
+    app = WebApp(Stores.of(store), "changes", 10)
     log = HealthLog(store.redis, store.keys)
     assert log.note("tribune", ["discovery failing for 7 hours: <every> endpoint fails"], 10.0)
     assert not log.note("tribune", ["discovery failing for 7 hours: <every> endpoint fails"], 20.0)
@@ -477,7 +478,7 @@ def test_a_source_page_shows_its_discovery_and_its_problems(store: ArticleStore)
     from crawler.health import HealthLog
     from crawler.models import Fetch
 
-    app = WebApp(store, "changes", 10)
+    app = WebApp(Stores.of(store), "changes", 10)
     feed = "https://tribune.example/feed.xml"
     endpoints = EndpointStore(store)
     endpoints.sync([EndpointTarget(feed, "tribune", 600.0)], 1.0)

@@ -23,6 +23,7 @@ from crawler.diff import diff_articles
 from crawler.keys import Keys
 from crawler.models import Article, ChangeEvent
 from crawler.store import ArticleStore, TrackTarget
+from crawler.stores import Stores
 from crawler.web import WebApp
 from scheduler.embedded import EmbeddedRedis
 
@@ -136,7 +137,7 @@ def _populate(redis: Redis, prefix: str, events: int) -> _Population:
         kind, diff = diffs[n % len(diffs)]
         now = START + n * SPACING
         store.record(target.article_id, _publish(kind, diff, now))
-    app = WebApp(store, "changes", FEED_SIZE)
+    app = WebApp(Stores.of(store), "changes", FEED_SIZE)
     entries = redis.xrange(store.keys.events, count=max(events // 2, 1)) or []
     middle = as_text(entries[-1][0])
     _, headers, _ = _call(app, "/feed.atom", {})
