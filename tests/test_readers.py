@@ -175,7 +175,9 @@ def test_the_first_change_is_on_the_first_screen_and_a_phone_shows_each_paragrap
     found = json.loads(dom.get_element_by_id("measured").text_content())
     assert found["first"] is not None, "no change is shown"
     assert found["first"] <= found["height"], f"the first change is below the first screen: {found}"
-    if found["width"] <= 640:  # a phone: one column
+    phone = width < 640
+    assert (found["width"] <= 640) == phone, f"the window is not {width} px wide: {found}"
+    if phone:  # one column
         repeated = [p for p in {*body, *edited} if found["text"].count(p) > 1]
         assert repeated == []
         assert "Wednesday" in found["text"], found["text"]
