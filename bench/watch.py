@@ -21,23 +21,23 @@ from typing import TYPE_CHECKING
 
 from bench.newsroom.score import Score, article_index, baseline, score
 from bench.processes import Children
-from crawler.connection import connect
-from crawler.feed import summary
-from crawler.keys import Keys
-from crawler.normalize import normalise_text
-from crawler.store import ArticleStore
+from crawler.domain.identity import article_id
+from crawler.domain.normalize import normalise_text
+from crawler.store.articles import ArticleStore
+from crawler.store.connection import connect
+from crawler.store.keys import Keys
+from crawler.web.feed import summary
 from scheduler.config import parse_duration
 from scheduler.embedded import EmbeddedRedis
 from scheduler.newsroom.server import Newsroom, NewsroomConfig
 from scheduler.newsroom.settings import redline_toml
 from scheduler.newsroom.story import Story, story_version
-from scheduler.urls import article_id
 
 if TYPE_CHECKING:
     import subprocess
     from collections.abc import Collection, Iterable, Iterator, Mapping
 
-    from crawler.models import Article, ChangeEvent, Version
+    from crawler.domain.models import Article, ChangeEvent, Version
 
 POLICY = {
     "initial_interval": "10s",

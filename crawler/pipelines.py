@@ -12,16 +12,16 @@ from typing import TYPE_CHECKING, Any, Self
 
 import redis
 
-from crawler.check import Finding, Update, plan_update
-from crawler.connection import Outage, client, describe, unavailable
-from crawler.discovery import DiscoveryError, Listing, read_listing
-from crawler.endpoints import Read
-from crawler.extract import ExtractedPage, ExtractionError, extract_page, reader_of
-from crawler.hashing import page_digest
-from crawler.keys import Keys, is_endpoint
-from crawler.models import Fetch
-from crawler.rules import ExtractionRules, RulesError
-from crawler.stores import Stores
+from crawler.detection.check import Finding, Update, plan_update
+from crawler.domain.hashing import page_digest
+from crawler.domain.models import Fetch
+from crawler.extraction.discovery import DiscoveryError, Listing, read_listing
+from crawler.extraction.extract import ExtractedPage, ExtractionError, extract_page, reader_of
+from crawler.extraction.rules import ExtractionRules, RulesError
+from crawler.store.connection import Outage, client, describe, unavailable
+from crawler.store.endpoints import Read
+from crawler.store.keys import Keys, is_endpoint
+from crawler.store.stores import Stores
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -39,7 +39,7 @@ record wait on Redis while another extracts; more threads cost CPU in GIL hand-o
 
 
 class ChangePipeline:
-    """Records every :class:`~crawler.models.Fetch`: a new version and a change event when
+    """Records every :class:`~crawler.domain.models.Fetch`: a new version and a change event when
     the article changed, the schedule's next check either way.
 
     The work (extraction is CPU-bound, Redis calls block) runs in :data:`RECORD_THREADS`

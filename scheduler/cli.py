@@ -27,40 +27,32 @@ from typing import TYPE_CHECKING
 
 import redis
 
-from crawler.codec import as_text
-from crawler.connection import (
+from crawler.detection.template import token
+from crawler.domain.codec import as_text
+from crawler.domain.identity import BadUrlError, article_id, normalise_url, site_of
+from crawler.domain.wording import ago, ahead
+from crawler.extraction.rules import ExtractionRules
+from crawler.store.articles import ArticleStore
+from crawler.store.connection import (
     RedisUnavailableError,
     connect,
     disk_problem,
     embedded_url,
     redact,
 )
-from crawler.keys import Keys
-from crawler.rules import ExtractionRules
-from crawler.sitetemplate import SiteTemplates
-from crawler.store import ArticleStore
-from crawler.stores import Stores
-from crawler.template import token
-from crawler.wording import ago, ahead
+from crawler.store.keys import Keys
+from crawler.store.sitetemplate import SiteTemplates
+from crawler.store.stores import Stores
 from scheduler.config import ConfigError, Settings, config_path_from, load_settings
 from scheduler.embedded import EmbeddedRedis, EmbeddedRedisError
 from scheduler.report import Overview, article_text, status_text
 from scheduler.settingsfile import settings_file
-from scheduler.urls import (
-    URLS_HEADER,
-    BadUrlError,
-    append_urls,
-    article_id,
-    normalise_url,
-    read_urls,
-    site_of,
-    source_for,
-)
+from scheduler.urls import URLS_HEADER, append_urls, read_urls, source_for
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-    from crawler.models import ArticleState
+    from crawler.domain.models import ArticleState
     from crawler.spiders.page import FetchedPage
 
 logger = logging.getLogger("redline")
@@ -243,7 +235,7 @@ def _clock(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _worker(settings: Settings, args: argparse.Namespace) -> int:
-    from crawler.worker import run_worker
+    from scheduler.worker import run_worker
 
     url = settings.redis_url or embedded_url(settings.state_dir)
     _role_redis(settings).close()
@@ -252,7 +244,7 @@ def _worker(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _web(settings: Settings, args: argparse.Namespace) -> int:
-    from crawler.web import CannotServeError, WebApp, serve
+    from crawler.web.app import CannotServeError, WebApp, serve
     from scheduler.service import CANNOT_START
 
     stores = Stores.open(_role_redis(settings), Keys(settings.redis_prefix))
@@ -343,7 +335,7 @@ def _list_line(state: ArticleState, now: float) -> str:
 
 
 def _status(settings: Settings, args: argparse.Namespace) -> int:
-    from crawler.health import sources_health
+    from crawler.store.health import sources_health
     from scheduler.clock import ClockLock, LoadedConfig, holder_text
 
     keys = Keys(settings.redis_prefix)
@@ -371,7 +363,7 @@ def _status(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _check(settings: Settings, args: argparse.Namespace) -> int:
-    from crawler.preview import preview_page
+    from crawler.detection.preview import preview_page
 
     if not args.url and not args.html:
         print("redline check: give a URL, or --html FILE", file=sys.stderr)
@@ -432,8 +424,8 @@ def _fetch_once(settings: Settings, url: str) -> FetchedPage:
     """Fetches ``url`` once with a worker's Scrapy settings (but no Redis)."""
     from scrapy.crawler import CrawlerProcess
 
-    from crawler.settings import scrapy_settings
     from crawler.spiders.page import FetchedPage, PageSpider
+    from scheduler.worker import scrapy_settings
 
     fetched = FetchedPage()
     process = CrawlerProcess(

@@ -29,17 +29,18 @@ from typing import TYPE_CHECKING
 import redis
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from crawler.codec import as_text
-from crawler.connection import Outage
-from crawler.endpoints import EndpointTarget
-from crawler.health import problems, sources_health
-from crawler.keys import Keys
-from crawler.store import TrackTarget
-from crawler.stores import Stores
-from crawler.upgrade import upgrade
+from crawler.domain.codec import as_text
+from crawler.domain.identity import article_id
+from crawler.domain.policy import RecheckPolicy
+from crawler.store.articles import TrackTarget
+from crawler.store.connection import Outage
+from crawler.store.endpoints import EndpointTarget
+from crawler.store.health import problems, sources_health
+from crawler.store.keys import Keys
+from crawler.store.stores import Stores
+from crawler.store.upgrade import upgrade
 from scheduler.config import ConfigError, Settings, load_settings
-from scheduler.policy import RecheckPolicy
-from scheduler.urls import article_id, read_urls, source_for
+from scheduler.urls import read_urls, source_for
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -306,7 +307,7 @@ class Clock:
         return moved
 
     def check_health(self, now: float) -> None:
-        """Notes each source's problems (see :func:`crawler.health.problems`): a source
+        """Notes each source's problems (see :func:`crawler.store.health.problems`): a source
         that starts failing is logged as a warning and gets an entry in the health feed,
         as does one that recovers."""
         after = self.settings.health_after

@@ -21,9 +21,9 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from crawler.rules import RULE_KEYS, ExtractionRules, RulesError, compile_rules
-from scheduler.policy import RecheckPolicy
-from scheduler.urls import BadUrlError, normalise_url
+from crawler.domain.identity import BadUrlError, normalise_url
+from crawler.domain.policy import RecheckPolicy
+from crawler.extraction.rules import RULE_KEYS, ExtractionRules, RulesError, compile_rules
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping

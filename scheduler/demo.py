@@ -21,8 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from crawler.web import CannotServeError, check_port
-from crawler.wording import ahead, duration
+from crawler.domain.wording import ahead, duration
+from crawler.web.app import CannotServeError, check_port
 from scheduler.config import ENV_PREFIX, load_settings
 from scheduler.newsroom.server import Newsroom, NewsroomConfig
 from scheduler.newsroom.settings import redline_toml, site_name

@@ -23,7 +23,7 @@ from typing import IO, TYPE_CHECKING, Self
 
 import redis
 
-from crawler.connection import (
+from crawler.store.connection import (
     RedisUnavailableError,
     client,
     connect,
@@ -239,7 +239,7 @@ class EmbeddedRedis:
             "aof-use-rdb-preamble yes",
             'save ""',  # the append-only file is the only copy on disk
             # Article hashes stay compact listpacks with URLs and headlines this long
-            # (see crawler.keys); the server's name for it before Redis 7.
+            # (see crawler.store.keys); the server's name for it before Redis 7.
             f"hash-max-ziplist-value {COMPACT_HASH_VALUE}",
         ]
         config.write_text("\n".join(lines) + "\n", encoding="utf-8")

@@ -10,18 +10,18 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from crawler.counters import HEALTH_HOURS, SiteHealth
-from crawler.feed import summary
-from crawler.health import UNHEALTHY_SHARE, SourceHealth
-from crawler.models import Status
-from crawler.quality import article_words
-from crawler.queue import Depth
-from crawler.wording import FIRST_SEEN, ago, ahead, describe, duration, later
+from crawler.detection.quality import article_words
+from crawler.domain.models import Status
+from crawler.domain.wording import FIRST_SEEN, ago, ahead, describe, duration, later
+from crawler.store.counters import HEALTH_HOURS, SiteHealth
+from crawler.store.health import UNHEALTHY_SHARE, SourceHealth
+from crawler.store.queue import Depth
+from crawler.web.feed import summary
 
 if TYPE_CHECKING:
-    from crawler.counters import ExtractionHealth
-    from crawler.models import ArticleState, Version
-    from crawler.store import StoredEvent
+    from crawler.domain.models import ArticleState, Version
+    from crawler.store.articles import StoredEvent
+    from crawler.store.counters import ExtractionHealth
 
 
 @dataclass(frozen=True)

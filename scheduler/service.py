@@ -23,7 +23,7 @@ from contextlib import ExitStack, suppress
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from crawler.connection import connect, redact
+from crawler.store.connection import connect, redact
 from scheduler.embedded import EmbeddedRedis
 
 if TYPE_CHECKING:
@@ -83,7 +83,7 @@ class Service:
         """Runs until SIGINT/SIGTERM, or until a role cannot start; returns the exit status
         (1 when a role cannot start, and nothing is started when the web server's port is
         taken)."""
-        from crawler.web import CannotServeError, check_port
+        from crawler.web.app import CannotServeError, check_port
 
         try:
             check_port(self.settings.web_host, self.settings.web_port)

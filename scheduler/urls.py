@@ -7,10 +7,11 @@ file, the line number and the reason, and every good line still loads.
 from __future__ import annotations
 
 import fcntl
-import hashlib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import urlsplit
+
+from crawler.domain.identity import BadUrlError, normalise_url
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -22,20 +23,12 @@ if TYPE_CHECKING:
 _HOST_PREFIXES = {"www", "www1", "www2", "m", "mobile", "amp", "edition", "news", "beta"}
 # Second-level labels under a country code that are not the site's own name (bbc.co.uk).
 _SECOND_LEVEL = {"co", "com", "net", "org", "gov", "ac", "edu", "ne", "or", "go"}
-_DEFAULT_PORTS = {"http": 80, "https": 443}
 URLS_HEADER = """\
 # Article URLs redline tracks, one per line. Blank lines and lines starting with # are
 # ignored. Add URLs here or with `redline add URL`; a running redline picks up changes to
 # this file within one clock tick. Removing a line stops polling; the history is kept.
 """
 """What a URLs file redline creates starts with (``config/urls.example.txt`` too)."""
-# Query parameters that say how a reader arrived, not which article: dropped from URLs.
-_TRACKING_PREFIXES = ("utm_", "at_", "ns_", "mc_", "pk_", "hsa_")
-_TRACKING_PARAMS = {
-    "fbclid", "gclid", "dclid", "gbraid", "wbraid", "msclkid", "yclid", "igshid", "twclid",
-    "_ga", "_gl", "ocid", "cmpid", "cmp", "smid", "smtyp", "ito", "mbid", "rss", "share",
-    "sh", "_hsenc", "_hsmi", "mkt_tok", "vero_id", "guccounter", "guce_referrer",
-}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -62,70 +55,6 @@ class UrlProblem:
 
     def __str__(self) -> str:
         return f"{self.path}:{self.line}: {self.reason}: {self.text!r}"
-
-
-class BadUrlError(ValueError):
-    """Raised by :func:`normalise_url` for a URL redline will not track; says why."""
-
-
-def normalise_url(text: str) -> str:
-    """Returns the URL in the form redline stores: lower-case scheme and host, no default
-    port, no fragment, no tracking parameters (``utm_*``, ``fbclid``, ...), ``/`` for an
-    empty path.
-
-    Raises:
-        BadUrlError: the text is not an absolute ``http``/``https`` URL with a host.
-    """
-    text = text.strip()
-    if not text:
-        raise BadUrlError("empty URL")
-    if any(ch.isspace() for ch in text):
-        raise BadUrlError("a URL cannot contain spaces")
-    try:
-        parts = urlsplit(text)
-        port = parts.port
-    except ValueError as exc:
-        raise BadUrlError(f"unparsable URL ({exc})") from exc
-    scheme = parts.scheme.lower()
-    if scheme not in _DEFAULT_PORTS:
-        hint = ""
-        if "://" not in text and "." in text.split("/", 1)[0]:  # www.example.com/story
-            hint = f"; did you mean https://{text}?"
-        raise BadUrlError(
-            f"only http and https URLs can be tracked, not {scheme or 'a relative URL'}{hint}"
-        )
-    host = (parts.hostname or "").rstrip(".")
-    if not host:
-        raise BadUrlError("the URL has no host")
-    if parts.username or parts.password:
-        raise BadUrlError("URLs with a user name or password are not tracked")
-    netloc = f"[{host}]" if ":" in host else host
-    if port is not None and port != _DEFAULT_PORTS[scheme]:
-        netloc = f"{netloc}:{port}"
-    return urlunsplit((scheme, netloc, parts.path or "/", _without_tracking(parts.query), ""))
-
-
-def _without_tracking(query: str) -> str:
-    if not query:
-        return ""
-    pairs = parse_qsl(query, keep_blank_values=True)
-    kept = [
-        (name, value)
-        for name, value in pairs
-        if name.lower() not in _TRACKING_PARAMS and not name.lower().startswith(_TRACKING_PREFIXES)
-    ]
-    return query if len(kept) == len(pairs) else urlencode(kept)
-
-
-def site_of(url: str) -> str:
-    """The site a URL is fetched from: its host and port (politeness and site health are
-    kept per site)."""
-    return urlsplit(url).netloc.lower()
-
-
-def article_id(url: str) -> str:
-    """Returns the short, stable id of the article at a (normalised) URL."""
-    return hashlib.sha256(url.encode("utf-8")).hexdigest()[:20]
 
 
 def source_for(url: str, rules: Iterable[Source] = ()) -> str:

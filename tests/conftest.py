@@ -10,10 +10,10 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from crawler.connection import connect
-from crawler.keys import Keys
-from crawler.queue import DueQueue
-from crawler.store import ArticleStore
+from crawler.store.articles import ArticleStore
+from crawler.store.connection import connect
+from crawler.store.keys import Keys
+from crawler.store.queue import DueQueue
 from scheduler.embedded import EmbeddedRedis
 from tests.sites import NewsSite
 

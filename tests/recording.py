@@ -8,15 +8,15 @@ from typing import TYPE_CHECKING
 
 import lxml.etree
 
-from crawler.check import Finding, plan_update
-from crawler.extract import ExtractedPage
-from crawler.models import Article, Fetch
-from crawler.store import TrackTarget
-from scheduler.policy import RecheckPolicy
-from scheduler.urls import article_id
+from crawler.detection.check import Finding, plan_update
+from crawler.domain.identity import article_id
+from crawler.domain.models import Article, Fetch
+from crawler.domain.policy import RecheckPolicy
+from crawler.extraction.extract import ExtractedPage
+from crawler.store.articles import TrackTarget
 
 if TYPE_CHECKING:
-    from crawler.store import ArticleStore
+    from crawler.store.articles import ArticleStore
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 _RFC3339 = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})")

@@ -6,9 +6,9 @@ import random
 
 import pytest
 
-from crawler import chain
-from crawler.codec import CodecError, is_delta, pack
-from crawler.models import Article, Version
+from crawler.domain.codec import CodecError, is_delta, pack
+from crawler.domain.models import Article, Version
+from crawler.store import chain
 
 _WORDS = random.Random(1).choices(
     ["minister", "said", "report", "on", "the", "council", "budget", "police", "city", "a"], k=800

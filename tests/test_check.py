@@ -7,12 +7,12 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from crawler.check import Finding, Update, plan_update
-from crawler.extract import ExtractedPage
-from crawler.models import Article, ArticleState, Fetch, Status, Version
-from crawler.template import NO_EVIDENCE, BlockSeen, Evidence, mark
-from scheduler.policy import RecheckPolicy
-from scheduler.urls import article_id
+from crawler.detection.check import Finding, Update, plan_update
+from crawler.detection.template import NO_EVIDENCE, BlockSeen, Evidence, mark
+from crawler.domain.identity import article_id
+from crawler.domain.models import Article, ArticleState, Fetch, Status, Version
+from crawler.domain.policy import RecheckPolicy
+from crawler.extraction.extract import ExtractedPage
 
 if TYPE_CHECKING:
     from collections.abc import Collection

@@ -15,14 +15,15 @@ from pathlib import Path
 
 import pytest
 
-from crawler.connection import connect, embedded_url
-from crawler.keys import Keys
-from crawler.store import ArticleStore
+from crawler.domain.identity import article_id
+from crawler.store.articles import ArticleStore
+from crawler.store.connection import connect, embedded_url
+from crawler.store.keys import Keys
 from scheduler.cli import main
 from scheduler.config import load_settings
 from scheduler.service import CANNOT_START, Service
 from scheduler.settingsfile import settings_file
-from scheduler.urls import URLS_HEADER, article_id
+from scheduler.urls import URLS_HEADER
 from tests.conftest import SHARED_DATA, wait_for
 from tests.sites import NewsSite, sample_story
 
@@ -93,9 +94,9 @@ def test_list_shows_each_url_with_its_state(
 def test_list_shows_the_articles_discovery_found_after_the_files(
     workdir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from crawler.discovery import Link, Listing
-    from crawler.endpoints import EndpointStore, EndpointTarget, endpoint_id
-    from crawler.models import Fetch
+    from crawler.domain.models import Fetch
+    from crawler.extraction.discovery import Link, Listing
+    from crawler.store.endpoints import EndpointStore, EndpointTarget, endpoint_id
     from scheduler.embedded import EmbeddedRedis
 
     (workdir / "urls.txt").write_text("https://news.example/a\n")

@@ -9,11 +9,11 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from crawler.models import Status
-from crawler.shared import SharedConfig
+from crawler.domain.identity import article_id
+from crawler.domain.models import Status
+from crawler.store.shared import SharedConfig
 from scheduler.clock import Clock, ClockLock, holder_text
 from scheduler.config import load_settings
-from scheduler.urls import article_id
 from tests.conftest import wait_for
 
 if TYPE_CHECKING:
@@ -21,9 +21,9 @@ if TYPE_CHECKING:
 
     import redis
 
-    from crawler.keys import Keys
-    from crawler.queue import DueQueue
-    from crawler.store import ArticleStore
+    from crawler.store.articles import ArticleStore
+    from crawler.store.keys import Keys
+    from crawler.store.queue import DueQueue
 
 
 @pytest.fixture

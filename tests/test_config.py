@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from crawler.rules import ExtractionRules
+from crawler.extraction.rules import ExtractionRules
 from scheduler.config import ConfigError, Settings, load_settings, parse_duration, parse_size
 from scheduler.settingsfile import settings_file
 

@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from crawler.confirm import confirm, confirm_paragraphs
-from crawler.models import Article
+from crawler.detection.confirm import confirm, confirm_paragraphs
+from crawler.domain.models import Article
 
 P = [
     "The council voted on Tuesday to rebuild the harbour wall.",

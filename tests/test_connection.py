@@ -7,7 +7,7 @@ import logging
 import pytest
 import redis
 
-from crawler.connection import (
+from crawler.store.connection import (
     OUTAGE_REMINDER,
     Outage,
     RedisUnavailableError,
@@ -85,7 +85,7 @@ def test_a_redis_that_does_not_answer_is_told_at_once_then_waited_for(
 ) -> None:
     url = "redis://:hunter2@127.0.0.1:1/0"  # nobody listens on port 1
     with (
-        caplog.at_level(logging.WARNING, logger="crawler.connection"),
+        caplog.at_level(logging.WARNING, logger="crawler.store.connection"),
         pytest.raises(RedisUnavailableError, match=r"waited 0\.5s"),
     ):
         connect(url, wait=0.5, waiting_hint="is its server running?")

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from crawler.discovery import MAX_DOCUMENT, DiscoveryError, Link, read_listing
+from crawler.extraction.discovery import MAX_DOCUMENT, DiscoveryError, Link, read_listing
 
 LISTINGS = Path(__file__).parent / "listings"
 ARTICLE = re.compile(r"/20\d\d/\d\d/\d\d/[^/]+\.html$")

@@ -16,13 +16,13 @@ from typing import TYPE_CHECKING, Any
 import feedparser
 import pytest
 
-from crawler.connection import connect, embedded_url
-from crawler.keys import Keys
-from crawler.models import ArticleState, Status
-from crawler.store import ArticleStore
+from crawler.domain.identity import article_id
+from crawler.domain.models import ArticleState, Status
+from crawler.store.articles import ArticleStore
+from crawler.store.connection import connect, embedded_url
+from crawler.store.keys import Keys
 from scheduler.clock import ClockLock
 from scheduler.embedded import EmbeddedRedis
-from scheduler.urls import article_id
 from tests.conftest import wait_for
 from tests.sites import NewsSite, sample_story
 

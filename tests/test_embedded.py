@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import pytest
 import redis
 
-from crawler.connection import RedisUnavailableError, connect, embedded_url, redact
+from crawler.store.connection import RedisUnavailableError, connect, embedded_url, redact
 from scheduler.embedded import EmbeddedRedis
 
 if TYPE_CHECKING:

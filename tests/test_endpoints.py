@@ -8,17 +8,17 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from crawler.discovery import Link, Listing
-from crawler.endpoints import (
+from crawler.domain.identity import article_id
+from crawler.domain.models import Fetch, Status
+from crawler.extraction.discovery import Link, Listing
+from crawler.store.articles import TrackTarget
+from crawler.store.endpoints import (
     FAILING_AFTER,
     MAX_CHILD_SITEMAPS,
     EndpointStore,
     EndpointTarget,
     endpoint_id,
 )
-from crawler.models import Fetch, Status
-from crawler.store import TrackTarget
-from scheduler.urls import article_id
 from tests.conftest import wait_for
 from tests.sites import NewsSite, Story, sample_story
 from tests.test_discovery import LISTINGS
@@ -27,9 +27,9 @@ from tests.workers import Harness
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from crawler.keys import Keys
-    from crawler.queue import DueQueue
-    from crawler.store import ArticleStore
+    from crawler.store.articles import ArticleStore
+    from crawler.store.keys import Keys
+    from crawler.store.queue import DueQueue
 
 FEED = "https://news.example/feed.xml"
 NOW = 1_800_000_000.0

@@ -11,11 +11,11 @@ import pytest
 from bench.extraction.pages import Page, load_pages, page_ids
 from bench.extraction.score import word_scores
 from bench.extraction.variants import Variant, churn_variants, edit_variants, identity
-from crawler.extract import ExtractionError, Layer, extract_page
-from crawler.hashing import fingerprint
-from crawler.normalize import normalise_text
-from crawler.paragraphs import paragraphs_of
-from crawler.rules import ExtractionRules, RulesError
+from crawler.domain.hashing import fingerprint
+from crawler.domain.normalize import normalise_text
+from crawler.extraction.extract import ExtractionError, Layer, extract_page
+from crawler.extraction.paragraphs import paragraphs_of
+from crawler.extraction.rules import ExtractionRules, RulesError
 from scheduler.newsroom.generated import drawn
 from scheduler.newsroom.layouts import Churn
 from scheduler.newsroom.story import story_version

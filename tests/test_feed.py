@@ -5,10 +5,10 @@ from __future__ import annotations
 import feedparser
 import lxml.etree
 
-from crawler.diff import NO_DIFF, diff_articles
-from crawler.feed import FeedPage, entry_id, render_feed
-from crawler.models import Article, ChangeEvent
-from crawler.store import StoredEvent
+from crawler.domain.diff import NO_DIFF, diff_articles
+from crawler.domain.models import Article, ChangeEvent
+from crawler.store.articles import StoredEvent
+from crawler.web.feed import FeedPage, entry_id, render_feed
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 

@@ -11,12 +11,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from crawler.decode import decode_html
-from crawler.diff import diff_articles
-from crawler.extract import ExtractionError, extract_page
-from crawler.hashing import fingerprint
-from crawler.models import Article
-from crawler.normalize import normalise_text
+from crawler.domain.diff import diff_articles
+from crawler.domain.hashing import fingerprint
+from crawler.domain.models import Article
+from crawler.domain.normalize import normalise_text
+from crawler.extraction.decode import decode_html
+from crawler.extraction.extract import ExtractionError, extract_page
 
 URL = "https://news.example/2026/story"
 TAGS = (

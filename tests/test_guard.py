@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from crawler.domain.models import Status
 from crawler.guard import address_refusal, url_refusal
-from crawler.models import Status
 from tests.hostile import BOMB_SIZE, HostileSite
 from tests.sites import NewsSite, render_page, sample_story, self_signed_tls
 from tests.workers import Harness, one_worker

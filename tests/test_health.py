@@ -9,12 +9,12 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from crawler.counters import ExtractionHealth
-from crawler.discovery import Listing
-from crawler.endpoints import EndpointStore, EndpointTarget, endpoint_id
-from crawler.health import HealthLog, SourceHealth, problems
-from crawler.models import EndpointState, Fetch, Status
-from crawler.store import ArticleStore
+from crawler.domain.models import EndpointState, Fetch, Status
+from crawler.extraction.discovery import Listing
+from crawler.store.articles import ArticleStore
+from crawler.store.counters import ExtractionHealth
+from crawler.store.endpoints import EndpointStore, EndpointTarget, endpoint_id
+from crawler.store.health import HealthLog, SourceHealth, problems
 from scheduler.clock import Clock
 from scheduler.config import load_settings
 
@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
     import redis
 
-    from crawler.keys import Keys
+    from crawler.store.keys import Keys
 
 HOUR = 3600.0
 NOW = 1_800_000_000.0

@@ -10,9 +10,9 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from crawler.models import Status
-from scheduler.policy import RecheckPolicy
-from scheduler.urls import article_id, normalise_url, site_of
+from crawler.domain.identity import article_id, normalise_url, site_of
+from crawler.domain.models import Status
+from crawler.domain.policy import RecheckPolicy
 from tests.conftest import wait_for
 from tests.sites import Story, sample_story
 from tests.workers import Harness, one_worker

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from dataclasses import fields
 
-from crawler.keys import ARTICLE_FIELDS
-from crawler.models import ArticleState, Status
+from crawler.domain.models import ARTICLE_FIELDS, ArticleState, Status
 
 
 def test_every_attribute_has_its_own_short_field_unlike_any_attribute_name() -> None:

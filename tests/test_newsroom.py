@@ -16,11 +16,11 @@ from typing import TYPE_CHECKING
 import pytest
 
 from bench.newsroom.score import baseline, score
-from crawler.decode import decode_html
-from crawler.extract import extract_page
-from crawler.hashing import fingerprint
-from crawler.models import ChangeEvent
-from crawler.rules import ExtractionRules
+from crawler.domain.hashing import fingerprint
+from crawler.domain.models import ChangeEvent
+from crawler.extraction.decode import decode_html
+from crawler.extraction.extract import extract_page
+from crawler.extraction.rules import ExtractionRules
 from scheduler.newsroom.layouts import LAYOUTS, RULES
 from scheduler.newsroom.server import Faults, Newsroom, NewsroomConfig
 from scheduler.newsroom.story import EditPlan, edit_times, story_version

@@ -6,7 +6,7 @@ import itertools
 
 import pytest
 
-from scheduler.policy import RecheckPolicy, decide
+from crawler.domain.policy import RecheckPolicy, decide
 
 HOUR = 3600.0
 DAY = 86400.0

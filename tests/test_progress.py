@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
-from crawler.progress import EVERY, Progress
+from crawler.domain.progress import EVERY, Progress
 
 if TYPE_CHECKING:
     import pytest

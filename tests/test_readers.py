@@ -21,7 +21,7 @@ import feedparser
 import lxml.html
 import pytest
 
-from scheduler.urls import article_id
+from crawler.domain.identity import article_id
 from tests.conftest import wait_for
 from tests.recording import atom_problems, record, track
 from tests.test_e2e import free_port
@@ -29,7 +29,7 @@ from tests.test_e2e import free_port
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-    from crawler.store import ArticleStore
+    from crawler.store.articles import ArticleStore
 
 # Where screenshots are kept after the run.
 ARTIFACTS = Path(os.environ.get("TEST_ARTIFACTS", Path(__file__).parents[1] / ".artifacts"))

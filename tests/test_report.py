@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import dataclasses
 
-from crawler.counters import ExtractionHealth, SiteHealth
-from crawler.diff import NO_DIFF
-from crawler.models import Article, ArticleState, ChangeEvent, Status, Version
-from crawler.queue import Depth
-from crawler.store import StoredEvent
-from crawler.wording import describe
+from crawler.domain.diff import NO_DIFF
+from crawler.domain.models import Article, ArticleState, ChangeEvent, Status, Version
+from crawler.domain.wording import describe
+from crawler.store.articles import StoredEvent
+from crawler.store.counters import ExtractionHealth, SiteHealth
+from crawler.store.queue import Depth
 from scheduler.report import Overview, article_text, status_text
 
 NOW = 1_800_000_000.0
@@ -133,8 +133,8 @@ def test_a_stable_article_is_described_as_never_checked_again() -> None:
 
 
 def test_status_tells_each_sources_discovery_extraction_and_problems() -> None:
-    from crawler.health import SourceHealth
-    from crawler.models import EndpointState
+    from crawler.domain.models import EndpointState
+    from crawler.store.health import SourceHealth
 
     feed = EndpointState("@1", "https://t.example/rss", "tribune", found=40, last_success=NOW - 600)
     broken = EndpointState(

@@ -23,12 +23,12 @@ from typing import TYPE_CHECKING
 import pytest
 import redis
 
-from crawler.codec import as_text
-from crawler.connection import RedisUnavailableError, connect, disk_problem
-from crawler.queue import LIVE_LEASE
-from crawler.store import ArticleStore
+from crawler.domain.codec import as_text
+from crawler.domain.identity import article_id, site_of
+from crawler.store.articles import ArticleStore
+from crawler.store.connection import RedisUnavailableError, connect, disk_problem
+from crawler.store.queue import LIVE_LEASE
 from scheduler.embedded import EmbeddedRedis
-from scheduler.urls import article_id, site_of
 from tests.conftest import wait_for
 from tests.sites import NewsSite, Story, sample_story
 from tests.workers import Harness
@@ -36,7 +36,7 @@ from tests.workers import Harness
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
 
-    from crawler.models import ArticleState
+    from crawler.domain.models import ArticleState
 
 # A lease long enough never to expire by itself during a test.
 LONG_LEASE = "10m"
@@ -383,8 +383,8 @@ def test_a_fetch_that_outlived_its_lease_cannot_undo_a_newer_check(
 # came back intact.
 _CONCURRENT_CODEC = """
 import os, sys, threading, time
-from crawler.codec import pack, unpack
-from crawler.models import Article, Version
+from crawler.domain.codec import pack, unpack
+from crawler.domain.models import Article, Version
 
 paragraphs = tuple(f"Paragraph {n} of the story. " * 20 for n in range(30))
 article = Article("Harbour wall", "Jane Reporter", paragraphs)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from crawler.diff import (
+from crawler.domain.diff import (
     ADDED,
     DELETE,
     EDITED,
@@ -17,8 +17,8 @@ from crawler.diff import (
     Segment,
     diff_articles,
 )
-from crawler.models import Article
-from crawler.sidebyside import SideBySide, side_by_side
+from crawler.domain.models import Article
+from crawler.web.sidebyside import SideBySide, side_by_side
 
 FIRST = "The storm reached the coast on Monday night."
 SECOND = "Thousands of homes lost power as winds rose."

@@ -6,22 +6,21 @@ import dataclasses
 import time
 from typing import TYPE_CHECKING
 
-from crawler.check import Finding, plan_update
-from crawler.connection import connect
-from crawler.extract import ExtractedPage
-from crawler.keys import ARTICLE_FIELDS
-from crawler.models import Article, Fetch, Status
-from crawler.queue import HEARTBEAT, LIVE_LEASE, Depth
-from crawler.store import ArticleStore, TrackTarget
-from crawler.upgrade import upgrade
-from scheduler.policy import RecheckPolicy
-from scheduler.urls import article_id
+from crawler.detection.check import Finding, plan_update
+from crawler.domain.identity import article_id
+from crawler.domain.models import ARTICLE_FIELDS, Article, Fetch, Status
+from crawler.domain.policy import RecheckPolicy
+from crawler.extraction.extract import ExtractedPage
+from crawler.store.articles import ArticleStore, TrackTarget
+from crawler.store.connection import connect
+from crawler.store.queue import HEARTBEAT, LIVE_LEASE, Depth
+from crawler.store.upgrade import upgrade
 
 if TYPE_CHECKING:
     import redis
 
-    from crawler.keys import Keys
-    from crawler.queue import DueQueue
+    from crawler.store.keys import Keys
+    from crawler.store.queue import DueQueue
 
 POLICY = RecheckPolicy(
     initial_interval=60, backoff_factor=2, max_interval=600, stability_window=3600

@@ -10,13 +10,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bench.layouts.__main__ import Tally, run
-from crawler.connection import connect
-from crawler.keys import Keys
-from crawler.models import Article
-from crawler.preview import preview_page
-from crawler.rules import ExtractionRules
-from crawler.sitetemplate import MAX_BLOCKS, SiteTemplates
-from crawler.template import (
+from crawler.detection.preview import preview_page
+from crawler.detection.template import (
     BlockSeen,
     Evidence,
     Lesson,
@@ -29,6 +24,11 @@ from crawler.template import (
     lesson,
     mark,
 )
+from crawler.domain.models import Article
+from crawler.extraction.rules import ExtractionRules
+from crawler.store.connection import connect
+from crawler.store.keys import Keys
+from crawler.store.sitetemplate import MAX_BLOCKS, SiteTemplates
 from scheduler.embedded import EmbeddedRedis
 
 if TYPE_CHECKING:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from crawler.diff import (
+from crawler.domain.diff import (
     ADDED,
     DELETE,
     EDITED,
@@ -12,9 +12,9 @@ from crawler.diff import (
     diff_articles,
     diff_words,
 )
-from crawler.hashing import fingerprint
-from crawler.models import Article
-from crawler.normalize import normalise_text
+from crawler.domain.hashing import fingerprint
+from crawler.domain.models import Article
+from crawler.domain.normalize import normalise_text
 
 
 def article(

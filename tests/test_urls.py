@@ -4,15 +4,9 @@ from pathlib import Path
 
 import pytest
 
+from crawler.domain.identity import normalise_url
 from scheduler.config import Source
-from scheduler.urls import (
-    URLS_HEADER,
-    append_urls,
-    normalise_url,
-    parse_urls,
-    read_urls,
-    source_for,
-)
+from scheduler.urls import URLS_HEADER, append_urls, parse_urls, read_urls, source_for
 
 
 def test_good_lines_load_and_bad_lines_are_reported_with_line_and_reason() -> None:

@@ -11,16 +11,16 @@ import feedparser
 import pytest
 import redis
 
-from crawler.stores import Stores
-from crawler.web import WebApp
-from scheduler.urls import article_id
+from crawler.domain.identity import article_id
+from crawler.store.stores import Stores
+from crawler.web.app import WebApp
 from tests.recording import atom_problems, record, track
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from crawler.keys import Keys
-    from crawler.store import ArticleStore
+    from crawler.store.articles import ArticleStore
+    from crawler.store.keys import Keys
 
 
 def call(
@@ -410,9 +410,9 @@ def test_the_web_server_is_read_only_and_every_answer_has_safe_headers(
 def test_metrics_are_per_source_in_the_prometheus_text_format(store: ArticleStore) -> None:
     from prometheus_client.parser import text_string_to_metric_families
 
-    from crawler.discovery import Link, Listing
-    from crawler.endpoints import EndpointStore, EndpointTarget, endpoint_id
-    from crawler.models import Fetch
+    from crawler.domain.models import Fetch
+    from crawler.extraction.discovery import Link, Listing
+    from crawler.store.endpoints import EndpointStore, EndpointTarget, endpoint_id
 
     app = WebApp(Stores.of(store), "changes", 10)
     track(store, URL, "https://news.example/2")
@@ -455,7 +455,7 @@ def test_metrics_are_per_source_in_the_prometheus_text_format(store: ArticleStor
 def test_the_health_feed_has_an_entry_when_a_source_fails_and_when_it_recovers(
     store: ArticleStore,
 ) -> None:
-    from crawler.health import HealthLog
+    from crawler.store.health import HealthLog
 
     app = WebApp(Stores.of(store), "changes", 10)
     log = HealthLog(store.redis, store.keys)
@@ -474,9 +474,9 @@ def test_the_health_feed_has_an_entry_when_a_source_fails_and_when_it_recovers(
 
 
 def test_a_source_page_shows_its_discovery_and_its_problems(store: ArticleStore) -> None:
-    from crawler.endpoints import EndpointStore, EndpointTarget, endpoint_id
-    from crawler.health import HealthLog
-    from crawler.models import Fetch
+    from crawler.domain.models import Fetch
+    from crawler.store.endpoints import EndpointStore, EndpointTarget, endpoint_id
+    from crawler.store.health import HealthLog
 
     app = WebApp(Stores.of(store), "changes", 10)
     feed = "https://tribune.example/feed.xml"

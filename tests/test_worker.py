@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from crawler.rules import ExtractionRules, rules_digest
+from crawler.extraction.rules import ExtractionRules, rules_digest
 from tests.workers import Harness, one_worker
 
 if TYPE_CHECKING:

@@ -11,13 +11,13 @@ import uuid
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
-from crawler.connection import connect
-from crawler.keys import Keys
-from crawler.queue import DueQueue
-from crawler.shared import SharedConfig
-from crawler.store import ArticleStore, TrackTarget
-from scheduler.policy import RecheckPolicy
-from scheduler.urls import article_id
+from crawler.domain.identity import article_id
+from crawler.domain.policy import RecheckPolicy
+from crawler.store.articles import ArticleStore, TrackTarget
+from crawler.store.connection import connect
+from crawler.store.keys import Keys
+from crawler.store.queue import DueQueue
+from crawler.store.shared import SharedConfig
 from tests.conftest import wait_for
 
 if TYPE_CHECKING:
@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
     import redis
 
-    from crawler.models import ArticleState
+    from crawler.domain.models import ArticleState
 
 # What the workers are told unless a test says otherwise.
 WORKER_ENV = {

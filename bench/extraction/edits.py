@@ -28,7 +28,7 @@ from bench.extraction.region import (
     text_slots,
     visible_text,
 )
-from crawler.structured import json_ld
+from crawler.extraction.structured import json_ld
 
 if TYPE_CHECKING:
     import random

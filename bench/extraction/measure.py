@@ -17,12 +17,12 @@ from bench.extraction.variants import (
     edit_variants,
     identity,
 )
-from crawler.extract import EXTRACTOR_VERSION, ExtractionError, extract_page
-from crawler.hashing import fingerprint
+from crawler.domain.hashing import fingerprint
+from crawler.extraction.extract import EXTRACTOR_VERSION, ExtractionError, extract_page
 
 if TYPE_CHECKING:
     from bench.extraction.pages import Page
-    from crawler.models import Article
+    from crawler.domain.models import Article
 
 R = TypeVar("R")
 
@@ -153,7 +153,13 @@ class Missing:
 def subjects() -> tuple[list[Subject[Any]], list[str]]:
     """Redline and every installed competitor, and the pip packages of missing ones."""
     found: list[Subject[Any]] = [
-        Subject("redline", EXTRACTOR_VERSION, "crawler.extract.extract_page", _redline, _article)
+        Subject(
+            "redline",
+            EXTRACTOR_VERSION,
+            "crawler.extraction.extract.extract_page",
+            _redline,
+            _article,
+        )
     ]
     missing = []
     for competitor in COMPETITORS:

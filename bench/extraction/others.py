@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import lxml.html
 import trafilatura
 
-from crawler.paragraphs import paragraphs_of
+from crawler.extraction.paragraphs import paragraphs_of
 
 Adapter = Callable[[str, str], str]
 """An extractor's adapter: (decoded page, URL) -> article body text, "" on failure."""

@@ -7,7 +7,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from crawler.decode import decode_html
+from crawler.extraction.decode import decode_html
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "aeb"
 """Where the pages are unless told otherwise: ``html/<id>.html.gz`` and

@@ -2,9 +2,9 @@
 
 Two populations in one embedded Redis, under two key prefixes: one with
 :data:`SMALL` change events and one with :data:`LARGE`, each spread over the same number of
-articles and sources, recorded through :meth:`crawler.store.ArticleStore.record` as
+articles and sources, recorded through :meth:`crawler.store.articles.ArticleStore.record` as
 workers record them. Every request is then served by redline's WSGI application
-(:class:`crawler.web.WebApp`, called in process: the cost of reading Redis and rendering,
+(:class:`crawler.web.app.WebApp`, called in process: the cost of reading Redis and rendering,
 not of the HTTP server), interleaved between the two populations, and the medians are
 compared: a feed page must cost the same however many events are stored.
 """

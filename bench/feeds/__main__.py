@@ -16,15 +16,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
 from bench.extraction.score import percentile
-from crawler.check import Finding, Update
-from crawler.codec import as_text
-from crawler.connection import connect
-from crawler.diff import diff_articles
-from crawler.keys import Keys
-from crawler.models import Article, ChangeEvent
-from crawler.store import ArticleStore, TrackTarget
-from crawler.stores import Stores
-from crawler.web import WebApp
+from crawler.detection.check import Finding, Update
+from crawler.domain.codec import as_text
+from crawler.domain.diff import diff_articles
+from crawler.domain.models import Article, ChangeEvent
+from crawler.store.articles import ArticleStore, TrackTarget
+from crawler.store.connection import connect
+from crawler.store.keys import Keys
+from crawler.store.stores import Stores
+from crawler.web.app import WebApp
 from scheduler.embedded import EmbeddedRedis
 
 if TYPE_CHECKING:
@@ -32,9 +32,9 @@ if TYPE_CHECKING:
 
     from redis import Redis
 
-    from crawler.check import History
-    from crawler.diff import Diff
-    from crawler.models import ArticleState
+    from crawler.detection.check import History
+    from crawler.domain.diff import Diff
+    from crawler.domain.models import ArticleState
 
 # Events of the small population (the large one's count is an option).
 SMALL = 1_000
@@ -277,7 +277,7 @@ def _table(figures: list[Figure], events: int, elapsed: float) -> str:
             f"{f.p95_large_ms:>7.2f} {f.ratio:>10.2f}x {f.body_bytes:>8,}"
         )
     lines.append("")
-    lines.append("  (medians of the requests, each served in process by crawler.web.WebApp)")
+    lines.append("  (medians of the requests, each served in process by crawler.web.app.WebApp)")
     return "\n".join(lines)
 
 

@@ -2,11 +2,11 @@
 
     python -m bench.layouts [--layouts 500] [--first 0] [--checks 8] [--quiet 3]
 
-Each generated layout (:mod:`scheduler.newsroom.generated`, seeds ``--first`` onwards) is a
-site with ``--quiet`` articles that are never edited and one that is edited three times,
-all checked in turn, as a worker would (:func:`crawler.check.plan_update`, the code path of
-every check, with each page extracted as a worker extracts it and the site's template
-learned in Redis as the store learns it), the boilerplate churning on every request:
+Each generated layout (:mod:`scheduler.newsroom.generated`, seeds ``--first`` onwards) is a site
+with ``--quiet`` articles that are never edited and one that is edited three times, all checked in
+turn, as a worker would (:func:`crawler.detection.check.plan_update`, the code path of every check,
+with each page extracted as a worker extracts it and the site's template learned in Redis as the
+store learns it), the boilerplate churning on every request:
 
 - **quiet**: ``--checks`` checks of each quiet article (each candidate change fetched again
   to confirm it, as the schedule would): every published change is false. Two of the quiet
@@ -29,24 +29,24 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from crawler.check import plan_update
-from crawler.connection import connect
-from crawler.extract import extract_page
-from crawler.keys import Keys
-from crawler.models import Article, ArticleState, Fetch, Version
-from crawler.sitetemplate import SiteTemplates
+from crawler.detection.check import plan_update
+from crawler.domain.identity import article_id
+from crawler.domain.models import Article, ArticleState, Fetch, Version
+from crawler.domain.policy import RecheckPolicy
+from crawler.extraction.extract import extract_page
+from crawler.store.connection import connect
+from crawler.store.keys import Keys
+from crawler.store.sitetemplate import SiteTemplates
 from scheduler.embedded import EmbeddedRedis
 from scheduler.newsroom.generated import drawn
 from scheduler.newsroom.layouts import Churn
 from scheduler.newsroom.story import Story, story_version
-from scheduler.policy import RecheckPolicy
-from scheduler.urls import article_id
 
 if TYPE_CHECKING:
     from collections.abc import Collection
 
-    from crawler.check import Update
-    from crawler.template import Evidence
+    from crawler.detection.check import Update
+    from crawler.detection.template import Evidence
 
 POLICY = RecheckPolicy(initial_interval=60, max_interval=600, stability_window=10**6)
 # The text of every generated article: the newsroom's, from this seed.
@@ -56,7 +56,7 @@ TEXT_SEED = 7
 @dataclass
 class Watched:
     """One article's history, kept in memory as the store keeps it in Redis (see
-    :class:`crawler.check.History`); its site's template evidence in Redis."""
+    :class:`crawler.detection.check.History`); its site's template evidence in Redis."""
 
     url: str
     templates: SiteTemplates

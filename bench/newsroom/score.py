@@ -25,7 +25,7 @@ from urllib.parse import urlsplit
 if TYPE_CHECKING:
     from collections.abc import Callable, Collection, Iterable, Sequence
 
-    from crawler.models import ChangeEvent
+    from crawler.domain.models import ChangeEvent
     from scheduler.newsroom.server import NewsroomConfig
 
 TEXT_KINDS = frozenset({"headline", "byline", "body", "correction", "reverted"})

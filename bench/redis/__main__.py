@@ -23,10 +23,10 @@ from bench.redis.memory import hash_value_limit, long_fields, snapshot, used_mem
 from bench.redis.population import Population, Round, When, not_modified_round, page_round
 from bench.redis.report import MemoryRun, Run, as_json, text
 from bench.redis.tick import Case, StepBench
-from crawler.connection import connect
-from crawler.keys import Keys
-from crawler.models import Status
-from crawler.store import ArticleStore
+from crawler.domain.models import Status
+from crawler.store.articles import ArticleStore
+from crawler.store.connection import connect
+from crawler.store.keys import Keys
 from scheduler.embedded import EmbeddedRedis
 
 if TYPE_CHECKING:

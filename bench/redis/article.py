@@ -1,13 +1,12 @@
 """The typical article the memory figures are made of: generated text, its edits, its page.
 
-The text is generated from a fixed seed (the same on every run), about 800 words in 12
-paragraphs of local news prose: sentence templates filled with random picks from word
-lists, grammatical but not meaningful. Its vocabulary is smaller than a real article's, so
-it compresses somewhat better than real news text does (zstd: about 2.4:1 against 2.1:1);
-:mod:`bench.redis.compression` therefore measures real articles too. The page is an
-ordinary news page around the text (navigation, a "most read" list, an advertisement, a
-footer), so the article goes through :func:`crawler.extract.extract_page` as a fetched page
-would.
+The text is generated from a fixed seed (the same on every run), about 800 words in 12 paragraphs of
+local news prose: sentence templates filled with random picks from word lists, grammatical but not
+meaningful. Its vocabulary is smaller than a real article's, so it compresses somewhat better than
+real news text does (zstd: about 2.4:1 against 2.1:1); :mod:`bench.redis.compression` therefore
+measures real articles too. The page is an ordinary news page around the text (navigation, a "most
+read" list, an advertisement, a footer), so the article goes through
+:func:`crawler.extraction.extract.extract_page` as a fetched page would.
 """
 
 from __future__ import annotations
@@ -18,7 +17,7 @@ import re
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from crawler.models import Article
+from crawler.domain.models import Article
 
 if TYPE_CHECKING:
     from collections.abc import Iterable

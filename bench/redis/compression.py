@@ -1,7 +1,7 @@
 """How well stored versions compress, as redline stores them and in other ways.
 
-Versions are stored as :mod:`crawler.chain` makes them: the JSON
-(:func:`crawler.codec.to_json`) of the first compressed with zstd at level 6, each later
+Versions are stored as :mod:`crawler.store.chain` makes them: the JSON
+(:func:`crawler.domain.codec.to_json`) of the first compressed with zstd at level 6, each later
 one compressed with the JSON of the version before it as its dictionary (a delta). The
 ratio reported is the JSON's bytes over the blobs', summed over all versions measured.
 
@@ -11,7 +11,7 @@ small edits of :func:`bench.redis.article.edited`):
 - the generated typical article, as the population stores it (its blobs are read back
   from Redis);
 - real news articles: the pages of the extraction benchmark's data set read by
-  :func:`crawler.extract.extract_page`, those of 300 to 2,000 words. Generated text is
+  :func:`crawler.extraction.extract.extract_page`, those of 300 to 2,000 words. Generated text is
   more regular than real text and compresses better, so these are the figures to trust.
 
 Other ways to store the same versions, each measured on the same texts:
@@ -40,19 +40,19 @@ import zstandard
 
 from bench.extraction.pages import load_pages, page_ids
 from bench.redis.article import SEED, edited, typical_article, words
-from crawler import chain
-from crawler.codec import from_json, to_json
-from crawler.connection import connect
-from crawler.extract import ExtractionError, extract_page
-from crawler.hashing import fingerprint
-from crawler.models import Version
+from crawler.domain.codec import from_json, to_json
+from crawler.domain.hashing import fingerprint
+from crawler.domain.models import Version
+from crawler.extraction.extract import ExtractionError, extract_page
+from crawler.store import chain
+from crawler.store.connection import connect
 
 if TYPE_CHECKING:
     from pathlib import Path
 
     from redis import Redis
 
-    from crawler.models import Article
+    from crawler.domain.models import Article
 
 # Versions per article.
 VERSIONS = 3
@@ -62,7 +62,7 @@ REAL = "real"
 # Real articles taken: those with this many words, at least and at most.
 MIN_WORDS = 300
 MAX_WORDS = 2000
-# The zstd level redline uses (crawler.codec), and the higher one tried.
+# The zstd level redline uses (crawler.domain.codec), and the higher one tried.
 LEVEL = 6
 HIGH_LEVEL = 19
 # Bytes of the trained dictionary.
@@ -125,7 +125,7 @@ def versions_of(article: Article, url: str, extractor: str) -> list[Version]:
 
 
 def raw_json(versions: list[Version]) -> list[bytes]:
-    """The JSON :func:`crawler.codec.pack` compresses, of each version."""
+    """The JSON :func:`crawler.domain.codec.pack` compresses, of each version."""
     return [to_json(v).encode("utf-8") for v in versions]
 
 
@@ -156,7 +156,7 @@ def generated_training(url: str, extractor: str) -> Texts:
 
 
 def as_stored(article: list[bytes]) -> list[bytes]:
-    """The versions as redline stores them (:mod:`crawler.chain`): the first whole, each
+    """The versions as redline stores them (:mod:`crawler.store.chain`): the first whole, each
     later one a delta from the version before it."""
     blobs = []
     previous = b""
@@ -294,5 +294,5 @@ def stored_texts(redis: Redis, key: str) -> list[bytes]:
     blobs = cast("list[bytes]", redis.lrange(key, 0, -1))
     texts = [raw for _, raw in chain.decode(blobs)]
     if as_stored(texts) != blobs:
-        raise ValueError(f"the blobs of {key} are not what crawler.chain makes of their JSON")
+        raise ValueError(f"the blobs of {key} are not what crawler.store.chain makes of their JSON")
     return texts

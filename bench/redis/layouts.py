@@ -14,13 +14,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from crawler.connection import connect
-from crawler.keys import ARTICLE_FIELDS
+from crawler.domain.models import ARTICLE_FIELDS
+from crawler.store.connection import connect
 
 if TYPE_CHECKING:
     from redis import Redis
 
-    from crawler.keys import Keys
+    from crawler.store.keys import Keys
 
 # Hashes written per round trip.
 BATCH = 1000

@@ -20,13 +20,13 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from crawler.codec import as_text
-from crawler.keys import SOURCE_STATUS_INFIX
+from crawler.domain.codec import as_text
+from crawler.store.keys import SOURCE_STATUS_INFIX
 
 if TYPE_CHECKING:
     from redis import Redis
 
-    from crawler.keys import Keys
+    from crawler.store.keys import Keys
 
 # Keys read per round trip.
 BATCH = 1000
@@ -44,7 +44,7 @@ class Part(enum.Enum):
 
 
 class Kind(enum.Enum):
-    """What a key holds (see :mod:`crawler.keys`), and the part it belongs to."""
+    """What a key holds (see :mod:`crawler.store.keys`), and the part it belongs to."""
 
     ARTICLE = ("article:{id} hash", Part.HASH)
     TRACKED = ("tracked set", Part.MEMBERSHIP)

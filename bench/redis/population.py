@@ -1,20 +1,20 @@
 """A population of tracked articles, made the way redline makes them.
 
-The articles are tracked with :meth:`crawler.store.ArticleStore.sync_tracked`, then checked
-round by round: every check is :meth:`crawler.store.ArticleStore.record` of the update
-:func:`crawler.check.plan_update` plans from a :class:`crawler.models.Fetch` and a page read
-by :func:`crawler.extract.extract_page`, exactly as a worker records it, so every key a
-check writes (versions, fingerprints, events, timelines, index streams, counters, the
+The articles are tracked with :meth:`crawler.store.articles.ArticleStore.sync_tracked`, then checked
+round by round: every check is :meth:`crawler.store.articles.ArticleStore.record` of the update
+:func:`crawler.detection.check.plan_update` plans from a :class:`crawler.domain.models.Fetch` and a
+page read by :func:`crawler.extraction.extract.extract_page`, exactly as a worker records it, so
+every key a check writes (versions, fingerprints, events, timelines, index streams, counters, the
 schedule) is there. Only the network is missing.
 
 Each check happens when the article is due (its ``next_check``), or at the end of its
 stability window for the last round, so the stored times, intervals and statuses are those
-of a real article's life under the default :class:`scheduler.policy.RecheckPolicy`. The
+of a real article's life under the default :class:`crawler.domain.policy.RecheckPolicy`. The
 articles are spread over :data:`SITES` sites (one source each) and are checked in parallel
 processes, each with its own connection, as several workers would.
 
 Every article goes through the same edits, so the pure text comparisons a check makes
-(:func:`crawler.diff.diff_articles`) would compute the
+(:func:`crawler.domain.diff.diff_articles`) would compute the
 same results for each of them: the checking processes remember those results (see
 :func:`_start_checking`). What is written to Redis is the same either way; only the
 run is shorter.
@@ -30,22 +30,23 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Self
 
 from bench.redis.article import render_page
-from crawler import check as checking
-from crawler.check import Finding, plan_update
-from crawler.connection import connect
-from crawler.diff import diff_articles
-from crawler.extract import ExtractedPage, extract_page
-from crawler.keys import Keys
-from crawler.models import Fetch
-from crawler.store import ArticleStore, TrackTarget
-from scheduler.policy import RecheckPolicy
-from scheduler.urls import article_id, source_for
+from crawler.detection import check as checking
+from crawler.detection.check import Finding, plan_update
+from crawler.domain.diff import diff_articles
+from crawler.domain.identity import article_id
+from crawler.domain.models import Fetch
+from crawler.domain.policy import RecheckPolicy
+from crawler.extraction.extract import ExtractedPage, extract_page
+from crawler.store.articles import ArticleStore, TrackTarget
+from crawler.store.connection import connect
+from crawler.store.keys import Keys
+from scheduler.urls import source_for
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-    from crawler.check import History, Update
-    from crawler.models import Article, ArticleState
+    from crawler.detection.check import History, Update
+    from crawler.domain.models import Article, ArticleState
 
 # Epoch seconds when the articles are first tracked (a Tuesday in May 2024).
 TRACKED_AT = 1_715_680_000.0

@@ -271,7 +271,7 @@ def _memory(m: MemoryRun) -> list[str]:
         )
     lines += [
         "",
-        "(c) Stored versions: JSON (crawler.codec.to_json) against stored blobs",
+        "(c) Stored versions: JSON (crawler.domain.codec.to_json) against stored blobs",
         "",
     ]
     lines += table(

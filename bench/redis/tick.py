@@ -4,7 +4,7 @@ The step is what the clock's job does on every tick (``scheduler.clock.Clock._ti
 renew the clock lock (:meth:`scheduler.clock.ClockLock.renew`), then
 :meth:`scheduler.clock.Clock.tick`, which checks whether the config files changed (two
 ``stat`` calls: they did not), checks that the feeds' index streams are complete (one
-``EXISTS``: they are) and runs :meth:`crawler.queue.DueQueue.promote`, which moves the due
+``EXISTS``: they are) and runs :meth:`crawler.store.queue.DueQueue.promote`, which moves the due
 ids from the schedule, and expired leases, to the ready queue. It is timed with real
 :class:`scheduler.clock.Clock` objects, and ``promote`` is also timed alone.
 
@@ -30,10 +30,10 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from bench.extraction.score import percentile
-from crawler.keys import ARTICLE_FIELDS
+from crawler.domain.identity import article_id
+from crawler.domain.models import ARTICLE_FIELDS
 from scheduler.clock import Clock
 from scheduler.config import load_settings
-from scheduler.urls import article_id
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -83,7 +83,7 @@ class StepFigure:
     Attributes:
         case: The configuration.
         tick_ms: The whole step: lock renewal and :meth:`scheduler.clock.Clock.tick`.
-        promote_ms: :meth:`crawler.queue.DueQueue.promote` alone.
+        promote_ms: :meth:`crawler.store.queue.DueQueue.promote` alone.
         tick_server_ms: The server's time in the step's own commands.
         promote_server_ms: The server's time in ``promote``'s scripts.
     """

@@ -21,13 +21,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench.processes import Children
-from crawler.connection import connect
-from crawler.keys import Keys
-from crawler.settings import scrapy_settings
-from crawler.store import ArticleStore
+from crawler.store.articles import ArticleStore
+from crawler.store.connection import connect
+from crawler.store.keys import Keys
 from scheduler.config import load_settings
 from scheduler.embedded import EmbeddedRedis
 from scheduler.newsroom.settings import redline_toml
+from scheduler.worker import scrapy_settings
 
 PREFIX = "redline:"
 _POLL = 0.2

@@ -7,16 +7,16 @@ could be claimed, it asks again after :data:`BUSY_POLL` seconds if due checks wa
 their sites' checks in flight (all workers poll alike, so each gets its share of the
 places that free up), or after ``REDLINE_IDLE_POLL`` seconds if nothing is due.
 
-Every request ends in exactly one :class:`crawler.models.Fetch` item, success or failure,
+Every request ends in exactly one :class:`crawler.domain.models.Fetch` item, success or failure,
 which the pipeline records. While a check is outstanding, its claim is renewed every
-:data:`crawler.queue.HEARTBEAT` seconds (up to ``REDLINE_LEASE`` after the claim), so the
+:data:`crawler.store.queue.HEARTBEAT` seconds (up to ``REDLINE_LEASE`` after the claim), so the
 claims of a worker that dies, even by ``kill -9``, are free again within
-:data:`crawler.queue.LIVE_LEASE`. Claims still outstanding when the spider closes are
+:data:`crawler.store.queue.LIVE_LEASE`. Claims still outstanding when the spider closes are
 handed back to the queue.
 
 Claims are polite across workers: a site never has more than ``REDLINE_PER_SITE`` checks in
 flight from all workers together, and a backed-off site is not fetched at all (see
-:meth:`crawler.queue.DueQueue.claim`).
+:meth:`crawler.store.queue.DueQueue.claim`).
 
 Settings read: ``REDLINE_REDIS_URL``, ``REDLINE_REDIS_PREFIX``, ``REDLINE_LEASE``,
 ``REDLINE_IDLE_POLL``, ``REDLINE_PER_SITE``, ``CONCURRENT_REQUESTS``.
@@ -44,12 +44,12 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet import error as net
 from twisted.web._newclient import ResponseFailed, ResponseNeverReceived
 
-from crawler.connection import Outage, client
-from crawler.decode import decode_html, non_html_type
+from crawler.domain.models import Claim, Fetch
+from crawler.extraction.decode import decode_html, non_html_type
 from crawler.guard import url_refusal
-from crawler.keys import Keys, is_endpoint
-from crawler.models import Claim, Fetch
-from crawler.queue import HEARTBEAT, DueQueue
+from crawler.store.connection import Outage, client
+from crawler.store.keys import Keys, is_endpoint
+from crawler.store.queue import HEARTBEAT, DueQueue
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator

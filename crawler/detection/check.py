@@ -1,0 +1,666 @@
+"""What one check means for an article: a pure function from (state, history, fetch) to an
+update.
+
+The pipeline extracts the page, then asks :func:`plan_update` what to write; the store
+writes it atomically. Keeping the decision pure keeps every rule testable without Redis or a
+reactor, with time passed in as the fetch's ``fetched_at``:
+
+- network errors, 5xx and 429 are failures, never changes: retried on their own backoff
+  (honouring ``Retry-After``), the article is ``failing`` after ``failing_after`` in a row,
+  and a site failing for every article is backed off as a whole;
+- 404 and 410 make the article ``gone`` and publish one "removed" event; a later good
+  fetch publishes "restored";
+- a redirect to a new location publishes "moved" once; the article keeps its identity;
+- a page whose canonical URL belongs to another live article makes this one a
+  ``duplicate`` of it, so one article never has two histories;
+- every change is a candidate until a second fetch, ``confirm_delay`` later, confirms it:
+  only what both fetches changed the same way, paragraph by paragraph, is recorded and
+  published (:mod:`crawler.detection.confirm`); a candidate the second fetch does not confirm at all
+  is an extraction failure (the page did not settle), never a change. A confirmed change
+  its site's template evidence casts doubt on (:func:`crawler.detection.template.doubtful`: two
+  fetches may agree on an item of a rotating pool by coincidence) is held until the next
+  regular check, and published only if that check shows it again. A page that reads
+  like a wall or an error page is confirmed too (a first version included), and never
+  recorded;
+- a return to a version seen before is recorded, published as "reverted" the first time
+  the article flips between those two versions, and only counted after that;
+- a document that is not HTML (a PDF, an image) is noted as such, never extracted;
+- text that differs only because something else reads it (new extraction code after an
+  upgrade, new rules for its source, another layer after a layout change) is recorded as a
+  new baseline, not published as a change.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Protocol
+
+from crawler.detection.confirm import confirm
+from crawler.detection.quality import wall_reason
+from crawler.detection.template import (
+    NO_EVIDENCE,
+    Lesson,
+    doubtful,
+    kept,
+    kept_before,
+    lesson,
+    marks_of,
+    token,
+)
+from crawler.domain.diff import NO_DIFF, ChangeKind, Diff, diff_articles
+from crawler.domain.hashing import fingerprint
+from crawler.domain.identity import BadUrlError, article_id, normalise_url, site_of
+from crawler.domain.models import Article, ArticleState, ChangeEvent, Fetch, Status, Version
+from crawler.domain.policy import RecheckPolicy, decide, retry_delay, site_backoff
+
+if TYPE_CHECKING:
+    from collections.abc import Collection
+
+    from crawler.detection.template import Evidence
+    from crawler.extraction.extract import ExtractedPage
+
+# Longest error text kept in an article's state.
+_MAX_ERROR = 500
+
+
+class Finding(enum.Enum):
+    """What a check found."""
+
+    CHANGED = "changed"
+    """A new version was recorded (the first one, a change, or a published revert)."""
+    UNCHANGED = "unchanged"
+    """Nothing new (a lifecycle event such as "restored" may still be published)."""
+    FLIP = "flip"
+    """A return to a version seen before, flipping between versions already published:
+    recorded and counted, not published."""
+    CANDIDATE = "candidate"
+    """A text that differs from the latest version: a candidate change, fetched again after
+    ``confirm_delay`` and published only as far as that fetch confirms it."""
+    FAILED = "failed"
+    """No article: a network or HTTP error, or a page without a trustworthy article."""
+    GONE = "gone"
+    """The site says the page no longer exists (404, 410)."""
+    DUPLICATE = "duplicate"
+    """The page is an article tracked under another URL."""
+    STALE = "stale"
+    """The fetch outlived its lease and a check claimed after it was recorded first, or
+    this very check was recorded already (a retry after a dropped connection): nothing is
+    written (its text may be older than what is stored)."""
+    NOT_HTML = "not html"
+    """The URL answers with a document that is not an HTML page: noted, not extracted."""
+    REBASELINED = "rebaselined"
+    """What reads the page (code, layer or rules) changed since the latest version and reads
+    it differently: the text is recorded as a new version without publishing a change."""
+
+
+class History(Protocol):
+    """What :func:`plan_update` may ask about an article's past (loaded only on demand)."""
+
+    def latest(self) -> Version | None:
+        """The latest recorded version (None before the first)."""
+
+    def seen(self, digest: str) -> int | None:
+        """The number of the first version with this fingerprint (None if never seen)."""
+
+    def flip_published(self, pair: str) -> bool:
+        """True if a revert between the two versions of ``pair`` was already published."""
+
+    def candidate(self) -> Article | None:
+        """The text of the candidate change awaiting confirmation (None if none is stored)."""
+
+    def owner(self, canonical_id: str) -> str:
+        """The id of another live article that answers for this canonical id: the one that
+        claimed it, else the article tracked at that very URL ("" if none)."""
+
+    def site_failures(self) -> int:
+        """Consecutive failures of the article's site so far, all articles together."""
+
+    def template(self, marks: Collection[str], places: Collection[str]) -> Evidence:
+        """What the site's template evidence says of these marks and places (see
+        :mod:`crawler.detection.template`)."""
+
+
+@dataclass(frozen=True)
+class Update:
+    """What to write after a check, all at once.
+
+    Attributes:
+        state: The article's new state.
+        finding: What the check found.
+        version: The new version to append, if one is recorded.
+        event: The change event to publish, if any.
+        seen: A fingerprint first seen in this check, to remember (with ``version``).
+        candidate: The text of a candidate change to keep until its confirmation (see
+            :attr:`Finding.CANDIDATE`); the store forgets it when the state's
+            ``candidate`` is cleared.
+        flip: A pair of fingerprints whose revert is now published (see :func:`flip_key`).
+        canonical: A canonical id this article starts to answer for ("" for none).
+        site_ok: The site answered (its consecutive failures start again from 0).
+        site_failed: The site failed (network error, 5xx, 429).
+        site_backoff_until: Leave the whole site alone until then (None: no back-off).
+        extraction_failed: The page held no trustworthy article.
+        layer: Which extraction layer read the page ("" when none did).
+        fell_back: The source's body rule matched nothing, so another layer read it.
+        lesson: What the page teaches about its site's template (None: nothing).
+    """
+
+    state: ArticleState
+    finding: Finding
+    version: Version | None = None
+    event: ChangeEvent | None = None
+    seen: str = ""
+    candidate: Article | None = None
+    flip: str = ""
+    canonical: str = ""
+    site_ok: bool = False
+    site_failed: bool = False
+    site_backoff_until: float | None = None
+    extraction_failed: bool = False
+    layer: str = ""
+    fell_back: bool = False
+    lesson: Lesson | None = None
+
+
+def flip_key(a: str, b: str) -> str:
+    """Names the pair of two fingerprints, in either order."""
+    return "|".join(sorted((a, b)))
+
+
+def location_of(url: str) -> str:
+    """The form in which a fetched URL is compared with a tracked one (normalised, without
+    tracking parameters); a URL that cannot be normalised is kept as it is."""
+    try:
+        return normalise_url(url)
+    except BadUrlError:
+        return url
+
+
+def plan_update(
+    state: ArticleState,
+    history: History,
+    fetch: Fetch,
+    page: ExtractedPage | None,
+    error: str,
+    policy: RecheckPolicy,
+) -> Update:
+    """Decides what a check changes.
+
+    Args:
+        state: The article's state before the check.
+        history: The article's past, loaded on demand.
+        fetch: What the fetch produced.
+        page: The extracted page, or None when the fetch gave none.
+        error: Why there is no page (ignored for a 304 or a 404/410).
+        policy: The recheck policy.
+
+    Returns:
+        The update to write (nothing, if the fetch is stale). Errors never produce a
+        version or an event.
+    """
+    if fetch.outdated_by(state.last_claim):
+        return Update(state, Finding.STALE)
+    checked = replace(
+        state,
+        checks=state.checks + 1,
+        last_check=fetch.fetched_at,
+        last_claim=fetch.claimed_at or state.last_claim,
+        worker=fetch.worker,
+    )
+    if fetch.gone:
+        update = _gone(checked, history, fetch, policy)
+    elif page is None and not fetch.not_modified and not fetch.not_html:
+        update = _failed(checked, history, fetch, error or "the fetch produced no article", policy)
+    else:
+        answered = replace(checked, errors=0, last_error="")
+        if answered.status is Status.FAILING:
+            answered = replace(answered, status=Status.ACTIVE if state.versions else Status.NEW)
+        if fetch.not_html:
+            update = replace(
+                _unchanged(
+                    replace(answered, not_html=fetch.not_html, page_digest=""), fetch, policy
+                ),
+                finding=Finding.NOT_HTML,
+            )
+        elif page is None:  # a 304: the page of the latest version, not the candidate
+            update = _unchanged(answered, fetch, policy, unconfirmed=bool(state.candidate))
+        else:
+            answered = replace(
+                answered, etag=fetch.etag, last_modified=fetch.last_modified, not_html=""
+            )
+            update = _remember_page(
+                replace(
+                    _page(answered, history, fetch, page, policy),
+                    layer=str(page.layer),
+                    fell_back=page.fell_back,
+                ),
+                fetch.page_digest,
+            )
+    if update.finding is Finding.CANDIDATE:  # its confirmation must read the page whole
+        update = replace(
+            update,
+            state=replace(update.state, etag=state.etag, last_modified=state.last_modified),
+        )
+    if state.status is Status.REMOVED:  # taken out of the URLs file while being checked
+        update = replace(update, state=replace(update.state, status=state.status, next_check=None))
+    return update
+
+
+# What a check may find for its page to be remembered as read without doubt.
+_SETTLED = frozenset({Finding.CHANGED, Finding.UNCHANGED, Finding.FLIP, Finding.REBASELINED})
+
+
+def _remember_page(update: Update, digest: str) -> Update:
+    """Notes the page's digest when it was read without doubt, so the same page is not read
+    again; after a doubtful read (a candidate, failed, a duplicate that may take over) the next
+    page is read whatever its bytes."""
+    settled = update.finding in _SETTLED and update.state.status is not Status.DUPLICATE
+    return replace(update, state=replace(update.state, page_digest=digest if settled else ""))
+
+
+def _failed(
+    state: ArticleState, history: History, fetch: Fetch, error: str, policy: RecheckPolicy
+) -> Update:
+    now = fetch.fetched_at
+    errors = state.errors + 1
+    status = Status.FAILING if errors >= policy.failing_after else state.status
+    extraction = fetch.html is not None
+    failed = replace(
+        state,
+        status=status,
+        errors=errors,
+        failures=state.failures + 1,
+        extraction_failures=state.extraction_failures + int(extraction),
+        last_error=error[:_MAX_ERROR],
+        next_check=now + retry_delay(policy, errors, fetch.retry_after),
+        page_digest="",
+    )
+    backoff = None
+    if fetch.transient:
+        backoff = site_backoff(policy, history.site_failures() + 1, fetch.retry_after)
+        if backoff is None and fetch.retry_after is not None:
+            backoff = min(fetch.retry_after, policy.max_interval)
+    return Update(
+        _settle(failed),
+        Finding.FAILED,
+        site_ok=not fetch.transient,
+        site_failed=fetch.transient,
+        site_backoff_until=None if backoff is None else now + backoff,
+        extraction_failed=extraction,
+    )
+
+
+def _gone(state: ArticleState, history: History, fetch: Fetch, policy: RecheckPolicy) -> Update:
+    now = fetch.fetched_at
+    gone = replace(
+        state,
+        errors=0,
+        last_error=f"HTTP {fetch.status}",
+        etag="",
+        last_modified="",
+        candidate="",
+        held=0,
+        page_digest="",
+    )
+    event = None
+    if state.status is Status.GONE:
+        quiet = state.last_change if state.last_change is not None else state.created
+        decision = decide(policy, now, state.interval, quiet, changed=False)
+    else:
+        decision = decide(policy, now, state.interval, now, changed=True)
+        if state.versions:
+            latest = history.latest()
+            gone = replace(gone, last_change=now, events=gone.events + 1)
+            event = _event(
+                gone,
+                now,
+                (ChangeKind.REMOVED,),
+                latest.article.headline if latest else "",
+                detail=f"the page answers HTTP {fetch.status}",
+            )
+    gone = replace(
+        gone,
+        status=Status.GONE,
+        interval=decision.interval,
+        next_check=decision.next_check,
+    )
+    return Update(_settle(gone), Finding.GONE, event=event, site_ok=True)
+
+
+def _unchanged(
+    state: ArticleState,
+    fetch: Fetch,
+    policy: RecheckPolicy,
+    *,
+    unconfirmed: bool = False,
+    kinds: tuple[ChangeKind, ...] = (),
+    headline: str = "",
+    detail: str = "",
+) -> Update:
+    """An answer with nothing new in the text; lifecycle ``kinds`` may still be published."""
+    now = fetch.fetched_at
+    event = None
+    if kinds and state.versions:
+        state = replace(state, last_change=now, events=state.events + 1)
+        event = _event(state, now, kinds, headline, detail=detail)
+        decision = decide(policy, now, state.interval, now, changed=True)
+    else:
+        decision = decide(policy, now, state.interval, state.last_change, changed=False)
+    quiet = replace(
+        state,
+        interval=decision.interval,
+        next_check=decision.next_check,
+        candidate="" if unconfirmed else state.candidate,
+        held=0 if unconfirmed else state.held,
+        extraction_failures=state.extraction_failures + int(unconfirmed),
+    )
+    return Update(
+        _settle(quiet),
+        Finding.UNCHANGED,
+        event=event,
+        site_ok=True,
+        extraction_failed=unconfirmed,
+    )
+
+
+def _page(
+    state: ArticleState,
+    history: History,
+    fetch: Fetch,
+    page: ExtractedPage,
+    policy: RecheckPolicy,
+) -> Update:
+    """A page came: this article answers for its canonical URL, unless another does."""
+    canonical = article_id(location_of(page.canonical or fetch.final_url))
+    if canonical == state.canonical:  # it answers for it already
+        return _article(state, history, fetch, page, policy)
+    owner = history.owner(canonical)
+    if owner:
+        decision = decide(
+            policy, fetch.fetched_at, state.interval, state.last_change, changed=False
+        )
+        duplicate = replace(
+            state,
+            status=Status.DUPLICATE,
+            duplicate_of=owner,
+            interval=decision.interval,
+            next_check=decision.next_check,
+        )
+        return Update(_settle(duplicate), Finding.DUPLICATE, site_ok=True)
+    state = replace(state, duplicate_of="", canonical=canonical)
+    if state.status is Status.DUPLICATE:
+        state = replace(state, status=Status.ACTIVE if state.versions else Status.NEW)
+    return replace(_article(state, history, fetch, page, policy), canonical=canonical)
+
+
+def _article(
+    state: ArticleState,
+    history: History,
+    fetch: Fetch,
+    page: ExtractedPage,
+    policy: RecheckPolicy,
+) -> Update:
+    """The article of a page this article answers for: the same text, a candidate change,
+    or a change the fetch confirms."""
+    article = page.article
+    where = location_of(fetch.final_url)
+    location = "" if where == state.url else where
+    kinds: list[ChangeKind] = []
+    details: list[str] = []
+    if state.status is Status.GONE:
+        kinds.append(ChangeKind.RESTORED)
+        details.append("the page is back")
+    if location and location != state.location:
+        kinds.append(ChangeKind.MOVED)
+        details.append(f"now at {location}")
+    state = replace(state, location=location, site=site_of(location or state.url))
+
+    tok = token(state.id)
+    evidence, latest, stored = NO_EVIDENCE, None, None
+    if (digest := fingerprint(article)) != state.digest:  # the same text needs no evidence
+        asked = marks_of(article)
+        evidence = history.template(asked, page.places)
+        article = kept(evidence, tok, article, page.places)
+        if (digest := fingerprint(article)) != state.digest and state.versions:
+            latest = history.latest()
+        stored = history.candidate() if state.candidate and latest is not None else None
+        if more := marks_of(latest.article if latest else None, stored) - asked:
+            evidence = evidence.adding(history.template(more, ()))
+        if latest is not None:  # another item of a rotating block is not a change
+            article = kept(evidence, tok, page.article, page.places, latest.article)
+            digest = fingerprint(article)
+    if digest == state.digest:
+        return _unchanged(
+            replace(state, status=Status.ACTIVE, extractor=page.extractor),
+            fetch,
+            policy,
+            unconfirmed=bool(state.candidate),
+            kinds=tuple(kinds),
+            headline=article.headline,
+            detail="; ".join(details),
+        )
+    taught = lesson(tok, page.article, page.places)
+    read = replace(page, article=article)
+    if latest is not None:
+        before = kept_before(evidence, tok, latest.article, page.article, page.places)
+        rebase = state.extractor != page.extractor or (
+            before != latest.article and fingerprint(before) == digest
+        )
+        if rebase and not kinds:  # the code, the rules or the site's template read it anew
+            return replace(_rebaseline(state, fetch, read, digest, history, policy), lesson=taught)
+        latest = replace(latest, article=before)
+    if latest is not None and not kinds:
+        first = article if digest == state.candidate else stored
+        if not state.candidate or first is None:  # (the candidate's text is not stored)
+            return replace(_candidate(state, fetch, article, digest, policy), lesson=taught)
+        first = kept(evidence, tok, first, ())
+        confirmed = confirm(latest.article, first, article)
+        taught = lesson(
+            tok, page.article, page.places, (first, article), (latest.article, confirmed)
+        )
+        if (digest := fingerprint(confirmed)) == fingerprint(latest.article):
+            if digest != state.digest:  # nothing confirmed but what the template leaves out
+                update = _rebaseline(
+                    state, fetch, replace(read, article=confirmed), digest, history, policy
+                )
+            else:
+                update = _unchanged(state, fetch, policy, unconfirmed=True)
+            return replace(update, lesson=taught)
+        read = replace(read, article=confirmed)
+    elif wall_reason(article) and digest != state.candidate:  # a first version, or a move
+        return replace(_candidate(state, fetch, article, digest, policy), lesson=taught)
+    if reason := wall_reason(read.article):
+        return replace(
+            _failed(replace(state, candidate="", held=0), history, fetch, reason, policy),
+            lesson=taught,
+        )
+    if (
+        latest is not None
+        and not kinds
+        and not state.held
+        and doubtful(evidence, tok, latest.article, read.article, page.article, page.places)
+    ):
+        return replace(_held(state, fetch, read.article, policy), lesson=taught)
+    update = _record(
+        replace(state, candidate="", held=0),
+        history,
+        fetch,
+        read,
+        digest,
+        latest,
+        kinds,
+        details,
+        policy,
+    )
+    return replace(update, lesson=taught)
+
+
+def _candidate(
+    state: ArticleState, fetch: Fetch, article: Article, digest: str, policy: RecheckPolicy
+) -> Update:
+    """A text that differs from the latest version: fetched again after ``confirm_delay``,
+    published only as far as that fetch confirms it."""
+    pending = replace(
+        state, candidate=digest, held=0, next_check=fetch.fetched_at + policy.confirm_delay
+    )
+    return Update(_settle(pending), Finding.CANDIDATE, site_ok=True, candidate=article)
+
+
+def _held(state: ArticleState, fetch: Fetch, article: Article, policy: RecheckPolicy) -> Update:
+    """A confirmed change its site's evidence doubts (:func:`crawler.detection.template.doubtful`):
+    kept as the candidate, and published only if the next regular check shows it again."""
+    now = fetch.fetched_at
+    decision = decide(policy, now, state.interval, state.last_change, changed=False)
+    held = replace(
+        state,
+        candidate=fingerprint(article),
+        held=1,
+        interval=decision.interval,
+        next_check=now + decision.interval,
+    )
+    return Update(held, Finding.CANDIDATE, site_ok=True, candidate=article)
+
+
+def _record(
+    state: ArticleState,
+    history: History,
+    fetch: Fetch,
+    page: ExtractedPage,
+    digest: str,
+    latest: Version | None,
+    kinds: list[ChangeKind],
+    details: list[str],
+    policy: RecheckPolicy,
+) -> Update:
+    """Records a new version; publishes it unless it is a flip already published."""
+    now = fetch.fetched_at
+    article = page.article
+    first = history.seen(digest) if state.versions else None
+    version, recorded = _append(state, fetch, page, digest, first)
+    diff: Diff = NO_DIFF
+    if latest is not None:
+        diff = diff_articles(latest.article, article)
+    flip = ""
+    if first is not None:
+        pair = flip_key(state.digest, digest)
+        if history.flip_published(pair) and not kinds:
+            decision = decide(policy, now, state.interval, state.last_change, changed=False)
+            flipped = replace(
+                recorded,
+                flips=state.flips + 1,
+                interval=decision.interval,
+                next_check=decision.next_check,
+            )
+            return Update(_settle(flipped), Finding.FLIP, version, site_ok=True)
+        flip = pair
+        kinds.append(ChangeKind.REVERTED)
+        details.append(f"back to the text of version {first}")
+    decision = decide(policy, now, state.interval, now, changed=True)
+    changed = replace(
+        recorded, last_change=now, interval=decision.interval, next_check=decision.next_check
+    )
+    event = None
+    if latest is not None:
+        changed = replace(changed, events=state.events + 1)
+        event = _event(
+            changed,
+            now,
+            (*kinds, *diff.kinds),
+            article.headline,
+            diff=diff,
+            detail="; ".join(details),
+        )
+    return Update(
+        _settle(changed),
+        Finding.CHANGED,
+        version,
+        event,
+        seen="" if first is not None else digest,
+        flip=flip,
+        site_ok=True,
+    )
+
+
+def _append(
+    state: ArticleState, fetch: Fetch, page: ExtractedPage, digest: str, same_as: int | None
+) -> tuple[Version, ArticleState]:
+    """The next version of the article, and its state with that version appended."""
+    version = Version(
+        number=state.versions,
+        recorded_at=fetch.fetched_at,
+        digest=digest,
+        article=page.article,
+        url=fetch.final_url,
+        extractor=page.extractor,
+        same_as=same_as,
+    )
+    recorded = replace(
+        state,
+        versions=state.versions + 1,
+        digest=digest,
+        headline=page.article.headline,
+        extractor=page.extractor,
+        status=Status.ACTIVE,
+    )
+    return version, recorded
+
+
+def _rebaseline(
+    state: ArticleState,
+    fetch: Fetch,
+    page: ExtractedPage,
+    digest: str,
+    history: History,
+    policy: RecheckPolicy,
+) -> Update:
+    """Records the text the current extraction code reads, without publishing a change:
+    the page did not change, the code or the rules that read it did."""
+    now = fetch.fetched_at
+    version, recorded = _append(state, fetch, page, digest, history.seen(digest))
+    decision = decide(policy, now, state.interval, state.last_change, changed=False)
+    rebased = replace(
+        recorded,
+        candidate="",
+        held=0,
+        interval=decision.interval,
+        next_check=decision.next_check,
+    )
+    return Update(
+        _settle(rebased),
+        Finding.REBASELINED,
+        version,
+        seen=digest if version.same_as is None else "",
+        site_ok=True,
+    )
+
+
+def _event(
+    state: ArticleState,
+    now: float,
+    kinds: tuple[ChangeKind, ...],
+    headline: str,
+    *,
+    diff: Diff = NO_DIFF,
+    detail: str = "",
+) -> ChangeEvent:
+    """The event for ``state`` as it is after the check (its counters already advanced:
+    the event is number ``state.events``, about version ``state.versions - 1``)."""
+    return ChangeEvent(
+        article_id=state.id,
+        url=state.url,
+        source=state.source,
+        version=max(state.versions - 1, 0),
+        detected_at=now,
+        headline=headline,
+        diff=diff,
+        kinds=tuple(str(kind) for kind in kinds),
+        sequence=state.events,
+        detail=detail,
+    )
+
+
+def _settle(state: ArticleState) -> ArticleState:
+    """An article with no next check is stable, unless it is gone (it stays gone)."""
+    if state.next_check is None and state.status is not Status.GONE:
+        return replace(state, status=Status.STABLE)
+    return state

@@ -1,0 +1,446 @@
+"""A site's template, learned from its pages: which blocks of a page are the site's, not
+the article's. Pure functions; the evidence lives in Redis (:mod:`crawler.store.sitetemplate`).
+
+Every page a worker reads teaches redline something about its site, with no configuration:
+
+- **blocks**: each paragraph the extraction read, by its *mark* (its words, lower-cased,
+  with every number masked, so "Updated 5 minutes ago" and "Updated 17 minutes ago" are
+  one block): on which of the site's articles it was read (up to :data:`MAX_ARTICLES`), and
+  how many times it *flickered*, that is, of the two fetches that confirm a change, one
+  showed it where the other showed another block (a block only one fetch shows, with
+  nothing in its place in the other, is no evidence: it may be an edit made between the
+  two fetches);
+- **places**: each paragraph's structural position on the page (the tags and stable
+  class names of the elements that hold it, not its words): how many times a block there
+  flickered, and how many times both fetches showed the same block there;
+- **pages**: how many of the site's articles were read.
+
+From that evidence each paragraph of a page is judged (:func:`judge`):
+
+- **template**, when its block flickered and was read on another article of the site too
+  (a rotating sponsored line, a clock, a counter, the headline of another story), and when
+  it stands where the latest version had such a block (another item of the same rotation);
+- **volatile**, when its place flickered at least :data:`FLICKERING` times and more than
+  twice as often as it held steady: whatever stands there is left out, from the first fetch
+  on, including words never seen before;
+- **article** otherwise. Repetition alone never makes a block template: articles of one
+  site share whole paragraphs (background reused in follow-up stories, wire copy, the same
+  correction appended to several stories), and such a paragraph never flickers.
+
+A confirmed change the evidence casts doubt on (:func:`doubtful`) is published only once
+the next regular check shows it again. A site with too few articles for evidence across
+pages is still protected by the confirmation of every change (:mod:`crawler.detection.confirm`) and
+by its volatile places.
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from difflib import SequenceMatcher
+from typing import TYPE_CHECKING
+
+from crawler.detection.confirm import EDITED
+from crawler.domain.normalize import likeness
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from crawler.domain.models import Article
+
+MAX_ARTICLES = 8
+"""How many of the site's articles a block's evidence names (enough to judge it)."""
+
+FLICKERING = 2
+"""A place is volatile once a block there flickered this many times (and seldom held)."""
+
+
+_NUMBER = re.compile(r"\d+")
+
+
+class Role(enum.StrEnum):
+    """What a paragraph of a page is, judging by its site's evidence (or, for
+    ``CLUTTER``, by the extraction, which did not read it as article text)."""
+
+    ARTICLE = "article"
+    TEMPLATE = "template"
+    VOLATILE = "volatile"
+    CLUTTER = "clutter"
+
+
+@dataclass(frozen=True)
+class BlockSeen:
+    """What the site's pages showed of one block.
+
+    Attributes:
+        articles: Tokens (:func:`token`) of the articles it was read on, at most
+            :data:`MAX_ARTICLES`.
+        flickers: How many times one of two fetches of an article showed it and the other
+            did not.
+    """
+
+    articles: tuple[str, ...] = ()
+    flickers: int = 0
+
+
+@dataclass(frozen=True)
+class PlaceSeen:
+    """What two fetches of the site's articles showed at one place.
+
+    Attributes:
+        flickers: How many times a block there was shown by one fetch and not the other.
+        steady: How many times both fetches showed the same block there.
+    """
+
+    flickers: int = 0
+    steady: int = 0
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What is known of a site's template, for the marks and places asked about.
+
+    Attributes:
+        blocks: Mark -> what was seen of that block (marks never seen are absent).
+        places: Place -> what was seen there (places never seen are absent).
+        pages: How many of the site's articles were read (an estimate).
+    """
+
+    blocks: Mapping[str, BlockSeen] = field(default_factory=dict)
+    places: Mapping[str, PlaceSeen] = field(default_factory=dict)
+    pages: int = 0
+
+    def adding(self, other: Evidence) -> Evidence:
+        """This evidence and ``other``'s, about more marks and places."""
+        return Evidence(
+            {**self.blocks, **other.blocks},
+            {**self.places, **other.places},
+            max(self.pages, other.pages),
+        )
+
+
+NO_EVIDENCE = Evidence()
+"""Nothing learned yet."""
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """How a paragraph was judged, and why (for people: ``redline check``)."""
+
+    role: Role
+    why: str = ""
+
+
+@dataclass(frozen=True)
+class Lesson:
+    """What one check teaches about its site (written with the check).
+
+    Attributes:
+        token: The article's token.
+        blocks: Marks of the paragraphs the page showed.
+        flickered: Marks of paragraphs one of the two fetches showed and the other did not.
+        flickering: The place of each paragraph of the confirming fetch that stands where
+            the first fetch showed another (a place once per such paragraph).
+        steady: The place of each paragraph both fetches showed (a place once per such
+            paragraph).
+    """
+
+    token: str
+    blocks: tuple[str, ...]
+    flickered: tuple[str, ...] = ()
+    flickering: tuple[str, ...] = ()
+    steady: tuple[str, ...] = ()
+
+
+def mark(text: str) -> str:
+    """Names a block of text whatever its numbers: the same for "Updated 5 minutes ago"
+    and "Updated 17 minutes ago"."""
+    masked = _NUMBER.sub("#", " ".join(text.lower().split()))
+    return hashlib.blake2b(masked.encode("utf-8"), digest_size=8).hexdigest()
+
+
+def token(article_id: str) -> str:
+    """The short name of an article in its site's evidence."""
+    return article_id[:8]
+
+
+def judge(evidence: Evidence, article: str, text: str, place: str = "") -> Verdict:
+    """Judges one paragraph of ``article`` (a token) by its site's evidence (see the
+    module docstring); ``place`` is "" when unknown."""
+    seen = evidence.blocks.get(mark(text))
+    if seen is not None and (why := template_reason(seen, article)):
+        return Verdict(Role.TEMPLATE, why)
+    where = evidence.places.get(place) if place else None
+    if where is not None and (why := volatile_reason(where)):
+        return Verdict(Role.VOLATILE, why)
+    return Verdict(Role.ARTICLE)
+
+
+def template_reason(seen: BlockSeen, article: str = "") -> str:
+    """Why a block is template on ``article`` (a token; "" for an article it was not read
+    on), "" if it is not."""
+    others = len([a for a in seen.articles if a != article])
+    if others and seen.flickers:
+        plural = "s" if others > 1 else ""
+        return (
+            f"is replaced by another block between two fetches ({seen.flickers} times) and"
+            f" is on {others} other article{plural} of the site"
+        )
+    return ""
+
+
+def volatile_reason(where: PlaceSeen) -> str:
+    """Why a place is volatile, "" if it is not."""
+    if where.flickers >= FLICKERING and 2 * where.steady < where.flickers:
+        return (
+            f"stands where the site's pages changed between fetches {where.flickers} times"
+            f" (and held {where.steady})"
+        )
+    return ""
+
+
+def marks_of(*articles: Article | None) -> set[str]:
+    """The marks of the paragraphs of ``articles`` (None ones ignored)."""
+    return {mark(p) for a in articles if a is not None for p in a.paragraphs}
+
+
+def kept(
+    evidence: Evidence,
+    article_token: str,
+    page: Article,
+    places: Sequence[str],
+    before: Article | None = None,
+) -> Article:
+    """``page`` without the paragraphs its site's evidence judges template or volatile
+    (``places`` holds each paragraph's place, or is empty when they are unknown).
+
+    With ``before``, the latest version's text: a paragraph that flickered or was read on
+    other articles of the site, standing where ``before`` has a paragraph judged template
+    (:func:`_aligned`), is another item of that rotating block, and is left out too.
+    """
+    if not evidence.blocks and not evidence.places:
+        return page
+    left_out = [
+        verdict.role is not Role.ARTICLE
+        for verdict in verdicts(evidence, article_token, page, places)
+    ]
+    if before is not None:
+        rotating = [
+            judge(evidence, article_token, text).role is Role.TEMPLATE for text in before.paragraphs
+        ]
+        for b, p in _aligned(before.paragraphs, page.paragraphs):
+            if rotating[b] and _unsteady(evidence, article_token, page.paragraphs[p]):
+                left_out[p] = True
+    return replace(
+        page,
+        paragraphs=tuple(
+            text for text, out in zip(page.paragraphs, left_out, strict=True) if not out
+        ),
+    )
+
+
+def doubtful(
+    evidence: Evidence,
+    article_token: str,
+    latest: Article,
+    confirmed: Article,
+    page: Article,
+    places: Sequence[str],
+) -> tuple[str, ...]:
+    """The paragraphs a confirmed change adds or cuts that its site's evidence casts doubt
+    on: two fetches agreeing on them may be a coincidence of a rotating block.
+
+    Doubted are a paragraph ``confirmed`` adds to ``latest`` (the latest version's text)
+    that flickered or was read on another article of the site, or that stands in a place
+    where blocks flickered more often than they held or where none of the article's
+    unchanged paragraphs stands; and a paragraph it cuts that
+    did, or that stands where the current ``page`` (all its paragraphs, with their
+    ``places`` or none) shows other paragraphs, one of them left out as template or
+    volatile. A paragraph reworded (a cut one and an added one at least
+    :data:`crawler.detection.confirm.EDITED` alike) is an edit, and doubted only for where it
+    stands.
+    Such a change is published only once a later check shows it again (see
+    :mod:`crawler.detection.check`).
+    """
+    added = set(confirmed.paragraphs) - set(latest.paragraphs)
+    cut = set(latest.paragraphs) - set(confirmed.paragraphs)
+    reworded = {
+        text for old in cut for new in added if likeness(old, new) >= EDITED for text in (old, new)
+    }
+    doubts = {text for text in (added | cut) - reworded if _unsteady(evidence, article_token, text)}
+    if len(places) == len(page.paragraphs):
+        unchanged = set(latest.paragraphs) & set(confirmed.paragraphs)
+        article_places = {p for t, p in zip(page.paragraphs, places, strict=True) if t in unchanged}
+        doubts.update(
+            text
+            for text, place in zip(page.paragraphs, places, strict=True)
+            if text in added
+            and (
+                _flickery(evidence.places.get(place))
+                or (article_places and place not in article_places)
+            )
+        )
+    if cut:
+        left_out = [
+            verdict.role is not Role.ARTICLE
+            for verdict in verdicts(evidence, article_token, page, places)
+        ]
+        beside = _beside_left_out(latest.paragraphs, page.paragraphs, left_out)
+        doubts.update(cut.intersection(latest.paragraphs[i] for i in beside))
+    return tuple(sorted(doubts))
+
+
+def verdicts(
+    evidence: Evidence, article_token: str, page: Article, places: Sequence[str]
+) -> list[Verdict]:
+    """How each paragraph of ``page`` is judged (``places`` as for :func:`kept`)."""
+    where = list(places) if len(places) == len(page.paragraphs) else [""] * len(page.paragraphs)
+    return [
+        judge(evidence, article_token, text, place)
+        for text, place in zip(page.paragraphs, where, strict=True)
+    ]
+
+
+def _unsteady(evidence: Evidence, article_token: str, text: str) -> bool:
+    """True for a paragraph that is not only this article's text, as far as the site's
+    evidence says: it flickered, or was read on another article than ``article_token``."""
+    seen = evidence.blocks.get(mark(text))
+    return seen is not None and (
+        seen.flickers > 0 or any(a != article_token for a in seen.articles)
+    )
+
+
+def _beside_left_out(before: Sequence[str], page: Sequence[str], left_out: list[bool]) -> set[int]:
+    """Indices of paragraphs of ``before`` in a stretch that ``page`` (whose paragraphs
+    ``left_out`` marks) replaces with other paragraphs, one of them left out."""
+    matcher = SequenceMatcher(None, before, page, autojunk=False)
+    return {
+        i
+        for tag, a1, a2, b1, b2 in matcher.get_opcodes()
+        if tag == "replace" and any(left_out[b1:b2])
+        for i in range(a1, a2)
+    }
+
+
+def _flickered(evidence: Evidence, text: str) -> bool:
+    """True for a paragraph that flickered on some article of the site."""
+    seen = evidence.blocks.get(mark(text))
+    return seen is not None and seen.flickers > 0
+
+
+def _flickery(where: PlaceSeen | None) -> bool:
+    """True for a place where blocks flickered more often than they held."""
+    return where is not None and where.flickers > where.steady
+
+
+def _aligned(a: Sequence[str], b: Sequence[str]) -> list[tuple[int, int]]:
+    """Pairs of indices of paragraphs of ``a`` and ``b`` that stand in the same place:
+    the same paragraph, or, in a stretch the two do not share, one of as many paragraphs
+    on each side, in order."""
+    pairs: list[tuple[int, int]] = []
+    matcher = SequenceMatcher(None, a, b, autojunk=False)
+    for tag, a1, a2, b1, b2 in matcher.get_opcodes():
+        if tag == "equal" or (tag == "replace" and a2 - a1 == b2 - b1):
+            pairs.extend((a1 + k, b1 + k) for k in range(a2 - a1))
+    return pairs
+
+
+def kept_before(
+    evidence: Evidence,
+    article_token: str,
+    before: Article,
+    page: Article,
+    places: Sequence[str],
+) -> Article:
+    """An earlier text of the article (``before``), read with the evidence the current
+    ``page`` (all its paragraphs, with their ``places`` or none) is read with: without its
+    paragraphs judged template, and without those that stand where the page has a
+    paragraph left out (the same paragraph, or, in a stretch the two texts do not share,
+    one of as many paragraphs as the page has there, in the same order), or that flickered
+    and stand in a stretch where the page shows other paragraphs, one of them left out: a
+    rotating line the page shows another item of."""
+    if not evidence.blocks and not evidence.places:
+        return before
+    left_out = [
+        verdict.role is not Role.ARTICLE
+        for verdict in verdicts(evidence, article_token, page, places)
+    ]
+    dropped = {
+        i
+        for i, text in enumerate(before.paragraphs)
+        if judge(evidence, article_token, text).role is Role.TEMPLATE
+    }
+    dropped.update(
+        b
+        for b, p in _aligned(before.paragraphs, page.paragraphs)
+        if left_out[p] and _unsteady(evidence, article_token, before.paragraphs[b])
+    )
+    dropped.update(
+        b
+        for b in _beside_left_out(before.paragraphs, page.paragraphs, left_out)
+        if _flickered(evidence, before.paragraphs[b])
+    )
+    return replace(
+        before,
+        paragraphs=tuple(t for i, t in enumerate(before.paragraphs) if i not in dropped),
+    )
+
+
+def lesson(
+    article_token: str,
+    page: Article,
+    places: Sequence[str],
+    fetches: tuple[Article, Article] | None = None,
+    kept_from: tuple[Article, Article] | None = None,
+) -> Lesson:
+    """What a check that read ``page`` (all its paragraphs, ``places`` holding each one's
+    place or empty) teaches its site.
+
+    With ``fetches``, the texts of the first fetch and of this one as the evidence read
+    them (its template left out): a paragraph one fetch shows where the other shows another
+    (:func:`_aligned`) flickered, and so did that other, in a flickering place. A paragraph
+    only one fetch shows with nothing in its place is not evidence either way: it may be an
+    edit made between the two fetches. With ``kept_from``, the latest version's text and
+    the confirmed one: a paragraph of the latest version that neither fetch shows but the
+    confirmed text keeps, where each fetch shows another paragraph and the two differ,
+    stood in a place that flickered, and flickered too.
+    """
+    blocks = tuple(sorted({mark(p) for p in page.paragraphs}))
+    if fetches is None:
+        return Lesson(article_token, blocks)
+    first, second = fetches
+    replaced = {
+        (first.paragraphs[a], second.paragraphs[b])
+        for a, b in _aligned(first.paragraphs, second.paragraphs)
+        if first.paragraphs[a] != second.paragraphs[b]
+    }
+    flickered = {text for pair in replaced for text in pair}
+    rotated = {new for _, new in replaced}
+    if kept_from is not None:
+        latest, confirmed = kept_from
+        shown = set(first.paragraphs) | set(second.paragraphs)
+        kept_only = set(latest.paragraphs) & set(confirmed.paragraphs) - shown
+        in_first = dict(_aligned(latest.paragraphs, first.paragraphs))
+        in_second = dict(_aligned(latest.paragraphs, second.paragraphs))
+        flickered.update(
+            text
+            for i, text in enumerate(latest.paragraphs)
+            if text in kept_only
+            and i in in_first
+            and i in in_second
+            and first.paragraphs[in_first[i]] != second.paragraphs[in_second[i]]
+        )
+    where = places if len(places) == len(page.paragraphs) else [""] * len(page.paragraphs)
+    held = set(first.paragraphs) & set(second.paragraphs)
+    flickering = [p for t, p in zip(page.paragraphs, where, strict=True) if p and t in rotated]
+    steady = [p for t, p in zip(page.paragraphs, where, strict=True) if p and t in held]
+    return Lesson(
+        article_token,
+        blocks,
+        flickered=tuple(sorted({mark(p) for p in flickered})),
+        flickering=tuple(sorted(flickering)),
+        steady=tuple(sorted(steady)),
+    )
