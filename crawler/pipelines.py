@@ -14,19 +14,20 @@ import redis
 
 from crawler.detection.check import Finding, Update, plan_update
 from crawler.domain.hashing import page_digest
-from crawler.domain.models import Fetch
+from crawler.domain.models import Fetch, ListingFetch
 from crawler.extraction.discovery import DiscoveryError, Listing, read_listing
 from crawler.extraction.extract import ExtractedPage, ExtractionError, extract_page, reader_of
 from crawler.extraction.rules import ExtractionRules, RulesError
 from crawler.store.connection import Outage, client, describe, unavailable
-from crawler.store.endpoints import Read
-from crawler.store.keys import Keys, is_endpoint
+from crawler.store.keys import Keys
 from crawler.store.stores import Stores
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
     from scrapy.crawler import Crawler
+
+    from crawler.store.endpoints import Read
 
 logger = logging.getLogger(__name__)
 
@@ -81,7 +82,7 @@ class ChangePipeline:
         )
 
     async def process_item(self, item: Any) -> Any:
-        if isinstance(item, Fetch):
+        if isinstance(item, Fetch | ListingFetch):
             await asyncio.get_running_loop().run_in_executor(self._threads, self.record, item)
         return item
 
@@ -89,7 +90,7 @@ class ChangePipeline:
         """Lets the records under way finish, then ends the threads."""
         self._threads.shutdown(wait=True)
 
-    def record(self, fetch: Fetch) -> Update | Read | None:
+    def record(self, fetch: Fetch | ListingFetch) -> Update | Read | None:
         """Extracts the fetched page (if any) with its source's rules and records the check,
         or reads the discovery endpoint's listing and records the read, waiting for Redis as
         the class describes; returns what was written."""
@@ -117,32 +118,37 @@ class ChangePipeline:
             self._outage.succeeded(time.monotonic())
             if update is None:
                 logger.warning("fetched %s but it is not tracked any more", fetch.url)
-            elif isinstance(update, Read):
-                _log_read(fetch, update)
-            else:
-                _log(fetch, update)
             return update
 
-    def _record(self, fetch: Fetch) -> Update | Read | None:
-        if is_endpoint(fetch.article_id):
-            endpoint = self.endpoints.load(fetch.article_id)
-            if endpoint is None:
-                return None
-            listing, error = _listing(fetch, endpoint.link_pattern)
-            now = time.time()
-            window = self.shared.for_source(endpoint.source).policy.stability_window
-            return self.endpoints.record(fetch, listing, error, now, since=now - window)
+    def _record(self, fetch: Fetch | ListingFetch) -> Update | Read | None:
+        if isinstance(fetch, ListingFetch):
+            return self._record_read(fetch)
         instructions = self.shared.for_source(fetch.source)
         policy = instructions.policy
         fetch = _known_page(fetch, instructions.rules)
         page, error = _extract(fetch, instructions.rules)
-        return self.store.record(
+        update = self.store.record(
             fetch.article_id,
             lambda state, history: plan_update(state, history, fetch, page, error, policy),
         )
+        if update is not None:
+            _log(fetch, update)
+        return update
+
+    def _record_read(self, fetch: ListingFetch) -> Read | None:
+        endpoint = self.endpoints.load(fetch.endpoint_id)
+        if endpoint is None:
+            return None
+        listing, error = _listing(fetch, endpoint.link_pattern)
+        now = time.time()
+        window = self.shared.for_source(endpoint.source).policy.stability_window
+        read = self.endpoints.record(fetch, listing, error, now, since=now - window)
+        if read is not None:
+            _log_read(fetch, read)
+        return read
 
 
-def _listing(fetch: Fetch, link_pattern: str) -> tuple[Listing | None, str]:
+def _listing(fetch: ListingFetch, link_pattern: str) -> tuple[Listing | None, str]:
     """What a discovery endpoint's document lists, or why the read failed."""
     if fetch.not_modified:
         return None, ""
@@ -158,7 +164,7 @@ def _listing(fetch: Fetch, link_pattern: str) -> tuple[Listing | None, str]:
         return None, f"reading the listing crashed: {type(exc).__name__}: {exc}"
 
 
-def _log_read(fetch: Fetch, read: Read) -> None:
+def _log_read(fetch: ListingFetch, read: Read) -> None:
     state = read.state
     if read.stale:
         logger.info("discarded a stale read of %s: a read as new was recorded meanwhile", fetch.url)

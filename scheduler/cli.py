@@ -43,6 +43,7 @@ from crawler.store.connection import (
 from crawler.store.keys import Keys
 from crawler.store.sitetemplate import SiteTemplates
 from crawler.store.stores import Stores
+from crawler.web.views import change_of, versions_of
 from scheduler.config import ConfigError, Settings, config_path_from, load_settings
 from scheduler.embedded import EmbeddedRedis, EmbeddedRedisError
 from scheduler.report import Overview, article_text, status_text
@@ -455,7 +456,9 @@ def _show(settings: Settings, args: argparse.Namespace) -> int:
                 " has not read it yet: is `redline run` running?)"
             )
             return 0
-        text = article_text(state, store.versions(state.id), store.timeline(state.id), time.time())
+        now = time.time()
+        changes = [change_of(stored, now) for stored in store.timeline(state.id)]
+        text = article_text(state, versions_of(store.versions(state.id)), changes, now)
     print(text)
     return 0
 

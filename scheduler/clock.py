@@ -3,8 +3,8 @@
 It runs an APScheduler job every ``clock_tick`` that
 
 1. reloads the settings file and the URLs file when either changed on disk (new URLs are
-   tracked, removed ones stop being polled, the recheck policy is republished for the
-   workers);
+   tracked, those taken out are untracked and stop being polled, the recheck policy is
+   republished for the workers);
 2. moves every article due by now from the schedule to the ready queue, and claims whose
    worker died (lease expired) back to it.
 
@@ -268,11 +268,11 @@ class Clock:
             )
         else:
             logger.info(
-                "loaded %s: %d URLs tracked (%d new, %d removed, %d restored), %d bad lines",
+                "loaded %s: %d URLs tracked (%d new, %d untracked, %d restored), %d bad lines",
                 settings.urls_file,
                 len(targets),
                 report.added,
-                report.removed,
+                report.untracked,
                 report.restored,
                 len(problems),
             )

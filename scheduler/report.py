@@ -1,7 +1,8 @@
 """What ``redline status`` and ``redline show`` print: pure functions from state to text.
 
 Everything is read from Redis by the command and passed in, with ``now``, so the wording
-can be tested without a server.
+can be tested without a server. An article's versions and changes are the records the web
+view lists (:mod:`crawler.web.views`), printed as text.
 """
 
 from __future__ import annotations
@@ -10,18 +11,18 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from crawler.detection.quality import article_words
 from crawler.domain.models import Status
-from crawler.domain.wording import FIRST_SEEN, ago, ahead, describe, duration, later
+from crawler.domain.wording import ago, ahead, describe, duration
 from crawler.store.counters import HEALTH_HOURS, SiteHealth
 from crawler.store.health import UNHEALTHY_SHARE, SourceHealth
 from crawler.store.queue import Depth
-from crawler.web.feed import summary
 
 if TYPE_CHECKING:
-    from crawler.domain.models import ArticleState, Version
-    from crawler.store.articles import StoredEvent
+    from collections.abc import Sequence
+
+    from crawler.domain.models import ArticleState
     from crawler.store.counters import ExtractionHealth
+    from crawler.web.views import Change, VersionSummary
 
 
 @dataclass(frozen=True)
@@ -59,10 +60,10 @@ def status_text(overview: Overview, now: float) -> str:
     counts = overview.counts
     depth = overview.depth
     hour = overview.last_hour
-    tracked = sum(n for status, n in counts.items() if status is not Status.REMOVED)
+    tracked = sum(n for status, n in counts.items() if status is not Status.UNTRACKED)
     lines = [
         f"redline status at {_when(now)}",
-        f"articles: {tracked} tracked, {counts.get(Status.REMOVED, 0)} removed",
+        f"articles: {tracked} tracked, {counts.get(Status.UNTRACKED, 0)} untracked",
         "  " + "  ".join(f"{status.value} {counts.get(status, 0)}" for status in Status),
     ]
     waiting = depth.overdue + depth.ready
@@ -155,9 +156,14 @@ def extraction_text(health: ExtractionHealth, hours: int = HEALTH_HOURS) -> str:
 
 
 def article_text(
-    state: ArticleState, versions: list[Version], events: list[StoredEvent], now: float
+    state: ArticleState,
+    versions: Sequence[VersionSummary],
+    changes: Sequence[Change],
+    now: float,
 ) -> str:
-    """One article's state and history, as ``redline show`` prints it."""
+    """One article's state and history, as ``redline show`` prints it: its ``versions``
+    and ``changes`` as the web view lists them (:func:`crawler.web.views.versions_of`,
+    :func:`crawler.web.views.change_of`)."""
     lines = [
         state.url,
         f"  state:        {describe(state, now)}",
@@ -185,24 +191,21 @@ def article_text(
         optional.append(("unconfirmed", "a change awaits the fetch that confirms it"))
     lines += [f"  {name + ':':<14}{value}" for name, value in optional if value]
     if versions:
-        first = versions[0].recorded_at
         lines.append("versions:")
-        for previous, version in zip([None, *versions], versions, strict=False):
-            same = (
-                f", same text as version {version.same_as}" if version.same_as is not None else ""
-            )
-            if previous is not None and previous.extractor != version.extractor:
+        for version in versions:
+            same = "" if version.same_as is None else f", same text as version {version.same_as}"
+            if version.reread:
                 same += ", re-read by new extraction code (not an edit)"
-            when = later(version.recorded_at, first) if version.number else FIRST_SEEN
             lines.append(
-                f"  {version.number:>3}  {_when(version.recorded_at)}  ({when})  "
-                f"{article_words(version.article)} words{same}: {version.article.headline}"
+                f"  {version.number:>3}  {_when(version.recorded_at)}  ({version.later})  "
+                f"{version.words} words{same}: {version.headline}"
             )
-    if events:
+    if changes:
         lines.append("changes:")
-        for stored in events:
-            event = stored.event
-            lines.append(f"  {event.sequence:>3}  {_when(event.detected_at)}  {summary(event)}")
+        lines += [
+            f"  {change.sequence:>3}  {_when(change.detected_at)}  {change.summary}"
+            for change in changes
+        ]
     return "\n".join(lines)
 
 

@@ -39,7 +39,7 @@ def record(store: ArticleStore, url: str, now: float, headline: str, *paragraphs
     """Records one check of ``url`` at ``now`` that read this article, and when it read a
     change, the check that confirms it (at the same time, for simple timelines)."""
     page = ExtractedPage(Article(headline, "", paragraphs), "")
-    fetch = Fetch(article_id(url), url, url, now, status=200)
+    fetch = Fetch(article_id=article_id(url), url=url, final_url=url, fetched_at=now, status=200)
     for _ in range(2):
         update = store.record(
             article_id(url),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -90,10 +90,10 @@ class Life:
     ) -> Update:
         page = ExtractedPage(article, canonical) if article is not None else None
         fetch = Fetch(
-            "id1",
-            self.state.location or URL,
-            final_url,
-            now,
+            article_id="id1",
+            url=self.state.location or URL,
+            final_url=final_url,
+            fetched_at=now,
             status=status,
             html="<html>" if article is not None or error.startswith("extraction") else None,
             error=error,
@@ -136,11 +136,19 @@ class Life:
         return [u.event.kinds for u in self.updates if u.event is not None]
 
 
+def fetched(at: float, **answer: Any) -> Fetch:
+    """A fetch of the article at ``URL`` that answered at ``at`` (a 200 unless ``answer``
+    says otherwise)."""
+    return Fetch(
+        article_id="id1", url=URL, final_url=URL, fetched_at=at, **{"status": 200, **answer}
+    )
+
+
 def test_a_304_is_an_unchanged_check_that_keeps_the_validators() -> None:
     life = Life()
     life.check(0, A)
     life.state = replace(life.state, etag='"v1"')
-    fetch = Fetch("id1", URL, URL, 100.0, status=304, not_modified=True)
+    fetch = fetched(100.0, status=304, not_modified=True)
     update = plan_update(life.state, life, fetch, None, "", POLICY)
     assert update.finding is Finding.UNCHANGED
     assert (update.version, update.event) == (None, None)
@@ -213,13 +221,13 @@ def test_extraction_failures_are_not_site_failures() -> None:
     assert update.state.extraction_failures == 1
 
 
-def test_a_removed_page_publishes_removed_once_and_restored_when_it_returns() -> None:
+def test_a_gone_page_publishes_gone_once_and_restored_when_it_returns() -> None:
     life = Life()
     life.check(0, A)
     gone = life.check(100.0, status=404)
     assert gone.state.status is Status.GONE
     assert gone.event is not None
-    assert gone.event.kinds == ("removed",)
+    assert gone.event.kinds == ("gone",)
     assert gone.event.headline == A.headline
     again = life.check(gone.state.next_check or 0, status=410)
     assert (again.event, again.state.status) == (None, Status.GONE)
@@ -229,7 +237,7 @@ def test_a_removed_page_publishes_removed_once_and_restored_when_it_returns() ->
     assert back.event is not None
     assert back.event.kinds == ("restored",)
     assert back.version is None  # same text as before it went
-    assert life.events == [("removed",), ("restored",)]
+    assert life.events == [("gone",), ("restored",)]
     assert [e.sequence for e in (gone.event, back.event)] == [1, 2]
 
 
@@ -255,7 +263,7 @@ def test_a_gone_page_stops_being_checked_after_the_stability_window() -> None:
         now = update.state.next_check
     assert life.state.status is Status.GONE
     assert now >= 100.0 + POLICY.stability_window
-    assert life.events == [("removed",)]
+    assert life.events == [("gone",)]
 
 
 def test_a_move_is_published_once_and_the_article_keeps_its_identity() -> None:
@@ -339,7 +347,7 @@ def test_a_304_to_a_confirming_fetch_means_the_page_went_back_unconfirmed() -> N
     life.check(0, A)
     life.state = replace(life.state, etag='"v1"')
     life.check(100.0, B)
-    fetch = Fetch("id1", URL, URL, 105.0, status=304, not_modified=True)
+    fetch = fetched(105.0, status=304, not_modified=True)
     back = plan_update(life.state, life, fetch, None, "", POLICY)
     assert back.finding is Finding.UNCHANGED
     assert (back.extraction_failed, back.state.candidate, back.event) == (True, "", None)
@@ -474,20 +482,20 @@ def test_an_appended_correction_is_its_own_kind() -> None:
     assert update.event.kinds == ("body", "correction")
 
 
-def test_a_check_recorded_after_the_url_was_removed_keeps_it_removed() -> None:
+def test_a_check_recorded_after_the_url_was_untracked_keeps_it_untracked() -> None:
     life = Life()
     life.check(0, A)
-    life.state = replace(life.state, status=Status.REMOVED)
+    life.state = replace(life.state, status=Status.UNTRACKED)
     update = life.check(100.0, B)
-    assert (update.state.status, update.state.next_check) == (Status.REMOVED, None)
+    assert (update.state.status, update.state.next_check) == (Status.UNTRACKED, None)
 
 
 def test_a_fetch_claimed_before_the_last_recorded_check_is_stale_and_writes_nothing() -> None:
     life = Life()
     life.check(0, A)
-    newer = Fetch("id1", URL, URL, 700.0, status=200, html="<html>", claimed_at=690.0)
+    newer = fetched(700.0, html="<html>", claimed_at=690.0)
     life.apply(plan_update(life.state, life, newer, ExtractedPage(B, ""), "", POLICY))
-    stale = Fetch("id1", URL, URL, 705.0, status=200, html="<html>", claimed_at=100.0)
+    stale = fetched(705.0, html="<html>", claimed_at=100.0)
     update = plan_update(life.state, life, stale, ExtractedPage(A, ""), "", POLICY)
     assert update.finding is Finding.STALE
     assert update.state == life.state
@@ -500,7 +508,7 @@ def test_a_check_recorded_again_after_a_dropped_connection_writes_nothing() -> N
     life = Life()
     life.check(0, A)
     life.check(600.0, B)  # the candidate change
-    fetch = Fetch("id1", URL, URL, 700.0, status=200, html="<html>", claimed_at=690.0)
+    fetch = fetched(700.0, html="<html>", claimed_at=690.0)
     first = plan_update(life.state, life, fetch, ExtractedPage(B, ""), "", POLICY)
     assert first.event is not None
     life.apply(first)
@@ -542,7 +550,7 @@ def test_same_text_from_new_extraction_code_just_adopts_it() -> None:
 def test_a_document_that_is_not_html_is_noted_not_failed() -> None:
     life = Life()
     life.check(0, A)
-    fetch = Fetch("id1", URL, URL, 100.0, status=200, not_html="application/pdf")
+    fetch = fetched(100.0, not_html="application/pdf")
     update = plan_update(life.state, life, fetch, None, "", POLICY)
     assert update.finding is Finding.NOT_HTML
     assert (update.version, update.event, update.extraction_failed) == (None, None, False)

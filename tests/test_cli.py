@@ -94,7 +94,7 @@ def test_list_shows_each_url_with_its_state(
 def test_list_shows_the_articles_discovery_found_after_the_files(
     workdir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from crawler.domain.models import Fetch
+    from crawler.domain.models import ListingFetch
     from crawler.extraction.discovery import Link, Listing
     from crawler.store.endpoints import EndpointStore, EndpointTarget, endpoint_id
     from scheduler.embedded import EmbeddedRedis
@@ -105,7 +105,14 @@ def test_list_shows_the_articles_discovery_found_after_the_files(
         endpoints = EndpointStore(ArticleStore(connect(server.url), Keys()))
         endpoints.sync([EndpointTarget(feed, "news", 600.0)], 1.0)
         found = Listing("rss", (Link("https://news.example/b"), Link("https://news.example/a")))
-        endpoints.record(Fetch(endpoint_id(feed), feed, feed, 2.0, status=200), found, "", 2.0)
+        endpoints.record(
+            ListingFetch(
+                endpoint_id=endpoint_id(feed), url=feed, final_url=feed, fetched_at=2.0, status=200
+            ),
+            found,
+            "",
+            2.0,
+        )
     assert main(["list"]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[1].endswith("https://news.example/a")

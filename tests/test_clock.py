@@ -59,9 +59,9 @@ def test_edits_to_the_urls_file_are_picked_up_on_the_next_tick(
     assert clock.tick(now=102.0) == 2
     ids = {article_id("https://b.example/2"), article_id("https://c.example/3")}
     assert store.tracked_ids() == ids
-    removed = store.load(article_id("https://a.example/1"))
-    assert removed is not None
-    assert removed.status is Status.REMOVED
+    untracked = store.load(article_id("https://a.example/1"))
+    assert untracked is not None
+    assert untracked.status is Status.UNTRACKED
     problems = redis_conn.hget(keys.config, "problems")
     assert problems is not None
     assert b"urls.txt:2" in problems

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from crawler.domain.identity import article_id
-from crawler.domain.models import Fetch, Status
+from crawler.domain.models import ListingFetch, Status
 from crawler.extraction.discovery import Link, Listing
 from crawler.store.articles import TrackTarget
 from crawler.store.endpoints import (
@@ -39,9 +39,19 @@ def endpoints_of(store: ArticleStore) -> EndpointStore:
     return EndpointStore(store)
 
 
-def read_of(url: str, at: float, claimed: float, **changes: Any) -> Fetch:
+def read_of(url: str, at: float, claimed: float, **changes: Any) -> ListingFetch:
     """A read of the endpoint at ``url``: a 200 unless ``changes`` say otherwise."""
-    return replace(Fetch(endpoint_id(url), url, url, at, status=200, claimed_at=claimed), **changes)
+    return replace(
+        ListingFetch(
+            endpoint_id=endpoint_id(url),
+            url=url,
+            final_url=url,
+            fetched_at=at,
+            status=200,
+            claimed_at=claimed,
+        ),
+        **changes,
+    )
 
 
 def test_a_configured_endpoint_is_due_at_once_and_keeps_its_settings(
@@ -60,7 +70,7 @@ def test_a_configured_endpoint_is_due_at_once_and_keeps_its_settings(
     assert state.status is Status.ACTIVE
     assert queue.promote(NOW) == 1
     (claim,) = queue.claim(NOW, 10, 60.0, 2)
-    assert (claim.article_id, claim.url, claim.source) == (endpoint_id(FEED), FEED, "news")
+    assert (claim.id, claim.url, claim.source) == (endpoint_id(FEED), FEED, "news")
     assert endpoints.sync([EndpointTarget(FEED, "news", 600.0, "/a/")], NOW + 1) == (0, 0)
     changed = endpoints.load(endpoint_id(FEED))
     assert changed is not None
@@ -182,7 +192,7 @@ def test_reads_of_endpoints_and_checks_of_articles_share_each_sites_limit(
     queue.promote(NOW)
     (first,) = queue.claim(NOW, 10, 60.0, per_site=1)
     assert queue.claim(NOW, 10, 60.0, per_site=1) == [], "the site has a check in flight"
-    queue.release([first.article_id], NOW)
+    queue.release([first.id], NOW)
     assert len(queue.claim(NOW, 10, 60.0, per_site=2)) == 2
 
 
@@ -198,7 +208,7 @@ def test_the_urls_file_does_not_remove_discovered_articles_and_none_is_dropped(
     listed = TrackTarget(article_id("https://news.example/b"), "https://news.example/b", "news")
     store.redis.zrem(keys.schedule, found)  # lost, somehow
     report = store.sync_tracked([listed], NOW + 10)
-    assert (report.added, report.removed, report.repaired) == (1, 0, 1)
+    assert (report.added, report.untracked, report.repaired) == (1, 0, 1)
     state = store.load(found)
     assert state is not None
     assert state.status is Status.NEW

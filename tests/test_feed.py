@@ -109,7 +109,7 @@ def test_an_empty_feed_is_valid() -> None:
 
 
 def test_lifecycle_events_say_what_happened() -> None:
-    removed = ChangeEvent(
+    gone = ChangeEvent(
         "abc123",
         "https://news.example/storm",
         "example",
@@ -117,15 +117,15 @@ def test_lifecycle_events_say_what_happened() -> None:
         1_700_000_000.0,
         "Storm hits coast",
         NO_DIFF,
-        kinds=("removed",),
+        kinds=("gone",),
         sequence=5,
         detail="the page answers HTTP 410",
     )
-    root = lxml.etree.fromstring(render(StoredEvent("1700000000000-0", removed)))
+    root = lxml.etree.fromstring(render(StoredEvent("1700000000000-0", gone)))
     entry = root.find(ATOM + "entry")
     assert entry is not None
-    assert entry.findtext(ATOM + "summary") == "Article removed; the page answers HTTP 410"
-    assert entry.findtext(ATOM + "title") == "Article removed: Storm hits coast"
+    assert entry.findtext(ATOM + "summary") == "Article gone; the page answers HTTP 410"
+    assert entry.findtext(ATOM + "title") == "Article gone: Storm hits coast"
     terms = [c.get("term") for c in entry.findall(ATOM + "category")]
-    assert terms == ["example", "removed"]
+    assert terms == ["example", "gone"]
     assert entry.findtext(ATOM + "id", "").endswith("article/abc123/event/5")

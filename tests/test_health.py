@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from crawler.domain.models import EndpointState, Fetch, Status
+from crawler.domain.models import EndpointState, ListingFetch, Status
 from crawler.extraction.discovery import Listing
 from crawler.store.articles import ArticleStore
 from crawler.store.counters import ExtractionHealth
@@ -89,7 +89,14 @@ def test_the_clock_logs_a_failing_source_and_its_recovery_in_the_health_log(
     assert log.current() == {}
 
     def read(at: float, error: str) -> None:
-        fetch = Fetch(endpoint_id(FEED), FEED, FEED, at, status=503, claimed_at=at)
+        fetch = ListingFetch(
+            endpoint_id=endpoint_id(FEED),
+            url=FEED,
+            final_url=FEED,
+            fetched_at=at,
+            status=503,
+            claimed_at=at,
+        )
         listing = None if error else Listing("rss", ())
         endpoints.record(fetch, listing, error, at)
 

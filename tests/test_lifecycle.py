@@ -109,12 +109,12 @@ def test_a_page_that_goes_away_and_comes_back(worker: Harness, site: NewsSite) -
     assert state.status is Status.GONE
     site.edit("/story", status=410)
     worker.check(url)
-    assert kinds(worker, url) == [("removed",)]
+    assert kinds(worker, url) == [("gone",)]
     site.edit("/story", status=200)
     (state,) = worker.check(url)
     assert state.status is Status.ACTIVE
     assert state.versions == 1
-    assert kinds(worker, url) == [("removed",), ("restored",)]
+    assert kinds(worker, url) == [("gone",), ("restored",)]
 
 
 def test_a_moved_article_keeps_one_history_and_is_polled_at_its_new_home(

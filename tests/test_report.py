@@ -10,6 +10,7 @@ from crawler.domain.wording import describe
 from crawler.store.articles import StoredEvent
 from crawler.store.counters import ExtractionHealth, SiteHealth
 from crawler.store.queue import Depth
+from crawler.web.views import change_of, versions_of
 from scheduler.report import Overview, article_text, status_text
 
 NOW = 1_800_000_000.0
@@ -17,7 +18,7 @@ NOW = 1_800_000_000.0
 
 def test_status_counts_states_overdue_checks_the_last_hour_and_sick_sites() -> None:
     overview = Overview(
-        counts={Status.ACTIVE: 7, Status.FAILING: 1, Status.GONE: 2, Status.REMOVED: 3},
+        counts={Status.ACTIVE: 7, Status.FAILING: 1, Status.GONE: 2, Status.UNTRACKED: 3},
         depth=Depth(scheduled=9, overdue=2, ready=3, leased=1, oldest_due=NOW - 1500),
         last_hour={"checks": 120, "changes": 4, "errors": 6, "extraction_failures": 1},
         sites=[
@@ -47,8 +48,8 @@ def test_status_counts_states_overdue_checks_the_last_hour_and_sick_sites() -> N
         redis_disk="Redis failed at writing its append-only file (is its disk full?)",
     )
     text = status_text(overview, NOW)
-    assert "articles: 10 tracked, 3 removed" in text
-    assert "active 7  failing 1  gone 2  stable 0  duplicate 0  removed 3" in text
+    assert "articles: 10 tracked, 3 untracked" in text
+    assert "active 7  failing 1  gone 2  stable 0  duplicate 0  untracked 3" in text
     assert "checks: 5 overdue (the oldest by 25 minutes), 1 in progress, 7 scheduled" in text
     assert "last hour: 120 checks, 4 changes, 6 errors, 1 extraction failures" in text
     assert "news.example   90 checks, 6 failures, 6 in a row" in text
@@ -112,7 +113,8 @@ def test_show_tells_the_state_in_words_and_lists_versions_and_changes() -> None:
         sequence=1,
         detail="back to version 0",
     )
-    text = article_text(state, versions, [StoredEvent("1-0", event)], NOW)
+    changes = [change_of(StoredEvent("1-0", event), NOW)]
+    text = article_text(state, versions_of(versions), changes, NOW)
     assert "state:        active: last changed 3 hours ago, next check in 20 minutes" in text
     assert "(first seen)" in text
     assert "(2 hours later)" in text
@@ -121,7 +123,7 @@ def test_show_tells_the_state_in_words_and_lists_versions_and_changes() -> None:
     assert "flips:        2 returns to earlier texts, not published" in text
     assert "published:" not in text
     found = dataclasses.replace(state, published=NOW - 6 * 3600, via="@feed")
-    text = article_text(found, versions, [], NOW)
+    text = article_text(found, versions_of(versions), [], NOW)
     assert "published:    " in text
     assert "(as its source listed it)" in text
     assert "found by:     discovery" in text
@@ -142,7 +144,7 @@ def test_status_tells_each_sources_discovery_extraction_and_problems() -> None:
     )
     tribune = SourceHealth(
         "tribune",
-        {**dict.fromkeys(Status, 0), Status.ACTIVE: 30, Status.STABLE: 12, Status.REMOVED: 1},
+        {**dict.fromkeys(Status, 0), Status.ACTIVE: 30, Status.STABLE: 12, Status.UNTRACKED: 1},
         (feed, broken),
         extraction=ExtractionHealth(pages=50, layers={"general": 50}, failed=20),
     )
@@ -162,7 +164,7 @@ def test_status_tells_each_sources_discovery_extraction_and_problems() -> None:
     assert (
         "sources:\n"
         "  ledger: 2 tracked (new 2)\n"
-        "  tribune: 42 tracked (active 30, stable 12, removed 1)\n"
+        "  tribune: 42 tracked (active 30, stable 12, untracked 1)\n"
         "    discovery: 2 endpoints (1 failing), 40 articles found, last read without error "
         "10 minutes ago\n"
         "    extraction: last 6h: 50 pages, general 100%, failed 40%  <- extraction is failing"

@@ -7,6 +7,7 @@ import time
 from typing import TYPE_CHECKING
 
 from crawler.detection.check import Finding, plan_update
+from crawler.domain.codec import pack
 from crawler.domain.identity import article_id
 from crawler.domain.models import ARTICLE_FIELDS, Article, Fetch, Status
 from crawler.domain.policy import RecheckPolicy
@@ -49,7 +50,12 @@ def check(
     assert state is not None
     url = url or state.url
     fetch = Fetch(
-        article_id, url, url, now, status=status if article or status != 200 else 0, error=error
+        article_id=article_id,
+        url=url,
+        final_url=url,
+        fetched_at=now,
+        status=status if article or status != 200 else 0,
+        error=error,
     )
     page = ExtractedPage(article, canonical) if article else None
     update = store.record(
@@ -75,7 +81,7 @@ def test_new_urls_are_due_at_once_and_claimed_atomically(
     second = queue.claim(100.0, 2, lease=30, per_site=5)
     assert len(first) == 2
     assert len(second) == 1
-    assert {c.article_id for c in first + second} == {"id1", "id2", "id3"}
+    assert {c.id for c in first + second} == {"id1", "id2", "id3"}
     assert first[0].url.startswith("https://news.example/")
 
 
@@ -84,11 +90,11 @@ def test_a_claim_whose_worker_died_is_claimed_again_once_it_is_not_renewed(
 ) -> None:
     store.sync_tracked([target(1)], now=0.0)
     queue.promote(0.0)
-    assert [c.article_id for c in queue.claim(0.0, 5, lease=600, per_site=1)] == ["id1"]
+    assert [c.id for c in queue.claim(0.0, 5, lease=600, per_site=1)] == ["id1"]
     queue.promote(LIVE_LEASE - 0.5)
     assert queue.claim(LIVE_LEASE - 0.5, 5, lease=600, per_site=1) == []  # still claimed
     queue.promote(LIVE_LEASE + 0.5)  # its worker never renewed it: not the full lease
-    assert [c.article_id for c in queue.claim(LIVE_LEASE + 0.5, 5, 600, 1)] == ["id1"]
+    assert [c.id for c in queue.claim(LIVE_LEASE + 0.5, 5, 600, 1)] == ["id1"]
 
 
 def test_a_claim_lives_while_its_worker_renews_it_but_never_past_its_lease(
@@ -96,7 +102,7 @@ def test_a_claim_lives_while_its_worker_renews_it_but_never_past_its_lease(
 ) -> None:
     store.sync_tracked([target(1), target(2)], now=0.0)
     queue.promote(0.0)
-    claims = {c.article_id: c.claimed_at for c in queue.claim(0.0, 5, lease=30, per_site=5)}
+    claims = {c.id: c.claimed_at for c in queue.claim(0.0, 5, lease=30, per_site=5)}
     assert claims == {"id1": 0.0, "id2": 0.0}
     for beat in (HEARTBEAT, 8.0, 16.0):  # a live worker renews its claims
         assert queue.renew(claims, beat, lease=30) == 2
@@ -118,7 +124,7 @@ def test_released_claims_are_due_again_at_once(store: ArticleStore, queue: DueQu
     queue.promote(0.0)
     queue.claim(0.0, 5, lease=300, per_site=5)
     assert queue.release(["id1"], now=5.0) == 1
-    assert [c.article_id for c in queue.claim(5.0, 5, lease=300, per_site=5)] == ["id1"]
+    assert [c.id for c in queue.claim(5.0, 5, lease=300, per_site=5)] == ["id1"]
 
 
 def test_the_scheduling_step_only_touches_due_articles(
@@ -127,7 +133,7 @@ def test_the_scheduling_step_only_touches_due_articles(
     store.sync_tracked([target(n) for n in range(50)], now=0.0)
     queue.promote(0.0)
     for claim in queue.claim(0.0, 50, lease=30, per_site=50):
-        check(store, claim.article_id, 1.0, text("Body one."))
+        check(store, claim.id, 1.0, text("Body one."))
     assert queue.depth(1.0) == Depth(scheduled=50, overdue=0, ready=0, leased=0, oldest_due=None)
     assert queue.depth(70.0).oldest_due == 61.0
     assert queue.promote(2.0) == 0
@@ -193,11 +199,11 @@ def test_removed_urls_stop_being_scheduled_but_keep_their_history(
     store.sync_tracked([target(2)], now=2.0)
     state = store.load("id1")
     assert state is not None
-    assert state.status is Status.REMOVED
+    assert state.status is Status.UNTRACKED
     assert redis_conn.zscore(keys.schedule, "id1") is None
     assert len(store.versions("id1")) == 1
     queue.promote(1e9)
-    assert [c.article_id for c in queue.claim(1e9, 10, 30, per_site=5)] == ["id2"]
+    assert [c.id for c in queue.claim(1e9, 10, 30, per_site=5)] == ["id2"]
     report = store.sync_tracked([target(1), target(2)], now=3.0)
     assert report.restored == 1
     state = store.load("id1")
@@ -222,7 +228,9 @@ def test_two_workers_recording_the_same_check_append_one_version(
     check(store, "id1", 1.0, text("First words."))
     other = ArticleStore(connect(redis_url), keys)
     new = text("Second words.")
-    fetch = Fetch("id1", target(1).url, target(1).url, 10.0, status=200)
+    fetch = Fetch(
+        article_id="id1", url=target(1).url, final_url=target(1).url, fetched_at=10.0, status=200
+    )
     calls = []
 
     def plan_racing_another_worker(state, history):  # type: ignore[no-untyped-def]
@@ -249,7 +257,7 @@ def test_status_sets_counters_and_timeline_follow_every_check(
     check(store, "id2", 30.0, None, "HTTP 404", status=404)
     store.sync_tracked([target(1)], now=40.0)
     counts = store.status_counts()
-    assert (counts[Status.ACTIVE], counts[Status.REMOVED], counts[Status.NEW]) == (1, 1, 0)
+    assert (counts[Status.ACTIVE], counts[Status.UNTRACKED], counts[Status.NEW]) == (1, 1, 0)
     assert sum(counts.values()) == 2
     assert store.counters.last_minutes(now=60.0) == {
         "checks": 4,  # the change took a second check to confirm it
@@ -266,7 +274,7 @@ def test_status_sets_counters_and_timeline_follow_every_check(
     assert (site.site, site.checks) == ("news.example", 4)
     assert {k: n for k, n in store.source_statuses("example").items() if n} == {
         Status.ACTIVE: 1,
-        Status.REMOVED: 1,
+        Status.UNTRACKED: 1,
     }
 
 
@@ -285,7 +293,7 @@ def test_each_source_counts_its_articles_by_status_and_a_move_takes_them_along(
     assert counts("other") == {Status.GONE: 1}
     # id1 leaves the file, and comes back under the other source.
     store.sync_tracked([target(2), other], now=20.0)
-    assert counts("example") == {Status.NEW: 1, Status.REMOVED: 1}
+    assert counts("example") == {Status.NEW: 1, Status.UNTRACKED: 1}
     moved = dataclasses.replace(target(1), source="other")
     store.sync_tracked([moved, target(2), other], now=30.0)
     assert counts("example") == {Status.NEW: 1}
@@ -308,7 +316,7 @@ def test_a_site_has_no_more_checks_in_flight_than_its_limit_across_workers(
     ]
     assert second == []  # the site is at its limit; the other site is not starved
     assert queue.waiting() == 3  # its other due checks wait for a place
-    check(store, first[0].article_id, 1.0, text("Words."))
+    check(store, first[0].id, 1.0, text("Words."))
     assert len(queue.claim(1.0, 10, lease=30, per_site=2)) == 1  # its slot is free again
     assert len(queue.claim(31.0, 10, lease=30, per_site=2)) == 2  # expired leases free too
 
@@ -391,7 +399,7 @@ def test_an_article_stored_without_its_site_gets_it_once_and_is_claimed_under_it
     assert state.site == "news.example"
     queue.promote(10.0)
     (claim,) = queue.claim(10.0, 10, lease=30, per_site=1)
-    assert claim.article_id == "id1"
+    assert claim.id == "id1"
     # Its place in its site's limit is held under the site the hash names.
     assert redis_conn.zcard(keys.site_leases("news.example")) == 1
 
@@ -421,7 +429,43 @@ def test_articles_stored_under_the_first_schema_are_upgraded_once_and_keep_every
     assert (statuses[Status.ACTIVE], statuses[Status.NEW]) == (1, 1)
     queue.promote(1000.0)
     claims = queue.claim(1000.0, 10, lease=30, per_site=5)
-    assert sorted((c.article_id, c.url) for c in claims) == [
+    assert sorted((c.id, c.url) for c in claims) == [
         ("id1", "https://news.example/1"),
         ("id2", "https://news.example/2"),
     ]
+
+
+def test_what_the_fourth_schema_called_removed_is_untracked_or_gone_after_the_upgrade(
+    store: ArticleStore, queue: DueQueue, redis_conn: redis.Redis, keys: Keys
+) -> None:
+    store.sync_tracked([target(1), target(2)], now=0.0)
+    check(store, "id2", 0.0, text("One paragraph."))
+    check(store, "id2", 10.0, None, "HTTP 404", status=404)
+    store.sync_tracked([target(2)], now=20.0)  # id1 is taken out of the URLs file
+    # As the fourth schema stored them: the status and the kind were both "removed".
+    redis_conn.hset(keys.article("id1"), ARTICLE_FIELDS["status"], "removed")
+    redis_conn.rename(keys.status(Status.UNTRACKED), keys.status("removed"))
+    redis_conn.rename(
+        keys.source_status("example", Status.UNTRACKED), keys.source_status("example", "removed")
+    )
+    ((entry_id, _),) = redis_conn.xrange(keys.events, "-", "+", count=1)
+    (gone,) = [e for e in store.recent_events(10) if e.event_id == entry_id.decode()]
+    assert gone.event.kinds == ("gone",)
+    redis_conn.delete(keys.events, keys.event_index(kind="gone"))
+    old = pack(dataclasses.replace(gone.event, kinds=("removed",)))
+    redis_conn.xadd(keys.events, {"data": old}, id=entry_id)
+    redis_conn.xadd(keys.event_index(kind="removed"), {"e": ""}, id=entry_id)
+    redis_conn.set(keys.schema, 4)
+
+    upgrade(store)
+
+    untracked = store.load("id1")
+    assert untracked is not None
+    assert untracked.status is Status.UNTRACKED
+    assert store.status_counts()[Status.UNTRACKED] == 1
+    assert store.source_statuses("example")[Status.UNTRACKED] == 1
+    assert not redis_conn.exists(keys.status("removed"), keys.event_index(kind="removed"))
+    (read,) = store.recent_events(10, kind="gone")
+    assert (read.event_id, read.event.kinds) == (gone.event_id, ("gone",))
+    queue.promote(1e9)
+    assert [c.id for c in queue.claim(1e9, 10, lease=30, per_site=5)] == ["id2"]

@@ -410,7 +410,7 @@ def test_the_web_server_is_read_only_and_every_answer_has_safe_headers(
 def test_metrics_are_per_source_in_the_prometheus_text_format(store: ArticleStore) -> None:
     from prometheus_client.parser import text_string_to_metric_families
 
-    from crawler.domain.models import Fetch
+    from crawler.domain.models import ListingFetch
     from crawler.extraction.discovery import Link, Listing
     from crawler.store.endpoints import EndpointStore, EndpointTarget, endpoint_id
 
@@ -422,7 +422,14 @@ def test_metrics_are_per_source_in_the_prometheus_text_format(store: ArticleStor
     endpoints = EndpointStore(store)
     endpoints.sync([EndpointTarget(feed, "other", 600.0)], 3.0)
     found = Listing("rss", (Link("https://other.example/a"), Link("https://other.example/b")))
-    endpoints.record(Fetch(endpoint_id(feed), feed, feed, 4.0, status=200), found, "", 4.0)
+    endpoints.record(
+        ListingFetch(
+            endpoint_id=endpoint_id(feed), url=feed, final_url=feed, fetched_at=4.0, status=200
+        ),
+        found,
+        "",
+        4.0,
+    )
     store.redis.zadd(store.keys.schedule, {article_id(URL): 0.0})  # overdue since 1970
 
     status, headers, body = call(app, "/metrics")
@@ -474,7 +481,7 @@ def test_the_health_feed_has_an_entry_when_a_source_fails_and_when_it_recovers(
 
 
 def test_a_source_page_shows_its_discovery_and_its_problems(store: ArticleStore) -> None:
-    from crawler.domain.models import Fetch
+    from crawler.domain.models import ListingFetch
     from crawler.store.endpoints import EndpointStore, EndpointTarget, endpoint_id
     from crawler.store.health import HealthLog
 
@@ -482,7 +489,9 @@ def test_a_source_page_shows_its_discovery_and_its_problems(store: ArticleStore)
     feed = "https://tribune.example/feed.xml"
     endpoints = EndpointStore(store)
     endpoints.sync([EndpointTarget(feed, "tribune", 600.0)], 1.0)
-    failed = Fetch(endpoint_id(feed), feed, feed, 2.0, status=500)
+    failed = ListingFetch(
+        endpoint_id=endpoint_id(feed), url=feed, final_url=feed, fetched_at=2.0, status=500
+    )
     endpoints.record(failed, None, "HTTP 500 <oops>", 2.0)
     HealthLog(store.redis, store.keys).note("tribune", ["discovery <failing>"], 3.0)
 

@@ -94,7 +94,14 @@ class Watched:
     def check(self, now: float, html: str) -> Update:
         """Records one check at ``now`` that fetched ``html``."""
         page = extract_page(html, self.url)
-        fetch = Fetch(self.state.id, self.url, self.url, now, status=200, html=html)
+        fetch = Fetch(
+            article_id=self.state.id,
+            url=self.url,
+            final_url=self.url,
+            fetched_at=now,
+            status=200,
+            html=html,
+        )
         update = plan_update(self.state, self, fetch, page, "", POLICY)
         self.state = update.state
         if update.version is not None:

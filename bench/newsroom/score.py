@@ -12,7 +12,7 @@
 - **latency**: from a true edit to the event that reported it.
 - **requests after the stability window**: checks of an article later than the window after
   its last change, beyond the one check that finds it stable.
-- **lifecycle**: "removed" events for articles that went away, "moved" for redirected ones.
+- **lifecycle**: "gone" events for articles that went away, "moved" for redirected ones.
 """
 
 from __future__ import annotations
@@ -167,7 +167,7 @@ def score(
         fault = config.fault_of(index)
         if fault == "gone" and requests[index] and max(requests[index]) >= config.faults.gone_after:
             result.removed_expected += 1
-            result.removed_found += "removed" in lifecycle.get(index, set())
+            result.removed_found += "gone" in lifecycle.get(index, set())
         if fault == "redirect" and requests[index]:
             result.moved_expected += 1
             result.moved_found += "moved" in lifecycle.get(index, set())

@@ -218,10 +218,10 @@ def _plan(round_: Round, policy: RecheckPolicy, state: ArticleState, history: Hi
     now = _check_time(round_, state, policy)
     page = replace(round_.page, canonical=state.url) if round_.page is not None else None
     fetch = Fetch(
-        state.id,
-        state.url,
-        state.url,
-        now,
+        article_id=state.id,
+        url=state.url,
+        final_url=state.url,
+        fetched_at=now,
         status=304 if page is None else 200,
         source=state.source,
         html=round_.html or None,

@@ -8,7 +8,7 @@ reactor, with time passed in as the fetch's ``fetched_at``:
 - network errors, 5xx and 429 are failures, never changes: retried on their own backoff
   (honouring ``Retry-After``), the article is ``failing`` after ``failing_after`` in a row,
   and a site failing for every article is backed off as a whole;
-- 404 and 410 make the article ``gone`` and publish one "removed" event; a later good
+- 404 and 410 make the article ``gone`` and publish one "gone" event; a later good
   fetch publishes "restored";
 - a redirect to a new location publishes "moved" once; the article keeps its identity;
 - a page whose canonical URL belongs to another live article makes this one a
@@ -241,7 +241,7 @@ def plan_update(
             update,
             state=replace(update.state, etag=state.etag, last_modified=state.last_modified),
         )
-    if state.status is Status.REMOVED:  # taken out of the URLs file while being checked
+    if state.status is Status.UNTRACKED:  # taken out of the URLs file while being checked
         update = replace(update, state=replace(update.state, status=state.status, next_check=None))
     return update
 
@@ -314,7 +314,7 @@ def _gone(state: ArticleState, history: History, fetch: Fetch, policy: RecheckPo
             event = _event(
                 gone,
                 now,
-                (ChangeKind.REMOVED,),
+                (ChangeKind.GONE,),
                 latest.article.headline if latest else "",
                 detail=f"the page answers HTTP {fetch.status}",
             )

@@ -31,7 +31,7 @@ class ChangeKind(enum.StrEnum):
     """Paragraphs added, removed or edited."""
     CORRECTION = "correction"
     """A correction, clarification or editor's note was added to the body."""
-    REMOVED = "removed"
+    GONE = "gone"
     """The page is gone (404/410)."""
     RESTORED = "restored"
     """A page that was gone is back."""

@@ -179,8 +179,8 @@ class Status(enum.StrEnum):
     """Unchanged for the whole stability window: never fetched again."""
     DUPLICATE = "duplicate"
     """Resolves to an article tracked under another URL: that one keeps the history."""
-    REMOVED = "removed"
-    """No longer in the URLs file: not fetched; history kept."""
+    UNTRACKED = "untracked"
+    """Taken out of the URLs file: not fetched; history kept."""
 
 
 # Statuses whose articles are still fetched.
@@ -378,19 +378,20 @@ _FIELD_PARSERS: dict[str, Callable[[str], Any]] = {
 
 @dataclass(frozen=True)
 class Claim:
-    """A due article a worker has claimed, with what it needs to fetch it.
+    """A due article or discovery endpoint a worker has claimed, with what it needs to
+    fetch it.
 
     Attributes:
-        article_id: The article's id.
+        id: The article's id, or the endpoint's (see :func:`crawler.store.keys.is_endpoint`).
         url: Where to fetch it (its last known location, else its URL).
         etag: For ``If-None-Match`` ("" for none).
         last_modified: For ``If-Modified-Since`` ("" for none).
-        source: The source the article belongs to (its extraction rules apply).
+        source: The source it belongs to (its extraction rules apply).
         claimed_at: Epoch seconds of the claim (it orders checks of one article).
         page_digest: The article's :attr:`ArticleState.page_digest` when it was claimed.
     """
 
-    article_id: str
+    id: str
     url: str
     etag: str = ""
     last_modified: str = ""
@@ -399,24 +400,20 @@ class Claim:
     page_digest: str = ""
 
 
-@dataclass(frozen=True)
-class Fetch:
-    """What one fetch of an article produced; the spider hands it to the pipeline.
-
-    Exactly one of ``html`` (a page to extract), ``not_modified`` (a 304), ``not_html`` (a
-    document of another type) and ``error`` (anything else) describes the result.
+@dataclass(frozen=True, kw_only=True)
+class Answer:
+    """What a worker's request for a claimed URL got back: the part of a :class:`Fetch`
+    (an article's page) and a :class:`ListingFetch` (a discovery endpoint's listing) that
+    every answer has. ``not_modified`` (a 304) and ``error`` (anything that is not an
+    answer to read) describe it when it holds nothing to read.
 
     Attributes:
-        article_id: The article's id.
         url: The URL requested.
         final_url: The URL of the response (after redirects).
         fetched_at: Epoch seconds when the response (or error) arrived.
         status: The HTTP status (0 when there was no response).
-        source: The source the article belongs to.
-        html: The decoded page, when there is one to extract.
+        source: The source the article or endpoint belongs to.
         not_modified: True for a 304 answer to a conditional GET.
-        not_html: The media type of a response that is not an HTML page (a PDF, an image,
-            JSON): it is recorded as such and not extracted.
         error: Why the fetch failed ("" when it did not).
         etag: The response's ETag header ("" if none).
         last_modified: The response's Last-Modified header ("" if none).
@@ -426,23 +423,14 @@ class Fetch:
         claimed_at: When the check was claimed (0: unknown). A fetch claimed before the
             last recorded check's claim is stale: it outlived its lease and a newer check
             was recorded meanwhile.
-        previous_page: The page digest of the article when the check was claimed.
-        page_digest: This page's digest (see :func:`crawler.domain.hashing.page_digest`), set by
-            the pipeline once it knows what reads the page ("" until then, and for
-            answers without a page).
-        body: The document a discovery endpoint answered with, as fetched (None for an
-            article, or when there is none).
     """
 
-    article_id: str
     url: str
     final_url: str
     fetched_at: float
     status: int = 0
     source: str = ""
-    html: str | None = None
     not_modified: bool = False
-    not_html: str = ""
     error: str = ""
     etag: str = ""
     last_modified: str = ""
@@ -450,9 +438,6 @@ class Fetch:
     network_error: bool = False
     worker: str = ""
     claimed_at: float = 0.0
-    previous_page: str = ""
-    page_digest: str = ""
-    body: bytes | None = None
 
     def outdated_by(self, last_claim: float | None) -> bool:
         """Whether the last recorded check, claimed at ``last_claim``, makes this fetch one
@@ -470,3 +455,42 @@ class Fetch:
     def gone(self) -> bool:
         """True when the site says the page no longer exists (404, 410)."""
         return self.status in (404, 410)
+
+
+@dataclass(frozen=True)
+class Fetch(Answer):
+    """What one fetch of an article's page produced; the spider hands it to the pipeline.
+
+    Exactly one of ``html`` (a page to extract), ``not_modified``, ``not_html`` (a
+    document of another type) and ``error`` describes the result.
+
+    Attributes:
+        article_id: The article's id.
+        html: The decoded page, when there is one to extract.
+        not_html: The media type of a response that is not an HTML page (a PDF, an image,
+            JSON): it is recorded as such and not extracted.
+        previous_page: The page digest of the article when the check was claimed.
+        page_digest: This page's digest (see :func:`crawler.domain.hashing.page_digest`),
+            set by the pipeline once it knows what reads the page ("" until then, and for
+            answers without a page).
+    """
+
+    article_id: str
+    html: str | None = None
+    not_html: str = ""
+    previous_page: str = ""
+    page_digest: str = ""
+
+
+@dataclass(frozen=True)
+class ListingFetch(Answer):
+    """What one fetch of a discovery endpoint produced: its document as fetched (read by
+    :func:`crawler.extraction.discovery.read_listing`), or why there is none.
+
+    Attributes:
+        endpoint_id: The endpoint's id.
+        body: The document, as fetched (None when there is none).
+    """
+
+    endpoint_id: str
+    body: bytes | None = None

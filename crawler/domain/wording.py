@@ -61,8 +61,8 @@ def describe(state: ArticleState, now: float) -> str:
     status = state.status
     if status is Status.STABLE:
         return f"stable: last changed {ago(state.last_change, now)} and won't be checked again"
-    if status is Status.REMOVED:
-        return "removed from the URLs file: not checked; its history is kept"
+    if status is Status.UNTRACKED:
+        return "untracked: taken out of the URLs file, not checked; its history is kept"
     if status is Status.DUPLICATE:
         return f"duplicate of article {state.duplicate_of}, which keeps the history"
     if status is Status.GONE:

@@ -7,15 +7,17 @@ could be claimed, it asks again after :data:`BUSY_POLL` seconds if due checks wa
 their sites' checks in flight (all workers poll alike, so each gets its share of the
 places that free up), or after ``REDLINE_IDLE_POLL`` seconds if nothing is due.
 
-Every request ends in exactly one :class:`crawler.domain.models.Fetch` item, success or failure,
-which the pipeline records. While a check is outstanding, its claim is renewed every
-:data:`crawler.store.queue.HEARTBEAT` seconds (up to ``REDLINE_LEASE`` after the claim), so the
-claims of a worker that dies, even by ``kill -9``, are free again within
+Every request ends in exactly one item, success or failure, which the pipeline records: a
+:class:`crawler.domain.models.Fetch` for an article's page (:meth:`ArticleSpider.parse`), a
+:class:`crawler.domain.models.ListingFetch` for a discovery endpoint's listing
+(:meth:`ArticleSpider.parse_listing`). While a check is outstanding, its claim is renewed
+every :data:`crawler.store.queue.HEARTBEAT` seconds (up to ``REDLINE_LEASE`` after the
+claim), so the claims of a worker that dies, even by ``kill -9``, are free again within
 :data:`crawler.store.queue.LIVE_LEASE`. Claims still outstanding when the spider closes are
 handed back to the queue.
 
-Claims are polite across workers: a site never has more than ``REDLINE_PER_SITE`` checks in
-flight from all workers together, and a backed-off site is not fetched at all (see
+Claims are polite across workers: a site never has more than ``REDLINE_PER_SITE`` checks
+in flight from all workers together, and a backed-off site is not fetched at all (see
 :meth:`crawler.store.queue.DueQueue.claim`).
 
 Settings read: ``REDLINE_REDIS_URL``, ``REDLINE_REDIS_PREFIX``, ``REDLINE_LEASE``,
@@ -44,7 +46,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet import error as net
 from twisted.web._newclient import ResponseFailed, ResponseNeverReceived
 
-from crawler.domain.models import Claim, Fetch
+from crawler.domain.models import Claim, Fetch, ListingFetch
 from crawler.extraction.decode import decode_html, non_html_type
 from crawler.guard import url_refusal
 from crawler.store.connection import Outage, client
@@ -151,7 +153,7 @@ class ArticleSpider(scrapy.Spider):
                 continue
             # Noted before the first yield: if the crawl stops between two, every claim
             # not yet fetched is handed back when the spider closes.
-            self._outstanding.update((claim.article_id, claim.claimed_at) for claim in claims)
+            self._outstanding.update((claim.id, claim.claimed_at) for claim in claims)
             for claim in claims:
                 try:
                     request = self._request(claim)
@@ -186,10 +188,10 @@ class ArticleSpider(scrapy.Spider):
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._finished.wait(), self.idle_poll)
 
-    def _unrequestable(self, claim: Claim, reason: str) -> Fetch:
+    def _unrequestable(self, claim: Claim, reason: str) -> Fetch | ListingFetch:
         """The failed check of a claim whose URL cannot be requested at all."""
-        return Fetch(
-            article_id=claim.article_id,
+        return _item(
+            claim,
             url=claim.url,
             final_url=claim.url,
             fetched_at=time.time(),
@@ -208,68 +210,77 @@ class ArticleSpider(scrapy.Spider):
         return Request(
             claim.url,
             headers=headers,
-            callback=self.parse,
+            callback=self.parse_listing if is_endpoint(claim.id) else self.parse,
             errback=self.failed,
             dont_filter=True,
-            meta={
-                "article_id": claim.article_id,
-                "requested_url": claim.url,
-                "source": claim.source,
-                "claimed_at": claim.claimed_at,
-                "previous_page": claim.page_digest,
-            },
+            meta={"claim": claim},
         )
+
+    def _answer(self, response: Response) -> dict[str, Any]:
+        """What every answer to a claim's request holds (see :class:`Answer`)."""
+        claim: Claim = response.meta["claim"]
+        now = time.time()
+        return {
+            "url": claim.url,
+            "final_url": response.url,
+            "fetched_at": now,
+            "status": response.status,
+            "source": claim.source,
+            "not_modified": response.status == 304,
+            "error": f"HTTP {response.status}" if response.status >= 400 else "",
+            "etag": header(response, b"ETag"),
+            "last_modified": header(response, b"Last-Modified"),
+            "retry_after": retry_after(header(response, b"Retry-After"), now),
+            "worker": self.worker_id,
+            "claimed_at": claim.claimed_at,
+        }
 
     def parse(self, response: Response, **kwargs: Any) -> Any:
-        """Turns a response into a :class:`Fetch`: a page, a 304, a document that is not
-        HTML, or an HTTP error; for a discovery endpoint, the document as fetched."""
-        meta = response.meta
-        now = time.time()
-        content_type = header(response, b"Content-Type")
+        """Turns the response for an article into a :class:`Fetch`: a page, a 304, a
+        document that is not HTML, or an HTTP error."""
+        claim: Claim = response.meta["claim"]
         fetch = Fetch(
-            article_id=meta["article_id"],
-            url=meta["requested_url"],
-            final_url=response.url,
-            fetched_at=now,
-            status=response.status,
-            source=meta["source"],
-            etag=header(response, b"ETag"),
-            last_modified=header(response, b"Last-Modified"),
-            retry_after=retry_after(header(response, b"Retry-After"), now),
-            worker=self.worker_id,
-            claimed_at=meta["claimed_at"],
-            previous_page=meta["previous_page"],
+            article_id=claim.id, previous_page=claim.page_digest, **self._answer(response)
         )
-        if response.status == 304:
-            yield replace(fetch, not_modified=True)
-        elif response.status >= 400:
-            yield replace(fetch, error=f"HTTP {response.status}")
-        elif is_endpoint(fetch.article_id):
-            yield replace(fetch, body=response.body)
-        elif kind := non_html_type(content_type, response.body):
+        if fetch.not_modified or fetch.error:
+            yield fetch
+        elif kind := non_html_type(header(response, b"Content-Type"), response.body):
             yield replace(fetch, not_html=kind)
         else:
-            yield replace(fetch, html=decode_html(response.body, content_type))
+            yield replace(fetch, html=decode_html(response.body, header(response, b"Content-Type")))
+
+    def parse_listing(self, response: Response, **kwargs: Any) -> Any:
+        """Turns the response for a discovery endpoint into a :class:`ListingFetch`: its
+        document as fetched, a 304, or an HTTP error."""
+        answer = self._answer(response)
+        body = None if answer["not_modified"] or answer["error"] else response.body
+        yield ListingFetch(endpoint_id=response.meta["claim"].id, body=body, **answer)
 
     def failed(self, failure: Failure) -> Any:
-        """Turns a failed request (timeout, refused, too large, robots.txt) into a Fetch."""
+        """Turns a failed request (timeout, refused, too large, robots.txt) into the failed
+        check of its article or endpoint."""
         request: Request = failure.request  # type: ignore[attr-defined]  # set by Scrapy
-        yield Fetch(
-            article_id=request.meta["article_id"],
-            url=request.meta["requested_url"],
+        claim: Claim = request.meta["claim"]
+        yield _item(
+            claim,
+            url=claim.url,
             final_url=request.url,
             fetched_at=time.time(),
-            source=request.meta["source"],
+            source=claim.source,
             error=describe_failure(failure),
             network_error=failure.check(*_NETWORK_ERRORS) is not None,  # type: ignore[no-untyped-call]
             worker=self.worker_id,
-            claimed_at=request.meta["claimed_at"],
+            claimed_at=claim.claimed_at,
         )
 
     def _on_item_done(self, item: Any, **kwargs: Any) -> None:
         if isinstance(item, Fetch):
             self._outstanding.pop(item.article_id, None)
-            self._finished.set()
+        elif isinstance(item, ListingFetch):
+            self._outstanding.pop(item.endpoint_id, None)
+        else:
+            return
+        self._finished.set()
 
     def _on_spider_closed(self, spider: scrapy.Spider, reason: str) -> None:
         if self._heartbeat is not None:
@@ -284,6 +295,13 @@ class ArticleSpider(scrapy.Spider):
             )
             return
         logger.info("handed %d unfinished claims back to the queue", released)
+
+
+def _item(claim: Claim, **answer: Any) -> Fetch | ListingFetch:
+    """The item of a failed check of ``claim``: its endpoint's or its article's."""
+    if is_endpoint(claim.id):
+        return ListingFetch(endpoint_id=claim.id, **answer)
+    return Fetch(article_id=claim.id, previous_page=claim.page_digest, **answer)
 
 
 def retry_after(value: str, now: float) -> float | None:

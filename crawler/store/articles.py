@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from string import Template
 from typing import TYPE_CHECKING, Any
 
@@ -31,6 +31,7 @@ from crawler.store.counters import Counters
 from crawler.store.keys import SOURCE_STATUS_INFIX
 from crawler.store.queue import DueQueue
 from crawler.store.sitetemplate import SiteTemplates
+from crawler.store.upgrade import OLD_KINDS
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Collection, Iterator
@@ -123,7 +124,7 @@ class SyncReport:
     """What :meth:`ArticleStore.sync_tracked` changed."""
 
     added: int
-    removed: int
+    untracked: int
     restored: int
     renamed: int
     repaired: int
@@ -272,7 +273,7 @@ class ArticleStore:
         return bool(self.redis.exists(self.keys.source_articles(source)))
 
     def source_article_ids(self, source: str) -> list[str]:
-        """The ids of one source's articles (removed ones too: their history is kept)."""
+        """The ids of one source's articles (untracked ones too: their history is kept)."""
         return sorted(as_text(a) for a in self.redis.smembers(self.keys.source_articles(source)))
 
     def source_counts(self, sources: list[str]) -> dict[str, tuple[int, int]]:
@@ -305,7 +306,7 @@ class ArticleStore:
     def sync_tracked(self, targets: list[TrackTarget], now: float) -> SyncReport:
         """Makes the tracked set match the URLs file.
 
-        New URLs are tracked and due at once; URLs no longer listed become ``removed`` and
+        New URLs are tracked and due at once; URLs no longer listed become ``untracked`` and
         leave the schedule (their history stays); URLs listed again are tracked again.
         Articles found by discovery endpoints are not the file's to remove. Every article
         still fetched, listed or discovered, is made sure to be in the schedule, the ready
@@ -332,7 +333,7 @@ class ArticleStore:
                     added += 1
                 else:
                     renamed += self._rename_source(pipe, state, target.source)
-                    if state.status is Status.REMOVED:
+                    if state.status is Status.UNTRACKED:
                         status = Status.ACTIVE if state.versions else Status.NEW
                         self._change_status(pipe, target.article_id, status, next_check=str(now))
                         self.queue.schedule(pipe, target.article_id, now, first=True)
@@ -343,7 +344,7 @@ class ArticleStore:
                 if number % BATCH == 0:
                     pipe.execute()
             for number, article_id in enumerate(gone, start=1):
-                self._change_status(pipe, article_id, Status.REMOVED, next_check="", canonical="")
+                self._change_status(pipe, article_id, Status.UNTRACKED, next_check="", canonical="")
                 self.queue.drop(pipe, article_id)
                 pipe.srem(self.keys.tracked, article_id)
                 if number % BATCH == 0:
@@ -418,7 +419,7 @@ class ArticleStore:
         ``plan`` is called with the article's current state and its history (read on
         demand), and returns the update to write. The article's hash is watched: if another
         process changes it meanwhile (another worker recorded the same check, the clock
-        removed the article), nothing is written and ``plan`` is called again on the new
+        untracked the article), nothing is written and ``plan`` is called again on the new
         state. A version is therefore appended exactly once, on top of the version it was
         compared with.
 
@@ -549,7 +550,7 @@ class _WatchedHistory:
 
     def _live(self, article_id: str) -> bool:
         status = self.pipe.hget(self.keys.article(article_id), ARTICLE_FIELDS["status"])
-        return status is not None and as_text(status) != Status.REMOVED
+        return status is not None and as_text(status) != Status.UNTRACKED
 
     def site_failures(self) -> int:
         value = self.pipe.hget(self.keys.site(self.state.site), "consecutive")
@@ -570,5 +571,7 @@ def _events(entries: list[Any]) -> list[StoredEvent]:
         except CodecError as exc:
             logger.error("skipping unreadable event %s: %s", as_text(entry_id), exc)
             continue
+        if any(kind in OLD_KINDS for kind in event.kinds):
+            event = replace(event, kinds=tuple(OLD_KINDS.get(k, k) for k in event.kinds))
         events.append(StoredEvent(as_text(entry_id), event))
     return events

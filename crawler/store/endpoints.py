@@ -21,7 +21,7 @@ from crawler.store.keys import ENDPOINT_MARK
 if TYPE_CHECKING:
     from redis.client import Pipeline
 
-    from crawler.domain.models import Fetch
+    from crawler.domain.models import ListingFetch
     from crawler.extraction.discovery import Link, Listing
     from crawler.store.articles import ArticleStore
 
@@ -154,7 +154,7 @@ class EndpointStore:
 
     def record(
         self,
-        fetch: Fetch,
+        fetch: ListingFetch,
         listing: Listing | None,
         error: str,
         now: float,
@@ -167,7 +167,7 @@ class EndpointStore:
         the endpoint's health is updated and its next read scheduled.
 
         Args:
-            fetch: The read (``article_id`` is the endpoint's id).
+            fetch: The read.
             listing: What the document listed (None for a 304 or a failed read).
             error: Why the read failed ("" if it did not).
             now: The current time.
@@ -178,7 +178,7 @@ class EndpointStore:
         Returns:
             What was recorded, or None if the endpoint no longer exists.
         """
-        key = self.keys.article(fetch.article_id)
+        key = self.keys.article(fetch.endpoint_id)
         result: list[Read | None] = [None]
 
         def transaction(pipe: Pipeline) -> None:
@@ -186,7 +186,7 @@ class EndpointStore:
             if not raw:
                 result[0] = None
                 return
-            state = EndpointState.from_fields(fetch.article_id, raw)
+            state = EndpointState.from_fields(fetch.endpoint_id, raw)
             if fetch.outdated_by(state.last_claim):
                 result[0] = Read(state, stale=True)
                 return
@@ -298,7 +298,7 @@ class EndpointStore:
         self.queue.drop(pipe, state.id)
 
 
-def _after(state: EndpointState, fetch: Fetch, error: str, now: float) -> EndpointState:
+def _after(state: EndpointState, fetch: ListingFetch, error: str, now: float) -> EndpointState:
     """The endpoint's state after a read that failed with ``error`` or succeeded ("")."""
     read = replace(
         state,

@@ -55,8 +55,8 @@ class SourceHealth:
 
     @property
     def tracked(self) -> int:
-        """Articles tracked (every status but removed)."""
-        return sum(n for status, n in self.statuses.items() if status is not Status.REMOVED)
+        """Articles tracked (every status but untracked)."""
+        return sum(n for status, n in self.statuses.items() if status is not Status.UNTRACKED)
 
     @property
     def discovered(self) -> int:

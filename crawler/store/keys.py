@@ -82,8 +82,10 @@ SOURCE_STATUS_INFIX = ":status:"
 # The layout of the stored data: 2 names the article hash's fields by ARTICLE_FIELDS
 # (1, unmarked, used the attribute names of ArticleState); 3 adds the status sets of each
 # source; 4 has the site of every article and endpoint stored in its hash (derived by
-# crawler.domain.identity.site_of only, never again in a script).
-SCHEMA = 4
+# crawler.domain.identity.site_of only, never again in a script); 5 names an article taken
+# out of the URLs file "untracked" and a change to a page that answers 404/410 "gone" (both
+# were "removed", a paragraph's word).
+SCHEMA = 5
 # The id of a discovery endpoint starts with this mark (an article's never does).
 ENDPOINT_MARK = "@"
 

@@ -30,7 +30,7 @@ from string import Template
 from typing import TYPE_CHECKING
 
 from crawler.domain.codec import as_text
-from crawler.domain.models import ARTICLE_FIELDS, Claim
+from crawler.domain.models import ARTICLE_FIELDS, Claim, Status
 from crawler.store.keys import SITE_LEASES_SUFFIX
 
 if TYPE_CHECKING:
@@ -84,7 +84,7 @@ local function site_of(akey)
   return redis.call('HGET', akey, '$site') or ''
 end
 local function fetched(status)
-  return status and status ~= 'removed' and status ~= 'stable'
+  return status and status ~= '$untracked' and status ~= '$stable'
 end
 for _, id in ipairs(redis.call('ZRANGE', KEYS[1], 0, tonumber(ARGV[7]) - 1)) do
   if claimed >= want then break end
@@ -123,7 +123,7 @@ for _, id in ipairs(redis.call('ZRANGE', KEYS[1], 0, tonumber(ARGV[7]) - 1)) do
   end
 end
 return out
-""").substitute(ARTICLE_FIELDS)
+""").substitute(ARTICLE_FIELDS, untracked=Status.UNTRACKED, stable=Status.STABLE)
 
 # KEYS: leases, ready. ARGV: now, article key prefix, site key prefix, site leases suffix,
 #       ids...
@@ -268,7 +268,7 @@ class DueQueue:
         Politeness holds across every worker sharing the Redis: a site never has more than
         ``per_site`` claims in flight, and a site that is backed off is not fetched until
         its back-off ends (its due articles wait in the schedule). A claim that is not
-        recorded before its lease expires is given to another worker. Articles removed or
+        recorded before its lease expires is given to another worker. Articles untracked or
         stable since they became due are dropped, not returned.
         """
         window = min(max(count * 10, 100), MAX_CLAIM_WINDOW)
@@ -288,7 +288,7 @@ class DueQueue:
         fields = [as_text(value) for value in reply]
         return [
             Claim(
-                article_id=fields[i],
+                id=fields[i],
                 url=fields[i + 1],
                 etag=fields[i + 2],
                 last_modified=fields[i + 3],

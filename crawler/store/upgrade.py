@@ -6,6 +6,7 @@ import logging
 from typing import TYPE_CHECKING
 
 from crawler.domain.codec import as_text
+from crawler.domain.diff import ChangeKind
 from crawler.domain.identity import site_of
 from crawler.domain.models import ARTICLE_FIELDS, Status
 from crawler.domain.progress import Progress
@@ -18,6 +19,19 @@ logger = logging.getLogger(__name__)
 
 # How many keys to rewrite per round trip.
 BATCH = 1000
+# What schema 4 and earlier called an untracked article's status and a gone page's change.
+_OLD_STATUS = "removed"
+_OLD_KIND = "removed"
+OLD_KINDS = {_OLD_KIND: ChangeKind.GONE.value}
+"""The kinds events stored under an earlier schema name by another word, and the word."""
+
+# KEYS: article hashes. ARGV: the status field, the old status, the new status.
+_RENAME_STATUS = """
+for _, key in ipairs(KEYS) do
+  if redis.call('HGET', key, ARGV[1]) == ARGV[2] then redis.call('HSET', key, ARGV[1], ARGV[3]) end
+end
+return #KEYS
+"""
 
 # KEYS: article hashes. ARGV: the schema 1 name, then the schema 2 name, of each field.
 # Renames the fields of hashes written by schema 1 (they have a 'url' field); an empty
@@ -48,7 +62,10 @@ def upgrade(store: ArticleStore) -> int:
     :class:`crawler.domain.models.ArticleState`; they are renamed by
     :data:`crawler.domain.models.ARTICLE_FIELDS`, each hash atomically. Schemas 1 and 2 had no
     status sets per source: they are built from the sources' article sets and the status sets.
-    Schemas 1 to 3 may lack the site of an article or an endpoint in its hash: it is stored. The
+    Schemas 1 to 3 may lack the site of an article or an endpoint in its hash: it is stored.
+    Schemas 1 to 4 said "removed" of an untracked article and of a gone page's change: the
+    statuses are renamed, and the kind's index streams (events stored then keep the old
+    word, read as the new one: :data:`OLD_KINDS`). The
     clock runs it before it reads any article; an article a worker passed over meanwhile (it could
     not read the hash) is put back in the schedule by the clock's next sync. Once done it returns at
     once.
@@ -75,9 +92,11 @@ def upgrade(store: ArticleStore) -> int:
         progress.finish()
     if stored < 4:
         _store_sites(store)
+    sources = [as_text(source) for source in store.redis.smembers(store.keys.sources)]
+    if stored < 5:
+        _rename_words(store, sources)
     with store.redis.pipeline(transaction=False) as pipe:
-        for source in store.redis.smembers(store.keys.sources):
-            name = as_text(source)
+        for name in sources:
             for status in Status:
                 pipe.sinterstore(
                     store.keys.source_status(name, status),
@@ -86,6 +105,31 @@ def upgrade(store: ArticleStore) -> int:
         pipe.execute()
     store.redis.set(store.keys.schema, SCHEMA)
     return renamed
+
+
+def _rename_words(store: ArticleStore, sources: list[str]) -> None:
+    """Renames the status "removed" to "untracked" (each article's, and the status sets)
+    and the change kind "removed" to "gone" (its index streams)."""
+    keys = store.keys
+    rename = store.redis.register_script(_RENAME_STATUS)
+    members = [keys.article(as_text(m)) for m in store.redis.smembers(keys.status(_OLD_STATUS))]
+    for start in range(0, len(members), BATCH):
+        rename(
+            keys=members[start : start + BATCH],
+            args=[ARTICLE_FIELDS["status"], _OLD_STATUS, Status.UNTRACKED],
+        )
+    with store.redis.pipeline(transaction=True) as pipe:
+        pipe.sunionstore(
+            keys.status(Status.UNTRACKED), [keys.status(Status.UNTRACKED), keys.status(_OLD_STATUS)]
+        )
+        pipe.delete(
+            keys.status(_OLD_STATUS), *(keys.source_status(s, _OLD_STATUS) for s in sources)
+        )
+        pipe.execute()
+    for source in ("", *sources):
+        old, new = keys.event_index(source, _OLD_KIND), keys.event_index(source, ChangeKind.GONE)
+        if store.redis.exists(old) and not store.redis.renamenx(old, new):
+            logger.warning("%s and %s both exist: %s is left as it is", old, new, old)
 
 
 def _store_sites(store: ArticleStore) -> None:

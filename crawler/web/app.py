@@ -66,7 +66,7 @@ class WebApp:
     - ``/healthz``: 200 while Redis answers.
 
     Feeds take ``?kind=KIND`` (only changes of that kind: headline, byline, body,
-    correction, removed, restored, moved, reverted) and ``?before=EVENT`` (the page of
+    correction, gone, restored, moved, reverted) and ``?before=EVENT`` (the page of
     older entries its ``rel="next"`` link names, RFC 5005).
 
     Args:

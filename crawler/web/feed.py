@@ -39,7 +39,7 @@ def entry_id(event: ChangeEvent) -> str:
 
 # How each lifecycle kind of change is told, before the text's own changes.
 _LIFECYCLE = {
-    ChangeKind.REMOVED: "article removed",
+    ChangeKind.GONE: "article gone",
     ChangeKind.RESTORED: "article restored",
     ChangeKind.MOVED: "article moved",
     ChangeKind.REVERTED: "reverted to an earlier version",
@@ -50,7 +50,7 @@ _LIFECYCLE = {
 def what_changed(event: ChangeEvent) -> str:
     """What changed, in the words every view uses (feed titles and summaries, the web
     view, ``redline show``): "Headline changed, 3 paragraphs edited, 1 paragraph added",
-    "Article removed", "Correction appended, 1 paragraph added"."""
+    "Article gone", "Correction appended, 1 paragraph added"."""
     told = [label for kind, label in _LIFECYCLE.items() if kind in event.kinds]
     diff = event.diff
     if diff.headline:
@@ -121,7 +121,7 @@ def segments_html(segments: Sequence[Segment]) -> str:
 
 def entry_title(event: ChangeEvent) -> str:
     """What changed (:func:`what_changed`), then the headline: "Headline changed: …",
-    "Article removed: …"."""
+    "Article gone: …"."""
     return f"{what_changed(event)}: {event.headline or event.url}"
 
 

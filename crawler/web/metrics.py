@@ -77,7 +77,7 @@ class RedlineCollector:
         }
         for source in sources:
             for status, count in self.store.source_statuses(source).items():
-                if status is not Status.REMOVED:
+                if status is not Status.UNTRACKED:
                     articles.add_metric([source, status.value], count)
             found = sum(e.found for e in endpoints if e.source == source)
             discovered.add_metric([source], found)

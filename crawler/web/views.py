@@ -38,10 +38,12 @@ class ViewError(ValueError):
 
 @dataclass(frozen=True)
 class Change:
-    """One change event, as listed on the index page (``link`` is its article's URL when
-    it may be linked to, else "")."""
+    """One change event, as the index page, an article's history and ``redline show`` list
+    it (``link`` is its article's URL when it may be linked to, else ""; ``sequence`` is
+    which change of its article it is, from 1)."""
 
     event_id: str
+    sequence: int
     article_id: str
     url: str
     link: str
@@ -117,7 +119,7 @@ class SourceView:
 
 @dataclass(frozen=True)
 class VersionSummary:
-    """One version of an article, as its page lists it.
+    """One version of an article, as its page and ``redline show`` list it.
 
     Attributes:
         later: How long after the first version it was recorded ("first seen" for it).
@@ -181,6 +183,7 @@ def change_of(stored: StoredEvent, now: float) -> Change:
     event = stored.event
     return Change(
         event_id=stored.event_id,
+        sequence=event.sequence,
         article_id=event.article_id,
         url=event.url,
         link=web_link(event.url),
@@ -259,7 +262,7 @@ def article_view(
     if state is None:
         raise ViewError(404, f"no article with id {article_id!r}")
     versions = store.versions(article_id)
-    listed = tuple(_version_of(v, versions) for v in versions)
+    listed = versions_of(versions)
     return ArticleView(
         id=state.id,
         url=state.url,
@@ -275,6 +278,11 @@ def article_view(
         ),
         compare=_comparison(versions, old, new),
     )
+
+
+def versions_of(versions: list[Version]) -> tuple[VersionSummary, ...]:
+    """The listing of each of an article's versions (all of them, oldest first)."""
+    return tuple(_version_of(v, versions) for v in versions)
 
 
 def _version_of(version: Version, versions: list[Version]) -> VersionSummary:
