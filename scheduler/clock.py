@@ -1,16 +1,23 @@
 """The clock: the one process that decides what is due.
 
-It runs an APScheduler job every ``clock_tick`` that
+Its duties are APScheduler jobs, each on its own interval (:meth:`Clock.duties`); a job
+that is late runs once, not once per missed run (``coalesce``), never twice at a time:
 
-1. reloads the settings file and the URLs file when either changed on disk (new URLs are
-   tracked, those taken out are untracked and stop being polled, the recheck policy is
-   republished for the workers);
-2. moves every article due by now from the schedule to the ready queue, and claims whose
-   worker died (lease expired) back to it.
+- ``promote`` (every ``clock_tick``): moves every article due by now from the schedule to
+  the ready queue, and claims whose worker died (lease expired) back to it;
+- ``reload`` (every ``clock_tick``): reloads the settings file and the URLs file when either
+  changed on disk (new URLs are tracked, those taken out are untracked and stop being
+  polled, discovery endpoints are added and dropped, the recheck policy is republished for
+  the workers);
+- ``health`` (every minute): notes each source's problems for the health feed;
+- ``maintain`` (every minute): brings stored data up to the current schema and completes
+  the feeds' index streams (both return at once when there is nothing to do).
 
-Exactly one clock runs at a time: it holds a Redis lock (``SET NX PX`` plus renewal on
-every tick); a second clock waits until the lock is free, so a standby clock takes over
-within one lock lifetime of the first one dying.
+Before the jobs start, every duty runs once (:meth:`Clock.tick`: maintain, reload, promote,
+health), so the data is upgraded before anything reads it. Exactly one clock runs at a time: it holds a Redis
+lock (``SET NX PX``), renewed by the running clock's main thread a few times per lock
+lifetime; a second clock waits until the lock is free, so a standby clock takes over within
+one lock lifetime of the first one dying.
 """
 
 from __future__ import annotations
@@ -19,11 +26,10 @@ import dataclasses
 import json
 import logging
 import os
-import threading
 import time
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC
 from typing import TYPE_CHECKING
 
 import redis
@@ -43,16 +49,20 @@ from scheduler.config import ConfigError, Settings, load_settings
 from scheduler.urls import read_urls, source_for
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    import threading
+    from collections.abc import Callable, Mapping
     from pathlib import Path
 
 logger = logging.getLogger(__name__)
 
-# The clock lock lives this many ticks (at least MIN_LOCK_TTL seconds) without renewal.
+# The clock lock lives this many ticks (at least MIN_LOCK_TTL seconds) without renewal,
+# and is renewed RENEWALS times in that time.
 LOCK_TICKS = 10
 MIN_LOCK_TTL = 5.0
-# Seconds between two checks of the sources' health.
+RENEWALS = 3
+# Seconds between two checks of the sources' health, and between two maintenance runs.
 HEALTH_EVERY = 60.0
+MAINTAIN_EVERY = 60.0
 
 _RENEW = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then
@@ -205,13 +215,48 @@ class Clock:
         stores = Stores.open(redis, self.keys)
         self.store, self.endpoints, self.health = stores.articles, stores.endpoints, stores.health
         self.queue, self.shared = stores.queue, stores.shared
-        self._health_due = 0.0
         self.lock = ClockLock(
             redis, self.keys.clock_lock, max(MIN_LOCK_TTL, LOCK_TICKS * settings.clock_tick)
         )
         self._stamps: tuple[_FileStamp | None, _FileStamp | None] | None = None
-        self._lost = threading.Event()
         self._outage = Outage(logger, "run the clock")
+
+    def duties(self) -> list[tuple[str, Callable[[float], object], float]]:
+        """The clock's jobs: name, duty (called with ``now``) and seconds between runs."""
+        tick = self.settings.clock_tick
+        return [
+            ("maintain", self.maintain, MAINTAIN_EVERY),
+            ("reload", self.sync_config, tick),
+            ("promote", self.promote, tick),
+            ("health", self.check_health, HEALTH_EVERY),
+        ]
+
+    def tick(self, now: float) -> int:
+        """Runs every duty once at ``now``, in order (as the clock does when it starts).
+
+        Returns:
+            How many articles became ready for workers.
+        """
+        self.maintain(now)
+        self.sync_config(now)
+        moved = self.promote(now)
+        self.check_health(now)
+        return moved
+
+    def maintain(self, now: float) -> None:
+        """Brings stored data up to the current schema, and completes the feeds' index
+        streams if they are not (once, after an upgrade)."""
+        if upgraded := upgrade(self.store):
+            logger.info("renamed the fields of %d article hashes (schema upgrade)", upgraded)
+        if indexed := self.store.index_events():
+            logger.info("indexed %d earlier change events for the feeds", indexed)
+
+    def promote(self, now: float) -> int:
+        """Releases the work due by ``now``; returns how many articles became ready."""
+        moved = self.queue.promote(now)
+        if moved:
+            logger.debug("%d articles due", moved)
+        return moved
 
     def sync_config(self, now: float) -> bool:
         """Reloads the settings and URLs files if either changed since the last sync.
@@ -285,27 +330,6 @@ class Clock:
         self._stamps = stamps
         return True
 
-    def tick(self, now: float) -> int:
-        """One scheduling step at ``now``: bring stored data up to the current schema and
-        complete the feeds' index streams if they are not (once, after an upgrade), reload
-        changed config, release due work.
-
-        Returns:
-            How many articles became ready for workers.
-        """
-        if upgraded := upgrade(self.store):
-            logger.info("renamed the fields of %d article hashes (schema upgrade)", upgraded)
-        self.sync_config(now)
-        if indexed := self.store.index_events():
-            logger.info("indexed %d earlier change events for the feeds", indexed)
-        moved = self.queue.promote(now)
-        if moved:
-            logger.debug("%d articles due", moved)
-        if now >= self._health_due:
-            self.check_health(now)
-            self._health_due = now + HEALTH_EVERY
-        return moved
-
     def check_health(self, now: float) -> None:
         """Notes each source's problems (see :func:`crawler.store.health.problems`): a source
         that starts failing is logged as a warning and gets an entry in the health feed,
@@ -325,31 +349,43 @@ class Clock:
                 logger.info("source %s has recovered", name)
 
     def run(self, stop: threading.Event) -> None:
-        """Runs until ``stop`` is set: waits for the clock lock, then ticks."""
+        """Runs until ``stop`` is set: waits for the clock lock, runs every duty once, then
+        hands them to the scheduler while this thread keeps the lock."""
         while not stop.is_set():
             if not self._wait_for_lock(stop):
                 return
-            self._lost.clear()
             self._stamps = None
+            self._run_duty("start", self.tick)
             scheduler = BackgroundScheduler(timezone=UTC)
-            scheduler.add_job(
-                self._tick_job,
-                "interval",
-                seconds=self.settings.clock_tick,
-                next_run_time=datetime.now(UTC),
-                max_instances=1,
-                coalesce=True,
-                misfire_grace_time=None,
-            )
+            for name, duty, every in self.duties():
+                scheduler.add_job(
+                    self._run_duty,
+                    "interval",
+                    args=[name, duty],
+                    id=name,
+                    seconds=every,
+                    max_instances=1,
+                    coalesce=True,
+                    misfire_grace_time=None,
+                )
             scheduler.start()
             logger.info("clock running (tick %gs)", self.settings.clock_tick)
-            while not stop.is_set() and not self._lost.is_set():
-                stop.wait(0.2)
+            lost = self._keep_lock(stop)
             scheduler.shutdown(wait=True)
-            if self._lost.is_set():
+            if lost:
                 logger.error("lost the clock lock; waiting to take it back")
         self._release_lock()
         logger.info("clock stopped")
+
+    def _keep_lock(self, stop: threading.Event) -> bool:
+        """Renews the lock until ``stop`` is set (False) or the lock is lost (True)."""
+        while not stop.wait(self.lock.ttl_ms / 1000 / RENEWALS):
+            try:
+                if not self.lock.renew():
+                    return True
+            except redis.RedisError as exc:
+                self._outage.failed(exc, time.monotonic())
+        return False
 
     def _wait_for_lock(self, stop: threading.Event) -> bool:
         announced = False
@@ -372,16 +408,15 @@ class Clock:
         except redis.RedisError as exc:
             logger.warning("could not release the clock lock: %s", exc)
 
-    def _tick_job(self) -> None:
+    def _run_duty(self, name: str, duty: Callable[[float], object]) -> None:
+        """Runs one duty now; a failure is logged (Redis outages once, by :class:`Outage`)
+        and the duty runs again at its next time."""
         try:
-            if not self.lock.renew():
-                self._lost.set()
-                return
-            self.tick(time.time())
+            duty(time.time())
         except redis.RedisError as exc:
             self._outage.failed(exc, time.monotonic())
             return
         except Exception:
-            logger.exception("clock tick failed, retrying next tick")
+            logger.exception("the clock's %s failed; it runs again at its next time", name)
             return
         self._outage.succeeded(time.monotonic())

@@ -26,6 +26,10 @@ if TYPE_CHECKING:
     from crawler.store.queue import DueQueue
 
 
+URL_A = "https://a.example/1"
+URL_B = "https://b.example/2"
+
+
 @pytest.fixture
 def files(tmp_path: Path) -> tuple[Path, Path]:
     urls = tmp_path / "urls.txt"
@@ -148,3 +152,60 @@ def test_a_second_clock_stands_by_until_the_first_stops(
     stop_second.set()
     standby.join()
     assert redis_conn.get(keys.clock_lock) is None
+
+
+def test_the_running_clock_does_each_duty_as_a_job_of_its_own(
+    files: tuple[Path, Path], redis_conn: redis.Redis, store: ArticleStore, keys: Keys
+) -> None:
+    config, urls = files
+    config.write_text(config.read_text() + 'clock_tick = "0.05s"\n')
+    clock = make_clock(config, redis_conn)
+    assert {name: every for name, _, every in clock.duties()} == {
+        "maintain": 60.0,
+        "reload": 0.05,
+        "promote": 0.05,
+        "health": 60.0,
+    }
+    stop = threading.Event()
+    runner = threading.Thread(target=clock.run, args=(stop,))
+    runner.start()
+    try:
+        wait_for(lambda: store.tracked_ids() == {article_id(URL_A)}, what="the first reload")
+        touch(urls, "https://b.example/2\n")
+        wait_for(lambda: store.tracked_ids() == {article_id(URL_B)}, what="the reload job")
+        # The new article is due at once: the promote job hands it to the workers.
+        wait_for(lambda: redis_conn.zscore(keys.ready, article_id(URL_B)) is not None)
+    finally:
+        stop.set()
+        runner.join()
+    assert redis_conn.get(keys.clock_lock) is None
+
+
+def test_a_clock_that_loses_its_lock_stops_its_jobs_and_waits_to_take_it_back(
+    files: tuple[Path, Path],
+    redis_conn: redis.Redis,
+    store: ArticleStore,
+    keys: Keys,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    config, urls = files
+    config.write_text(config.read_text() + 'clock_tick = "0.05s"\n')
+    clock = make_clock(config, redis_conn)
+    stop = threading.Event()
+    runner = threading.Thread(target=clock.run, args=(stop,))
+    with caplog.at_level(logging.INFO, logger="scheduler.clock"):
+        runner.start()
+        try:
+            wait_for(lambda: store.tracked_ids() == {article_id(URL_A)}, what="the first reload")
+            redis_conn.set(keys.clock_lock, "elsewhere:1:token", px=3000)  # another clock
+            wait_for(lambda: "lost the clock lock" in caplog.text, what="the lost lock")
+            touch(urls, "https://b.example/2\n")  # no job of this clock reloads it now
+            wait_for(
+                lambda: redis_conn.get(keys.clock_lock) == clock.lock.token.encode(),
+                timeout=10.0,
+                what="the lock to be taken back once the other holder's lapses",
+            )
+            wait_for(lambda: store.tracked_ids() == {article_id(URL_B)}, what="the reload")
+        finally:
+            stop.set()
+            runner.join()
