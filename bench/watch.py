@@ -102,7 +102,8 @@ class Watch:
 
     def events(self) -> list[ChangeEvent]:
         """Every change event recorded so far, newest first."""
-        events, before = [], ""
+        events: list[ChangeEvent] = []
+        before = ""
         while page := self.store.recent_events(500, before):
             events.extend(stored.event for stored in page)
             before = page[-1].event_id

@@ -27,7 +27,6 @@ from typing import TYPE_CHECKING
 
 import redis
 
-from crawler.detection.template import token
 from crawler.domain.codec import as_text
 from crawler.domain.identity import BadUrlError, article_id, normalise_url, site_of
 from crawler.domain.wording import ago, ahead
@@ -47,6 +46,7 @@ from crawler.web.views import change_of, versions_of
 from scheduler.config import ConfigError, Settings, config_path_from, load_settings
 from scheduler.embedded import EmbeddedRedis, EmbeddedRedisError
 from scheduler.report import Overview, article_text, status_text
+from scheduler.service import CANNOT_START, Service, die_with_parent
 from scheduler.settingsfile import settings_file
 from scheduler.urls import URLS_HEADER, append_urls, read_urls, source_for
 
@@ -70,6 +70,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command == "init":  # before the settings, which it may be writing
         return _init(args)
+    die_with_parent(os.environ, args.command)
     try:
         settings = load_settings(args.config)
     except ConfigError as exc:
@@ -222,8 +223,6 @@ def _write_new(path: Path, content: str, what: str) -> bool:
 
 
 def _run(settings: Settings, args: argparse.Namespace) -> int:
-    from scheduler.service import Service
-
     return Service(settings, args.config).run()
 
 
@@ -246,7 +245,6 @@ def _worker(settings: Settings, args: argparse.Namespace) -> int:
 
 def _web(settings: Settings, args: argparse.Namespace) -> int:
     from crawler.web.app import CannotServeError, WebApp, serve
-    from scheduler.service import CANNOT_START
 
     stores = Stores.open(_role_redis(settings), Keys(settings.redis_prefix))
     try:
@@ -412,7 +410,6 @@ def _check(settings: Settings, args: argparse.Namespace) -> int:
                     source,
                     rules,
                     partial(templates.evidence, site_of(url)),
-                    token(article_id(url)),
                 )
         except (redis.RedisError, OSError, RuntimeError) as exc:
             preview = preview_page(body, content_type, url, source, rules)

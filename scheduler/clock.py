@@ -14,10 +14,10 @@ that is late runs once, not once per missed run (``coalesce``), never twice at a
   the feeds' index streams (both return at once when there is nothing to do).
 
 Before the jobs start, every duty runs once (:meth:`Clock.tick`: maintain, reload, promote,
-health), so the data is upgraded before anything reads it. Exactly one clock runs at a time: it holds a Redis
-lock (``SET NX PX``), renewed by the running clock's main thread a few times per lock
-lifetime; a second clock waits until the lock is free, so a standby clock takes over within
-one lock lifetime of the first one dying.
+health), so the data is upgraded before anything reads it. Exactly one clock runs at a
+time: it holds a Redis lock (``SET NX PX``), renewed by the running clock's main thread a
+few times per lock lifetime; a second clock waits until the lock is free, so a standby
+clock takes over within one lock lifetime of the first one dying.
 """
 
 from __future__ import annotations

@@ -39,6 +39,8 @@ class ConfigError(ValueError):
     """A setting or a config file is wrong; the message names the file and the key or line."""
 
 
+SERVICE_PID_ENV = "REDLINE_SERVICE_PID"
+"""The environment variable in which ``redline run`` gives the roles it starts its pid."""
 DISCOVER_INTERVAL = 900.0
 """Seconds between two reads of a discovery endpoint, by default."""
 MIN_DISCOVER_INTERVAL = 60.0
@@ -477,7 +479,7 @@ def _check_environment(env: Mapping[str, str]) -> None:
     Raises:
         ConfigError: naming it, with the setting it probably means.
     """
-    known = {"REDLINE_CONFIG", *(ENV_PREFIX + key.upper() for key in _PARSERS)}
+    known = {"REDLINE_CONFIG", SERVICE_PID_ENV, *(ENV_PREFIX + key.upper() for key in _PARSERS)}
     for name in sorted(env):
         if name.startswith(ENV_PREFIX) and name not in known:
             close = difflib.get_close_matches(name, sorted(known), n=1)

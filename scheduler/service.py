@@ -24,10 +24,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from crawler.store.connection import connect, redact
+from scheduler.config import SERVICE_PID_ENV
 from scheduler.embedded import EmbeddedRedis
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Mapping, Sequence
     from types import FrameType
 
     from scheduler.config import Settings
@@ -117,7 +118,7 @@ class Service:
         self._stop.set()
 
     def _supervise(self, children: list[_Child], url: str, server: EmbeddedRedis | None) -> None:
-        env = {**os.environ, "REDIS_URL": url}
+        env = {**os.environ, "REDIS_URL": url, SERVICE_PID_ENV: str(os.getpid())}
         command = [*self.command]
         if self.config_arg:
             command += ["--config", self.config_arg]
@@ -146,7 +147,6 @@ class Service:
                         [*command, child.role],
                         env=env,
                         start_new_session=True,
-                        preexec_fn=_die_with_parent,
                     )
                     child.started = now
                     logger.info("started %s (pid %d)", child.role, child.process.pid)
@@ -166,10 +166,26 @@ class Service:
                 _wait(process, 0.2)
 
 
-def _die_with_parent() -> None:
-    """Runs in a child before it starts: asks the kernel for SIGTERM when the parent dies."""
-    if sys.platform.startswith("linux"):
-        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+def die_with_parent(env: Mapping[str, str], role: str) -> None:
+    """Called by a role :class:`Service` started, first thing: asks the kernel for SIGTERM
+    when the service dies (so a ``kill -9`` of it leaves no role running), and stops at once
+    if it died already. It runs in the role, not between fork and exec, where a lock held by
+    another thread of the service could never be released.
+
+    Args:
+        env: The role's environment (:data:`SERVICE_PID_ENV` names the service's pid; a role
+            started otherwise has none, and nothing is done).
+        role: The role's name, for the message.
+
+    Raises:
+        SystemExit: the service died before the role asked.
+    """
+    parent = env.get(SERVICE_PID_ENV, "")
+    if not parent.isdigit() or not sys.platform.startswith("linux"):
+        return
+    ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+    if os.getppid() != int(parent):  # the service died before the request
+        raise SystemExit(f"redline {role}: the service that started it has stopped")
 
 
 def _wait(process: subprocess.Popen[bytes], timeout: float) -> None:

@@ -181,8 +181,10 @@ def test_errors_are_retried_with_backoff_then_failing_then_active_again(
         update = life.check(now, status=status, network_error=network_error, error="boom")
         assert (update.version, update.event) == (None, None)
         assert update.site_failed
-        delays.append(update.state.next_check - now)  # type: ignore[operator]
-        now = update.state.next_check  # type: ignore[assignment]
+        next_check = update.state.next_check
+        assert next_check is not None
+        delays.append(next_check - now)
+        now = next_check
     assert delays == [10, 20, 300, 300]  # doubling, then the failing rate
     assert life.state.status is Status.FAILING
     assert (life.state.errors, life.state.failures, life.state.versions) == (4, 4, 1)
@@ -389,6 +391,7 @@ def test_a_change_made_of_a_block_other_articles_show_waits_for_the_next_regular
         held = life.change(100.0, shown)
         assert held.finding is Finding.CANDIDATE
         assert (held.event, held.version, held.state.held) == (None, None, 1)
+        assert held.state.interval is not None
         assert held.state.next_check == 105.0 + held.state.interval  # no extra fetch
         assert held.candidate == shown
         again = life.check(

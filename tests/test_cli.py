@@ -21,7 +21,7 @@ from crawler.store.connection import connect, embedded_url
 from crawler.store.keys import Keys
 from scheduler.cli import main
 from scheduler.config import load_settings
-from scheduler.service import CANNOT_START, Service
+from scheduler.service import CANNOT_START, ROLES, Service
 from scheduler.settingsfile import settings_file
 from scheduler.urls import URLS_HEADER
 from tests.conftest import SHARED_DATA, wait_for
@@ -182,6 +182,43 @@ def test_run_stops_when_a_role_cannot_start_after_the_port_check(
     assert "web cannot start (see above); stopping redline" in caplog.text
     assert "redline stopped" in caplog.text
     assert "restarting" not in caplog.text
+
+
+def test_a_killed_service_leaves_no_role_running(workdir: Path, redis_url: str) -> None:
+    """``kill -9`` of ``redline run`` takes its roles with it: each asks, first thing, to
+    be stopped when the service dies (real processes: the service, and each role a Python
+    that notes its pid and sleeps)."""
+    role = (
+        "import os, sys, time\n"
+        "from scheduler.service import die_with_parent\n"
+        "die_with_parent(os.environ, sys.argv[-1])\n"
+        "open(sys.argv[-1] + '.pid', 'w').write(str(os.getpid()))\n"
+        "time.sleep(120)"
+    )
+    runner = (
+        "import sys\n"
+        "from scheduler.config import load_settings\n"
+        "from scheduler.service import Service\n"
+        f"Service(load_settings(None), None, command=(sys.executable, '-c', {role!r})).run()"
+    )
+    env = {**os.environ, "REDIS_URL": redis_url, "REDLINE_WEB_PORT": "0"}
+    service = subprocess.Popen([sys.executable, "-c", runner], cwd=workdir, env=env)
+    pidfiles = [workdir / f"{name}.pid" for name in ROLES]
+    try:
+        wait_for(lambda: all(p.exists() and p.read_text() for p in pidfiles), what="the roles")
+    finally:
+        service.kill()
+        service.wait()
+    pids = [int(p.read_text()) for p in pidfiles]
+    wait_for(lambda: not any(_running(pid) for pid in pids), what="the roles to stop")
+
+
+def _running(pid: int) -> bool:
+    """Whether a process runs (a zombie no parent reaped yet has stopped)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (FileNotFoundError, IndexError):
+        return False
 
 
 def test_honcho_runs_the_service_from_the_procfile(workdir: Path, site: NewsSite) -> None:

@@ -27,7 +27,7 @@ from tests.conftest import wait_for
 from tests.sites import NewsSite, sample_story
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Callable, Iterator
 
 pytestmark = pytest.mark.e2e
 
@@ -217,8 +217,12 @@ def test_kill_9_of_the_clock_and_of_the_whole_service_loses_nothing_and_bursts_n
     ids = {name: article_id(url) for name, url in urls.items()}
     Path(service.env["REDLINE_URLS_FILE"]).write_text("\n".join(urls.values()) + "\n")
     service.start()
+
+    def has_a_first_version(url: str) -> Callable[[], bool]:
+        return lambda: service.state(url).versions == 1
+
     for url in urls.values():
-        wait_for(lambda url=url: service.state(url).versions == 1, what="first versions")
+        wait_for(has_a_first_version(url), what="first versions")
     store = service.store
     assert store is not None
     keys = Keys()

@@ -8,6 +8,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from crawler.domain.codec import as_text
 from crawler.domain.identity import article_id
 from crawler.domain.models import ListingFetch, Status
 from crawler.extraction.discovery import Link, Listing
@@ -107,7 +108,7 @@ def test_new_articles_are_tracked_once_with_when_they_were_seen_and_published(
         endpoint_id(FEED),
     )
     assert store.redis.zscore(keys.schedule, ids[0]) == NOW + 5
-    assert {m.decode() for m in store.redis.smembers(keys.discovered)} == set(ids)
+    assert {as_text(m) for m in store.redis.smembers(keys.discovered)} == set(ids)
     state = read.state
     assert (state.kind, state.listed, state.found, state.checks, state.etag) == (
         "rss",
@@ -124,7 +125,9 @@ def test_new_articles_are_tracked_once_with_when_they_were_seen_and_published(
     assert second is not None
     assert second.found == (article_id("https://news.example/a/4"),)
     assert (second.state.found, second.state.etag) == (3, '"1"')
-    assert store.load(ids[1]).created == NOW + 5  # type: ignore[union-attr]
+    known = store.load(ids[1])
+    assert known is not None
+    assert known.created == NOW + 5
 
     stale = endpoints.record(read_of(FEED, NOW + 401, NOW + 2), first, "", NOW + 401)
     assert stale is not None
@@ -144,6 +147,7 @@ def test_a_failing_endpoint_counts_its_errors_and_recovers(store: ArticleStore) 
         )
         assert read is not None
         assert read.state.errors == n + 1
+    assert read is not None
     assert read.state.status is Status.FAILING
     assert read.state.last_error == "HTTP 503"
     assert read.state.next_check == NOW + 20 + 900.0, "Retry-After is honoured"

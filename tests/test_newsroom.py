@@ -3,6 +3,7 @@ demo`` running on it end to end."""
 
 from __future__ import annotations
 
+import functools
 import itertools
 import os
 import signal
@@ -16,6 +17,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from bench.newsroom.score import baseline, score
+from crawler.domain.diff import NO_DIFF
 from crawler.domain.hashing import fingerprint
 from crawler.domain.models import ChangeEvent
 from crawler.extraction.decode import decode_html
@@ -31,11 +33,16 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
     from pathlib import Path
 
+
+def _rule(key: str) -> tuple[str, ...]:
+    """A key of the newsroom's source table (a selector, or a list of them) as the
+    settings read it."""
+    value = RULES[key]
+    return (value,) if isinstance(value, str) else tuple(value)
+
+
 RULED = ExtractionRules(
-    headline=(RULES["headline"],),
-    byline=(RULES["byline"],),
-    body=(RULES["body"],),
-    drop=tuple(RULES["drop"]),
+    headline=_rule("headline"), byline=_rule("byline"), body=_rule("body"), drop=_rule("drop")
 )
 
 
@@ -159,7 +166,8 @@ def test_faults_are_served_as_configured(clock: Clock) -> None:
 
 def event(url: str, at: float, *kinds: str) -> ChangeEvent:
     return ChangeEvent(
-        article_id="x", url=url, source="s", version=2, detected_at=at, headline="", diff=(),
+        article_id="x", url=url, source="s", version=2, detected_at=at, headline="",
+        diff=NO_DIFF,
         kinds=kinds,
     )  # fmt: skip
 
@@ -250,22 +258,20 @@ def test_an_event_reports_the_edits_its_text_shows_not_every_edit_made_before_it
         event("http://h/news/0", started + second_edit + 5, "body"),
         event("http://h/news/0", started + second_edit + 60, "body"),
     ]
-    kwargs = {
-        "until": 10_000.0,
-        "stability_window": 1000.0,
-        "baselines": [first_edit - 50],
-    }
-    by_time = score(config, started, events, [[first_edit - 50]], **kwargs)  # type: ignore[arg-type]
-    assert (by_time.found, by_time.merged, by_time.false_events) == (1, 1, 1)
-    shown = {events[0].detected_at: 1, events[1].detected_at: 2}
-    by_text = score(
+    scored = functools.partial(
+        score,
         config,
         started,
         events,
         [[first_edit - 50]],
-        reports=lambda e: shown[e.detected_at],
-        **kwargs,  # type: ignore[arg-type]
+        until=10_000.0,
+        stability_window=1000.0,
+        baselines=[first_edit - 50],
     )
+    by_time = scored()
+    assert (by_time.found, by_time.merged, by_time.false_events) == (1, 1, 1)
+    shown = {events[0].detected_at: 1, events[1].detected_at: 2}
+    by_text = scored(reports=lambda e: shown[e.detected_at])
     assert (by_text.found, by_text.merged, by_text.false_events) == (2, 0, 0)
     assert by_text.latencies == [second_edit + 5 - first_edit, 60]
 

@@ -60,7 +60,7 @@ def web(redis_url: str, store: ArticleStore, tmp_path: Path) -> Iterator[str]:
     def up() -> bool:
         try:
             with urllib.request.urlopen(f"{base}/healthz", timeout=5) as reply:
-                return reply.status == 200
+                return int(reply.status) == 200
         except (urllib.error.URLError, ConnectionError):
             return False
 
@@ -125,13 +125,14 @@ def test_newsboat_reads_the_entries(web: str, tmp_path: Path) -> None:
 @pytest.mark.skipif(shutil.which("chromium") is None, reason="needs Debian's chromium")
 def test_a_browser_shows_the_highlighted_words(web: str, tmp_path: Path) -> None:
     page = f"{web}/articles/{article_id(STORY)}"
-    dom = lxml.html.fromstring(chromium(tmp_path, "--dump-dom", page))
+    # lxml-stubs type the tree as an etree._Element; lxml.html gives an HtmlElement
+    dom: lxml.html.HtmlElement = lxml.html.fromstring(chromium(tmp_path, "--dump-dom", page))
     assert [d.text_content() for d in dom.iter("del")] == ["nears", *["coming", "tonight"] * 2]
     assert [i.text_content() for i in dom.iter("ins")] == ["hits", *["here", "now"] * 2]
     (inline,) = dom.find_class("inline edited")  # the phone's column: both in one
     assert [e.text_content() for e in inline] == ["coming", "here", "tonight", "now"]
     assert "last changed" in dom.text_content()
-    index = lxml.html.fromstring(chromium(tmp_path, "--dump-dom", f"{web}/"))
+    index: lxml.html.HtmlElement = lxml.html.fromstring(chromium(tmp_path, "--dump-dom", f"{web}/"))
     assert "Storm hits the coast" in index.text_content()
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     shot = ARTIFACTS / "article-page.png"
@@ -171,7 +172,9 @@ def test_the_first_change_is_on_the_first_screen_and_a_phone_shows_each_paragrap
     copy = tmp_path / "page.html"
     copy.write_text(html.decode().replace("</body>", f"{_MEASURE}</body>"))
     size = f"--window-size={width},{height}"
-    dom = lxml.html.fromstring(chromium(tmp_path, "--dump-dom", size, copy.as_uri()))
+    dom: lxml.html.HtmlElement = lxml.html.fromstring(
+        chromium(tmp_path, "--dump-dom", size, copy.as_uri())
+    )
     found = json.loads(dom.get_element_by_id("measured").text_content())
     assert found["first"] is not None, "no change is shown"
     assert found["first"] <= found["height"], f"the first change is below the first screen: {found}"

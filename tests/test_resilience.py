@@ -173,9 +173,15 @@ def leased(harness: Harness) -> set[str]:
     return {as_text(i) for i in harness.store.redis.zrange(harness.keys.leases, 0, -1)}
 
 
-def expiries(harness: Harness) -> list[tuple[bytes, float]]:
+def expiries(harness: Harness) -> list[tuple[str, float]]:
     """The claims and when each expires."""
-    return list(harness.store.redis.zrange(harness.keys.leases, 0, -1, withscores=True))
+    found: list[tuple[str, float]] = []
+    for claim in harness.store.redis.zrange(harness.keys.leases, 0, -1, withscores=True):
+        # redis-py types an item as a member or a pair: with scores, it is a pair
+        assert not isinstance(claim, bytes | str)
+        member, score = claim
+        found.append((as_text(member), float(score)))
+    return found
 
 
 def ready(harness: Harness) -> set[str]:

@@ -7,7 +7,7 @@ import time
 from typing import TYPE_CHECKING
 
 from crawler.detection.check import Finding, plan_update
-from crawler.domain.codec import pack
+from crawler.domain.codec import as_text, pack
 from crawler.domain.identity import article_id
 from crawler.domain.models import ARTICLE_FIELDS, Article, Fetch, Status
 from crawler.domain.policy import RecheckPolicy
@@ -20,6 +20,8 @@ from crawler.store.upgrade import upgrade
 if TYPE_CHECKING:
     import redis
 
+    from crawler.detection.check import History, Update
+    from crawler.domain.models import ArticleState
     from crawler.store.keys import Keys
     from crawler.store.queue import DueQueue
 
@@ -231,9 +233,9 @@ def test_two_workers_recording_the_same_check_append_one_version(
     fetch = Fetch(
         article_id="id1", url=target(1).url, final_url=target(1).url, fetched_at=10.0, status=200
     )
-    calls = []
+    calls: list[int] = []
 
-    def plan_racing_another_worker(state, history):  # type: ignore[no-untyped-def]
+    def plan_racing_another_worker(state: ArticleState, history: History) -> Update:
         if not calls:  # meanwhile, a worker whose lease expired records the same edit
             check(other, "id1", 9.0, new)
         calls.append(state.versions)
@@ -448,8 +450,11 @@ def test_what_the_fourth_schema_called_removed_is_untracked_or_gone_after_the_up
     redis_conn.rename(
         keys.source_status("example", Status.UNTRACKED), keys.source_status("example", "removed")
     )
-    ((entry_id, _),) = redis_conn.xrange(keys.events, "-", "+", count=1)
-    (gone,) = [e for e in store.recent_events(10) if e.event_id == entry_id.decode()]
+    entries = redis_conn.xrange(keys.events, "-", "+", count=1)
+    assert entries is not None
+    ((entry_id, _),) = entries
+    assert entry_id is not None
+    (gone,) = [e for e in store.recent_events(10) if e.event_id == as_text(entry_id)]
     assert gone.event.kinds == ("gone",)
     redis_conn.delete(keys.events, keys.event_index(kind="gone"))
     old = pack(dataclasses.replace(gone.event, kinds=("removed",)))

@@ -255,7 +255,6 @@ def test_check_marks_each_paragraph_with_the_evidence_that_decided_it(
         "herald",
         ExtractionRules(),
         partial(templates.evidence, "herald.example"),
-        "a",
     )
     assert preview.article is not None
     assert preview.article.paragraphs == BODY

@@ -32,7 +32,7 @@ def call(
         seen["status"], seen["headers"] = status, dict(response_headers)
 
     path, _, query = path.partition("?")
-    environ = {
+    environ: dict[str, object] = {
         "REQUEST_METHOD": method,
         "PATH_INFO": path,
         "QUERY_STRING": query,
@@ -246,7 +246,8 @@ def monitored(redis_url: str, action: Callable[[], object]) -> list[list[str]]:
     client = redis.Redis.from_url(redis_url)
     marker = "redline-test-monitor-end"
     seen: list[list[str]] = []
-    with client.monitor() as monitor:
+    # redis-py leaves Redis.monitor() (and Monitor) unannotated.
+    with client.monitor() as monitor:  # type: ignore[no-untyped-call]
         done = threading.Event()
 
         def listen() -> None:

@@ -152,7 +152,7 @@ class Harness:
 
 @contextmanager
 def one_worker(
-    redis_url: str, tmp_path: Path, policy: RecheckPolicy | None = None, **env: str
+    redis_url: str, tmp_path: Path, policy: RecheckPolicy | None = None, /, **env: str
 ) -> Iterator[Harness]:
     """A :class:`Harness` with one worker started (``env`` as for
     :meth:`Harness.start_worker`); on leaving, prints the workers' logs, stops them and

@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import importlib.metadata
 import importlib.util
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -17,6 +18,8 @@ import lxml.html
 import trafilatura
 
 from crawler.extraction.paragraphs import paragraphs_of
+
+logger = logging.getLogger(__name__)
 
 Adapter = Callable[[str, str], str]
 """An extractor's adapter: (decoded page, URL) -> article body text, "" on failure."""
@@ -59,6 +62,7 @@ def _never_raises(adapter: Adapter) -> Adapter:
         try:
             return adapter(html, url)
         except Exception:  # any failure of a third-party extractor is an empty output
+            logger.debug("%s failed on %s", adapter.__name__, url, exc_info=True)
             return ""
 
     return safe

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench.processes import Children
+from crawler.domain.codec import as_text
 from crawler.store.articles import ArticleStore
 from crawler.store.connection import connect
 from crawler.store.keys import Keys
@@ -170,7 +171,7 @@ class Bench:
         seconds of the other processes, checks per second and the workers' CPU seconds."""
         keys = store.keys
         if redue:
-            ids = [i.decode() for i in store.redis.smembers(keys.tracked)]
+            ids = [as_text(i) for i in store.redis.smembers(keys.tracked)]
             now = time.time()
             with store.redis.pipeline(transaction=False) as pipe:
                 for start in range(0, len(ids), 1000):

@@ -40,6 +40,7 @@ from crawler.detection.confirm import confirm
 from crawler.detection.quality import wall_reason
 from crawler.detection.template import (
     NO_EVIDENCE,
+    Evidence,
     Lesson,
     doubtful,
     kept,
@@ -52,12 +53,11 @@ from crawler.domain.diff import NO_DIFF, ChangeKind, Diff, diff_articles
 from crawler.domain.hashing import fingerprint
 from crawler.domain.identity import BadUrlError, article_id, normalise_url, site_of
 from crawler.domain.models import Article, ArticleState, ChangeEvent, Fetch, Status, Version
-from crawler.domain.policy import RecheckPolicy, decide, retry_delay, site_backoff
+from crawler.domain.policy import Decision, RecheckPolicy, decide, retry_delay, site_backoff
 
 if TYPE_CHECKING:
     from collections.abc import Collection
 
-    from crawler.detection.template import Evidence
     from crawler.extraction.extract import ExtractedPage
 
 # Longest error text kept in an article's state.
@@ -200,6 +200,7 @@ def plan_update(
     """
     if fetch.outdated_by(state.last_claim):
         return Update(state, Finding.STALE)
+    check = _Check(history, fetch, policy)
     checked = replace(
         state,
         checks=state.checks + 1,
@@ -208,29 +209,27 @@ def plan_update(
         worker=fetch.worker,
     )
     if fetch.gone:
-        update = _gone(checked, history, fetch, policy)
+        update = _gone(check, checked)
     elif page is None and not fetch.not_modified and not fetch.not_html:
-        update = _failed(checked, history, fetch, error or "the fetch produced no article", policy)
+        update = _failed(check, checked, error or "the fetch produced no article")
     else:
         answered = replace(checked, errors=0, last_error="")
         if answered.status is Status.FAILING:
             answered = replace(answered, status=Status.ACTIVE if state.versions else Status.NEW)
         if fetch.not_html:
             update = replace(
-                _unchanged(
-                    replace(answered, not_html=fetch.not_html, page_digest=""), fetch, policy
-                ),
+                _unchanged(check, replace(answered, not_html=fetch.not_html, page_digest="")),
                 finding=Finding.NOT_HTML,
             )
         elif page is None:  # a 304: the page of the latest version, not the candidate
-            update = _unchanged(answered, fetch, policy, unconfirmed=bool(state.candidate))
+            update = _unchanged(check, answered, unconfirmed=bool(state.candidate))
         else:
             answered = replace(
                 answered, etag=fetch.etag, last_modified=fetch.last_modified, not_html=""
             )
             update = _remember_page(
                 replace(
-                    _page(answered, history, fetch, page, policy),
+                    _page(check, answered, page),
                     layer=str(page.layer),
                     fell_back=page.fell_back,
                 ),
@@ -246,6 +245,43 @@ def plan_update(
     return update
 
 
+@dataclass(frozen=True)
+class _Check:
+    """What stays the same through one check: the article's past, the fetch, the policy."""
+
+    history: History
+    fetch: Fetch
+    policy: RecheckPolicy
+
+    @property
+    def now(self) -> float:
+        """When the check happened (its answer arrived)."""
+        return self.fetch.fetched_at
+
+    def decide(self, state: ArticleState, *, changed: bool) -> Decision:
+        """When to check the article next: it changed now, or it is as quiet as it was."""
+        last_change = self.now if changed else state.last_change
+        return decide(self.policy, self.now, state.interval, last_change, changed=changed)
+
+
+@dataclass(frozen=True)
+class _Told:
+    """The lifecycle changes a check found (restored, moved, gone, reverted), each with
+    what to say of it, published with the change or alone."""
+
+    kinds: tuple[ChangeKind, ...] = ()
+    details: tuple[str, ...] = ()
+
+    def adding(self, kind: ChangeKind, detail: str) -> _Told:
+        """This, and ``kind`` with its ``detail``."""
+        return _Told((*self.kinds, kind), (*self.details, detail))
+
+    @property
+    def detail(self) -> str:
+        """What an event says of them."""
+        return "; ".join(self.details)
+
+
 # What a check may find for its page to be remembered as read without doubt.
 _SETTLED = frozenset({Finding.CHANGED, Finding.UNCHANGED, Finding.FLIP, Finding.REBASELINED})
 
@@ -258,10 +294,8 @@ def _remember_page(update: Update, digest: str) -> Update:
     return replace(update, state=replace(update.state, page_digest=digest if settled else ""))
 
 
-def _failed(
-    state: ArticleState, history: History, fetch: Fetch, error: str, policy: RecheckPolicy
-) -> Update:
-    now = fetch.fetched_at
+def _failed(check: _Check, state: ArticleState, error: str) -> Update:
+    fetch, policy = check.fetch, check.policy
     errors = state.errors + 1
     status = Status.FAILING if errors >= policy.failing_after else state.status
     extraction = fetch.html is not None
@@ -272,12 +306,12 @@ def _failed(
         failures=state.failures + 1,
         extraction_failures=state.extraction_failures + int(extraction),
         last_error=error[:_MAX_ERROR],
-        next_check=now + retry_delay(policy, errors, fetch.retry_after),
+        next_check=check.now + retry_delay(policy, errors, fetch.retry_after),
         page_digest="",
     )
     backoff = None
     if fetch.transient:
-        backoff = site_backoff(policy, history.site_failures() + 1, fetch.retry_after)
+        backoff = site_backoff(policy, check.history.site_failures() + 1, fetch.retry_after)
         if backoff is None and fetch.retry_after is not None:
             backoff = min(fetch.retry_after, policy.max_interval)
     return Update(
@@ -285,17 +319,17 @@ def _failed(
         Finding.FAILED,
         site_ok=not fetch.transient,
         site_failed=fetch.transient,
-        site_backoff_until=None if backoff is None else now + backoff,
+        site_backoff_until=None if backoff is None else check.now + backoff,
         extraction_failed=extraction,
     )
 
 
-def _gone(state: ArticleState, history: History, fetch: Fetch, policy: RecheckPolicy) -> Update:
-    now = fetch.fetched_at
+def _gone(check: _Check, state: ArticleState) -> Update:
+    status = check.fetch.status
     gone = replace(
         state,
         errors=0,
-        last_error=f"HTTP {fetch.status}",
+        last_error=f"HTTP {status}",
         etag="",
         last_modified="",
         candidate="",
@@ -305,19 +339,14 @@ def _gone(state: ArticleState, history: History, fetch: Fetch, policy: RecheckPo
     event = None
     if state.status is Status.GONE:
         quiet = state.last_change if state.last_change is not None else state.created
-        decision = decide(policy, now, state.interval, quiet, changed=False)
+        decision = decide(check.policy, check.now, state.interval, quiet, changed=False)
     else:
-        decision = decide(policy, now, state.interval, now, changed=True)
+        decision = check.decide(state, changed=True)
         if state.versions:
-            latest = history.latest()
-            gone = replace(gone, last_change=now, events=gone.events + 1)
-            event = _event(
-                gone,
-                now,
-                (ChangeKind.GONE,),
-                latest.article.headline if latest else "",
-                detail=f"the page answers HTTP {fetch.status}",
-            )
+            latest = check.history.latest()
+            gone = replace(gone, last_change=check.now, events=gone.events + 1)
+            told = _Told().adding(ChangeKind.GONE, f"the page answers HTTP {status}")
+            event = _event(check, gone, told, latest.article.headline if latest else "")
     gone = replace(
         gone,
         status=Status.GONE,
@@ -328,24 +357,22 @@ def _gone(state: ArticleState, history: History, fetch: Fetch, policy: RecheckPo
 
 
 def _unchanged(
+    check: _Check,
     state: ArticleState,
-    fetch: Fetch,
-    policy: RecheckPolicy,
     *,
     unconfirmed: bool = False,
-    kinds: tuple[ChangeKind, ...] = (),
+    told: _Told = _Told(),
     headline: str = "",
-    detail: str = "",
 ) -> Update:
-    """An answer with nothing new in the text; lifecycle ``kinds`` may still be published."""
-    now = fetch.fetched_at
+    """An answer with nothing new in the text; lifecycle changes (``told``) may still be
+    published."""
     event = None
-    if kinds and state.versions:
-        state = replace(state, last_change=now, events=state.events + 1)
-        event = _event(state, now, kinds, headline, detail=detail)
-        decision = decide(policy, now, state.interval, now, changed=True)
+    if told.kinds and state.versions:
+        state = replace(state, last_change=check.now, events=state.events + 1)
+        event = _event(check, state, told, headline)
+        decision = check.decide(state, changed=True)
     else:
-        decision = decide(policy, now, state.interval, state.last_change, changed=False)
+        decision = check.decide(state, changed=False)
     quiet = replace(
         state,
         interval=decision.interval,
@@ -363,22 +390,14 @@ def _unchanged(
     )
 
 
-def _page(
-    state: ArticleState,
-    history: History,
-    fetch: Fetch,
-    page: ExtractedPage,
-    policy: RecheckPolicy,
-) -> Update:
+def _page(check: _Check, state: ArticleState, page: ExtractedPage) -> Update:
     """A page came: this article answers for its canonical URL, unless another does."""
-    canonical = article_id(location_of(page.canonical or fetch.final_url))
+    canonical = article_id(location_of(page.canonical or check.fetch.final_url))
     if canonical == state.canonical:  # it answers for it already
-        return _article(state, history, fetch, page, policy)
-    owner = history.owner(canonical)
+        return _article(check, state, page)
+    owner = check.history.owner(canonical)
     if owner:
-        decision = decide(
-            policy, fetch.fetched_at, state.interval, state.last_change, changed=False
-        )
+        decision = check.decide(state, changed=False)
         duplicate = replace(
             state,
             status=Status.DUPLICATE,
@@ -390,55 +409,78 @@ def _page(
     state = replace(state, duplicate_of="", canonical=canonical)
     if state.status is Status.DUPLICATE:
         state = replace(state, status=Status.ACTIVE if state.versions else Status.NEW)
-    return replace(_article(state, history, fetch, page, policy), canonical=canonical)
+    return replace(_article(check, state, page), canonical=canonical)
 
 
-def _article(
-    state: ArticleState,
-    history: History,
-    fetch: Fetch,
-    page: ExtractedPage,
-    policy: RecheckPolicy,
-) -> Update:
-    """The article of a page this article answers for: the same text, a candidate change,
-    or a change the fetch confirms."""
+@dataclass(frozen=True)
+class _Reading:
+    """A page's article read against its site's template and the article's past.
+
+    Attributes:
+        article: The article, what the template leaves out left out.
+        evidence: The site's template evidence on its blocks (and on those of ``latest``
+            and ``stored``).
+        latest: The latest version, when the text differs from it (else None).
+        stored: The text of the candidate change awaiting confirmation, if any.
+    """
+
+    article: Article
+    evidence: Evidence = NO_EVIDENCE
+    latest: Version | None = None
+    stored: Article | None = None
+
+
+def _read(check: _Check, state: ArticleState, page: ExtractedPage) -> _Reading:
+    """Reads the page's article as its site's template says; the same text as the latest
+    version needs no evidence."""
     article = page.article
+    if fingerprint(article) == state.digest:
+        return _Reading(article)
+    tok, history = token(state.id), check.history
+    asked = marks_of(article)
+    evidence = history.template(asked, page.places)
+    article = kept(evidence, tok, article, page.places)
+    latest = None
+    if fingerprint(article) != state.digest and state.versions:
+        latest = history.latest()
+    stored = history.candidate() if state.candidate and latest is not None else None
+    if more := marks_of(latest.article if latest else None, stored) - asked:
+        evidence = evidence.adding(history.template(more, ()))
+    if latest is not None:  # another item of a rotating block is not a change
+        article = kept(evidence, tok, page.article, page.places, latest.article)
+    return _Reading(article, evidence, latest, stored)
+
+
+def _lifecycle(state: ArticleState, fetch: Fetch) -> tuple[_Told, str]:
+    """What the page's coming says of the article's life (back after being gone, moved to
+    another URL), and where it now lives ("" at its own URL)."""
     where = location_of(fetch.final_url)
     location = "" if where == state.url else where
-    kinds: list[ChangeKind] = []
-    details: list[str] = []
+    told = _Told()
     if state.status is Status.GONE:
-        kinds.append(ChangeKind.RESTORED)
-        details.append("the page is back")
+        told = told.adding(ChangeKind.RESTORED, "the page is back")
     if location and location != state.location:
-        kinds.append(ChangeKind.MOVED)
-        details.append(f"now at {location}")
-    state = replace(state, location=location, site=site_of(location or state.url))
+        told = told.adding(ChangeKind.MOVED, f"now at {location}")
+    return told, location
 
-    tok = token(state.id)
-    evidence, latest, stored = NO_EVIDENCE, None, None
-    if (digest := fingerprint(article)) != state.digest:  # the same text needs no evidence
-        asked = marks_of(article)
-        evidence = history.template(asked, page.places)
-        article = kept(evidence, tok, article, page.places)
-        if (digest := fingerprint(article)) != state.digest and state.versions:
-            latest = history.latest()
-        stored = history.candidate() if state.candidate and latest is not None else None
-        if more := marks_of(latest.article if latest else None, stored) - asked:
-            evidence = evidence.adding(history.template(more, ()))
-        if latest is not None:  # another item of a rotating block is not a change
-            article = kept(evidence, tok, page.article, page.places, latest.article)
-            digest = fingerprint(article)
+
+def _article(check: _Check, state: ArticleState, page: ExtractedPage) -> Update:
+    """The article of a page this article answers for: the same text, a candidate change,
+    or a change the fetch confirms."""
+    told, location = _lifecycle(state, check.fetch)
+    state = replace(state, location=location, site=site_of(location or state.url))
+    reading = _read(check, state, page)
+    article, evidence, latest = reading.article, reading.evidence, reading.latest
+    digest = fingerprint(article)
     if digest == state.digest:
         return _unchanged(
+            check,
             replace(state, status=Status.ACTIVE, extractor=page.extractor),
-            fetch,
-            policy,
             unconfirmed=bool(state.candidate),
-            kinds=tuple(kinds),
+            told=told,
             headline=article.headline,
-            detail="; ".join(details),
         )
+    tok = token(state.id)
     taught = lesson(tok, page.article, page.places)
     read = replace(page, article=article)
     if latest is not None:
@@ -446,105 +488,89 @@ def _article(
         rebase = state.extractor != page.extractor or (
             before != latest.article and fingerprint(before) == digest
         )
-        if rebase and not kinds:  # the code, the rules or the site's template read it anew
-            return replace(_rebaseline(state, fetch, read, digest, history, policy), lesson=taught)
+        if rebase and not told.kinds:  # the code, the rules or the site's template read it anew
+            return replace(_rebaseline(check, state, read), lesson=taught)
         latest = replace(latest, article=before)
-    if latest is not None and not kinds:
-        first = article if digest == state.candidate else stored
+    if latest is not None and not told.kinds:
+        first = article if digest == state.candidate else reading.stored
         if not state.candidate or first is None:  # (the candidate's text is not stored)
-            return replace(_candidate(state, fetch, article, digest, policy), lesson=taught)
+            return replace(_candidate(check, state, article), lesson=taught)
         first = kept(evidence, tok, first, ())
         confirmed = confirm(latest.article, first, article)
         taught = lesson(
             tok, page.article, page.places, (first, article), (latest.article, confirmed)
         )
-        if (digest := fingerprint(confirmed)) == fingerprint(latest.article):
-            if digest != state.digest:  # nothing confirmed but what the template leaves out
-                update = _rebaseline(
-                    state, fetch, replace(read, article=confirmed), digest, history, policy
-                )
+        if fingerprint(confirmed) == fingerprint(latest.article):
+            if fingerprint(confirmed) != state.digest:  # only what the template leaves out
+                update = _rebaseline(check, state, replace(read, article=confirmed))
             else:
-                update = _unchanged(state, fetch, policy, unconfirmed=True)
+                update = _unchanged(check, state, unconfirmed=True)
             return replace(update, lesson=taught)
         read = replace(read, article=confirmed)
     elif wall_reason(article) and digest != state.candidate:  # a first version, or a move
-        return replace(_candidate(state, fetch, article, digest, policy), lesson=taught)
+        return replace(_candidate(check, state, article), lesson=taught)
     if reason := wall_reason(read.article):
-        return replace(
-            _failed(replace(state, candidate="", held=0), history, fetch, reason, policy),
-            lesson=taught,
-        )
+        return replace(_failed(check, replace(state, candidate="", held=0), reason), lesson=taught)
     if (
         latest is not None
-        and not kinds
+        and not told.kinds
         and not state.held
         and doubtful(evidence, tok, latest.article, read.article, page.article, page.places)
     ):
-        return replace(_held(state, fetch, read.article, policy), lesson=taught)
-    update = _record(
-        replace(state, candidate="", held=0),
-        history,
-        fetch,
-        read,
-        digest,
-        latest,
-        kinds,
-        details,
-        policy,
-    )
+        return replace(_held(check, state, read.article), lesson=taught)
+    update = _record(check, replace(state, candidate="", held=0), read, latest, told)
     return replace(update, lesson=taught)
 
 
-def _candidate(
-    state: ArticleState, fetch: Fetch, article: Article, digest: str, policy: RecheckPolicy
-) -> Update:
+def _candidate(check: _Check, state: ArticleState, article: Article) -> Update:
     """A text that differs from the latest version: fetched again after ``confirm_delay``,
     published only as far as that fetch confirms it."""
     pending = replace(
-        state, candidate=digest, held=0, next_check=fetch.fetched_at + policy.confirm_delay
+        state,
+        candidate=fingerprint(article),
+        held=0,
+        next_check=check.now + check.policy.confirm_delay,
     )
     return Update(_settle(pending), Finding.CANDIDATE, site_ok=True, candidate=article)
 
 
-def _held(state: ArticleState, fetch: Fetch, article: Article, policy: RecheckPolicy) -> Update:
-    """A confirmed change its site's evidence doubts (:func:`crawler.detection.template.doubtful`):
-    kept as the candidate, and published only if the next regular check shows it again."""
-    now = fetch.fetched_at
-    decision = decide(policy, now, state.interval, state.last_change, changed=False)
+def _held(check: _Check, state: ArticleState, article: Article) -> Update:
+    """A confirmed change its site's evidence doubts
+    (:func:`crawler.detection.template.doubtful`): kept as the candidate, and published
+    only if the next regular check shows it again."""
+    decision = check.decide(state, changed=False)
     held = replace(
         state,
         candidate=fingerprint(article),
         held=1,
         interval=decision.interval,
-        next_check=now + decision.interval,
+        next_check=check.now + decision.interval,
     )
     return Update(held, Finding.CANDIDATE, site_ok=True, candidate=article)
 
 
 def _record(
+    check: _Check,
     state: ArticleState,
-    history: History,
-    fetch: Fetch,
     page: ExtractedPage,
-    digest: str,
     latest: Version | None,
-    kinds: list[ChangeKind],
-    details: list[str],
-    policy: RecheckPolicy,
+    told: _Told,
 ) -> Update:
-    """Records a new version; publishes it unless it is a flip already published."""
-    now = fetch.fetched_at
+    """Records a new version (the text of ``page``); publishes it unless it is a flip
+    already published."""
+    history = check.history
     article = page.article
+    digest = fingerprint(article)
     first = history.seen(digest) if state.versions else None
-    version, recorded = _append(state, fetch, page, digest, first)
+    version, recorded = _append(check, state, page, first)
     diff: Diff = NO_DIFF
     if latest is not None:
         diff = diff_articles(latest.article, article)
     flip = ""
     if first is not None:
         pair = flip_key(state.digest, digest)
-        if history.flip_published(pair) and not kinds:
-            decision = decide(policy, now, state.interval, state.last_change, changed=False)
+        if history.flip_published(pair) and not told.kinds:
+            decision = check.decide(state, changed=False)
             flipped = replace(
                 recorded,
                 flips=state.flips + 1,
@@ -553,23 +579,15 @@ def _record(
             )
             return Update(_settle(flipped), Finding.FLIP, version, site_ok=True)
         flip = pair
-        kinds.append(ChangeKind.REVERTED)
-        details.append(f"back to the text of version {first}")
-    decision = decide(policy, now, state.interval, now, changed=True)
+        told = told.adding(ChangeKind.REVERTED, f"back to the text of version {first}")
+    decision = check.decide(state, changed=True)
     changed = replace(
-        recorded, last_change=now, interval=decision.interval, next_check=decision.next_check
+        recorded, last_change=check.now, interval=decision.interval, next_check=decision.next_check
     )
     event = None
     if latest is not None:
         changed = replace(changed, events=state.events + 1)
-        event = _event(
-            changed,
-            now,
-            (*kinds, *diff.kinds),
-            article.headline,
-            diff=diff,
-            detail="; ".join(details),
-        )
+        event = _event(check, changed, told, article.headline, diff)
     return Update(
         _settle(changed),
         Finding.CHANGED,
@@ -582,15 +600,17 @@ def _record(
 
 
 def _append(
-    state: ArticleState, fetch: Fetch, page: ExtractedPage, digest: str, same_as: int | None
+    check: _Check, state: ArticleState, page: ExtractedPage, same_as: int | None
 ) -> tuple[Version, ArticleState]:
-    """The next version of the article, and its state with that version appended."""
+    """The next version of the article (the text of ``page``), and its state with that
+    version appended."""
+    digest = fingerprint(page.article)
     version = Version(
         number=state.versions,
-        recorded_at=fetch.fetched_at,
+        recorded_at=check.now,
         digest=digest,
         article=page.article,
-        url=fetch.final_url,
+        url=check.fetch.final_url,
         extractor=page.extractor,
         same_as=same_as,
     )
@@ -605,19 +625,12 @@ def _append(
     return version, recorded
 
 
-def _rebaseline(
-    state: ArticleState,
-    fetch: Fetch,
-    page: ExtractedPage,
-    digest: str,
-    history: History,
-    policy: RecheckPolicy,
-) -> Update:
-    """Records the text the current extraction code reads, without publishing a change:
-    the page did not change, the code or the rules that read it did."""
-    now = fetch.fetched_at
-    version, recorded = _append(state, fetch, page, digest, history.seen(digest))
-    decision = decide(policy, now, state.interval, state.last_change, changed=False)
+def _rebaseline(check: _Check, state: ArticleState, page: ExtractedPage) -> Update:
+    """Records the text the current extraction code reads (that of ``page``), without
+    publishing a change: the page did not change, the code or the rules that read it did."""
+    digest = fingerprint(page.article)
+    version, recorded = _append(check, state, page, check.history.seen(digest))
+    decision = check.decide(state, changed=False)
     rebased = replace(
         recorded,
         candidate="",
@@ -635,27 +648,22 @@ def _rebaseline(
 
 
 def _event(
-    state: ArticleState,
-    now: float,
-    kinds: tuple[ChangeKind, ...],
-    headline: str,
-    *,
-    diff: Diff = NO_DIFF,
-    detail: str = "",
+    check: _Check, state: ArticleState, told: _Told, headline: str, diff: Diff = NO_DIFF
 ) -> ChangeEvent:
     """The event for ``state`` as it is after the check (its counters already advanced:
-    the event is number ``state.events``, about version ``state.versions - 1``)."""
+    the event is number ``state.events``, about version ``state.versions - 1``): the
+    lifecycle changes ``told``, then those of the text's ``diff``."""
     return ChangeEvent(
         article_id=state.id,
         url=state.url,
         source=state.source,
         version=max(state.versions - 1, 0),
-        detected_at=now,
+        detected_at=check.now,
         headline=headline,
         diff=diff,
-        kinds=tuple(str(kind) for kind in kinds),
+        kinds=tuple(str(kind) for kind in (*told.kinds, *diff.kinds)),
         sequence=state.events,
-        detail=detail,
+        detail=told.detail,
     )
 
 

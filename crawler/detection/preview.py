@@ -11,8 +11,9 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from crawler.detection.quality import wall_reason
-from crawler.detection.template import Role, Verdict, marks_of, verdicts
+from crawler.detection.template import Role, Verdict, marks_of, token, verdicts
 from crawler.domain.hashing import fingerprint
+from crawler.domain.identity import article_id
 from crawler.domain.models import Article
 from crawler.extraction.clutter import is_clutter, is_furniture
 from crawler.extraction.decode import decode_html, non_html_type
@@ -173,7 +174,6 @@ def preview_page(
     source: str,
     rules: ExtractionRules,
     template: Callable[[Collection[str], Collection[str]], Evidence] | None = None,
-    article_token: str = "",
 ) -> Preview:
     """Reads a response's body the way a worker does.
 
@@ -184,8 +184,8 @@ def preview_page(
         source: The source the URL belongs to.
         rules: That source's extraction rules.
         template: Reads the site's template evidence for marks and places (None: none
-            is known, every paragraph read is article text).
-        article_token: The article's token in that evidence.
+            is known, every paragraph read is article text); the article is the one at
+            ``url``.
     """
     kind = non_html_type(content_type, body)
     if kind:
@@ -200,7 +200,7 @@ def preview_page(
     learned = ""
     if template is not None:
         evidence = template(marks_of(article), page.places)
-        judged = verdicts(evidence, article_token, article, page.places)
+        judged = verdicts(evidence, token(article_id(url)), article, page.places)
         blocks = tuple(zip(article.paragraphs, judged, strict=True))
         learned = f"judged by what {evidence.pages} of the site's articles taught redline"
         article = replace(article, paragraphs=tuple(t for t, v in blocks if v.role is Role.ARTICLE))

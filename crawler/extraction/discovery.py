@@ -37,7 +37,9 @@ MAX_DOCUMENT = 50 * 1024 * 1024
 """The largest document read, in bytes, after decompression (a sitemap may hold 50 MB)."""
 
 _GZIP_MAGIC = b"\x1f\x8b"
-_XML_START = re.compile(rb"^\s*(?:<\?xml|<!--|<rss|<feed|<urlset|<sitemapindex|<rdf:RDF)", re.I)
+_XML_START = re.compile(
+    rb"^\s*(?:<\?xml|<!--|<rss|<feed|<urlset|<sitemapindex|<rdf:RDF)", re.IGNORECASE
+)
 
 
 class DiscoveryError(ValueError):

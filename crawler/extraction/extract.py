@@ -53,7 +53,8 @@ if TYPE_CHECKING:
     from lxml.cssselect import CSSSelector
 
     from crawler.extraction.paragraphs import Paragraph
-    from crawler.extraction.rules import ExtractionRules
+    from crawler.extraction.rules import CompiledRules, ExtractionRules
+    from crawler.extraction.structured import StructuredArticle
 
 # Names the code that turns pages into articles; stored with every version, so texts
 # extracted by different code are never mistaken for edits.
@@ -73,7 +74,7 @@ _MIN_STRUCTURED_SHARE = 0.6
 _CONTROLS = re.compile("[\x01-\x08\x0b\x0c\x0e-\x1f]")
 # An HTML tag in a JSON-LD body.
 _MARKUP = re.compile(
-    r"</?(?:p|div|br|span|a|em|strong|b|i|h[1-6]|img|ul|ol|li|figure|iframe)\b", re.I
+    r"</?(?:p|div|br|span|a|em|strong|b|i|h[1-6]|img|ul|ol|li|figure|iframe)\b", re.IGNORECASE
 )
 # Paragraphs inside these elements are not candidates for the article's text.
 _NOT_ARTICLE = frozenset({"header", "footer", "nav", "aside", "form", "noscript"})
@@ -183,29 +184,8 @@ def extract_page(html: str, url: str = "", rules: ExtractionRules | None = None)
         byline = byline or structured.byline
     shown_headline = _shown_headline(tree)
 
-    layer, lines, fell_back = Layer.RULES, list[tuple[str, str]](), False
-    body = _first_match(tree, compiled.body) if compiled else []
-    if compiled is not None and compiled.body and not body:
-        fell_back = True
-    if body:
-        for element in body:
-            strip_clutter(element)
-        lines = [
-            (p.text, place_of(p.element))
-            for p in _prose(p for element in body for p in paragraphs_of(element))
-        ]
-    elif (
-        structured is not None
-        and _complete(structured.body, tree)
-        and (shown := _shown_lines(tree, structured.body))
-    ):
-        layer, lines = Layer.STRUCTURED, shown
-    else:
-        found = general.general_article(tree, url)
-        if found is None:
-            raise ExtractionError("no article text found")
-        layer, lines = Layer.GENERAL, list(found.lines)
-        headline = headline or found.headline
+    layer, lines, fell_back, found = _body(tree, compiled, structured, url)
+    headline = headline or found
 
     headline = normalise_text(headline or shown_headline)
     if not (compiled and compiled.headline):
@@ -219,18 +199,14 @@ def extract_page(html: str, url: str = "", rules: ExtractionRules | None = None)
     ]
     if shown and shown[0][0] == headline:
         shown = shown[1:]  # the headline is not part of the body
-    paragraphs = [text for text, _ in shown]
-    dateline = ""
-    if paragraphs and (match := _DATELINE.match(paragraphs[0])) and match["dateline"].strip():
-        dateline = match["dateline"].strip()
-        paragraphs[0] = paragraphs[0][match.end() :]
+    dateline, paragraphs = _dateline([text for text, _ in shown])
     if not paragraphs:
         raise ExtractionError("no article text found")
     article = Article(
         headline=headline,
         byline=normalise_text(byline),
         dateline=dateline,
-        paragraphs=tuple(paragraphs),
+        paragraphs=paragraphs,
     )
     return ExtractedPage(
         article,
@@ -240,6 +216,50 @@ def extract_page(html: str, url: str = "", rules: ExtractionRules | None = None)
         rules_digest(rules) if rules else "",
         tuple(place for _, place in shown),
     )
+
+
+def _body(
+    tree: lxml.html.HtmlElement,
+    compiled: CompiledRules | None,
+    structured: StructuredArticle | None,
+    url: str,
+) -> tuple[Layer, list[tuple[str, str]], bool, str]:
+    """The article's lines with their places, read by the first layer that reads them: the
+    source's body rule, structured data locating the article, or the general extractor;
+    with which layer read them, whether the body rule fell back (it matched nothing), and
+    the headline the general extractor found ("" from the other layers).
+
+    Raises:
+        ExtractionError: no layer found article text.
+    """
+    body = _first_match(tree, compiled.body) if compiled else []
+    fell_back = compiled is not None and bool(compiled.body) and not body
+    if body:
+        for element in body:
+            strip_clutter(element)
+        lines = [
+            (p.text, place_of(p.element))
+            for p in _prose(p for element in body for p in paragraphs_of(element))
+        ]
+        return Layer.RULES, lines, fell_back, ""
+    if (
+        structured is not None
+        and _complete(structured.body, tree)
+        and (shown := _shown_lines(tree, structured.body))
+    ):
+        return Layer.STRUCTURED, shown, fell_back, ""
+    found = general.general_article(tree, url)
+    if found is None:
+        raise ExtractionError("no article text found")
+    return Layer.GENERAL, list(found.lines), fell_back, found.headline
+
+
+def _dateline(paragraphs: list[str]) -> tuple[str, tuple[str, ...]]:
+    """A leading dateline ("LONDON (Reuters) -") taken off the first paragraph, and the
+    paragraphs without it ("" and the paragraphs as they are when there is none)."""
+    if paragraphs and (match := _DATELINE.match(paragraphs[0])) and match["dateline"].strip():
+        return match["dateline"].strip(), (paragraphs[0][match.end() :], *paragraphs[1:])
+    return "", tuple(paragraphs)
 
 
 def _shown_lines(tree: lxml.html.HtmlElement, body: str) -> list[tuple[str, str]]:

@@ -19,6 +19,8 @@ from email.utils import formatdate, parsedate_to_datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, quote, urlencode
 
+import redis
+
 from crawler.domain.codec import to_json
 from crawler.domain.diff import ChangeKind
 from crawler.web.feed import FeedPage, render_feed, render_health_feed
@@ -212,7 +214,7 @@ class WebApp:
     def _health(self) -> Response:
         try:
             self.store.redis.ping()
-        except Exception as exc:
+        except (redis.RedisError, OSError) as exc:
             logger.warning("health check: Redis unreachable: %s", exc)
             return Response(503, "text/plain", b"redis unreachable\n")
         return Response(200, "text/plain", b"ok\n")
