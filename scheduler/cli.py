@@ -113,10 +113,11 @@ def _parser() -> argparse.ArgumentParser:
     init.add_argument(
         "--stdout", action="store_true", help="print the settings file instead of writing files"
     )
-    command("run", "run the whole service: Redis (if embedded), clock, worker, web", _run)
+    command("run", "run the whole service: Redis (if embedded), clock, worker, web, notify", _run)
     command("clock", "run the clock: decides what is due (one per Redis)", _clock)
     command("worker", "run a crawl worker (any number, on any machine)", _worker)
     command("web", "serve the Atom feed and the web view", _web)
+    command("notify", "push every change to the [notify.NAME] channels (any number)", _notify)
     command("redis", "run the embedded Redis in the foreground", _redis)
     demo = command(
         "demo", "watch a local newsroom that edits its articles (no internet needed)", _demo
@@ -243,6 +244,14 @@ def _worker(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _notify(settings: Settings, args: argparse.Namespace) -> int:
+    from scheduler.notify import Notifier
+
+    stop = _stop_event()
+    Notifier(settings, _role_redis(settings), config_arg=args.config).run(stop)
+    return 0
+
+
 def _web(settings: Settings, args: argparse.Namespace) -> int:
     from crawler.web.app import CannotServeError, WebApp, serve
 
@@ -356,6 +365,7 @@ def _status(settings: Settings, args: argparse.Namespace) -> int:
             sources=sources_health(store, endpoints, names, now, window),
             failing=stores.health.current(),
             health_hours=max(1, math.ceil(window / 3600)),
+            channels=[stores.notices.health(name) for name in stores.notices.channels()],
         )
     print(status_text(overview, now))
     return 0

@@ -41,17 +41,16 @@ from crawler.domain.policy import RecheckPolicy
 from crawler.store.articles import TrackTarget
 from crawler.store.connection import Outage
 from crawler.store.endpoints import EndpointTarget
-from crawler.store.health import problems, sources_health
+from crawler.store.health import CHANNEL_MARK, channel_problems, problems, sources_health
 from crawler.store.keys import Keys
 from crawler.store.stores import Stores
 from crawler.store.upgrade import upgrade
-from scheduler.config import ConfigError, Settings, load_settings
+from scheduler.config import ConfigError, FileStamp, Settings, load_settings
 from scheduler.urls import read_urls, source_for
 
 if TYPE_CHECKING:
     import threading
     from collections.abc import Callable, Mapping
-    from pathlib import Path
 
 logger = logging.getLogger(__name__)
 
@@ -126,24 +125,6 @@ def holder_text(token: str) -> str:
 
 
 @dataclass(frozen=True)
-class _FileStamp:
-    path: str
-    mtime_ns: int
-    size: int
-    inode: int
-
-
-def _stamp(path: Path | None) -> _FileStamp | None:
-    if path is None:
-        return None
-    try:
-        st = path.stat()
-    except OSError:
-        return _FileStamp(str(path), -1, -1, -1)
-    return _FileStamp(str(path), st.st_mtime_ns, st.st_size, st.st_ino)
-
-
-@dataclass(frozen=True)
 class LoadedConfig:
     """What the clock last loaded, as ``redline status`` reports it (the ``config`` hash,
     written only here).
@@ -184,6 +165,13 @@ class LoadedConfig:
         )
 
 
+def _named(health_name: str) -> str:
+    """A name of the health log as the log says it: "source NAME", "notify channel NAME"."""
+    if health_name.startswith(CHANNEL_MARK):
+        return f"notify channel {health_name.removeprefix(CHANNEL_MARK)}"
+    return f"source {health_name}"
+
+
 def policy_of(settings: Settings) -> RecheckPolicy:
     """The recheck policy the settings describe."""
     names = [f.name for f in dataclasses.fields(RecheckPolicy)]
@@ -212,13 +200,13 @@ class Clock:
         self.config_arg = config_arg
         self.env = dict(os.environ if env is None else env)
         self.keys = Keys(settings.redis_prefix)
-        stores = Stores.open(redis, self.keys)
+        self.stores = stores = Stores.open(redis, self.keys)
         self.store, self.endpoints, self.health = stores.articles, stores.endpoints, stores.health
         self.queue, self.shared = stores.queue, stores.shared
         self.lock = ClockLock(
             redis, self.keys.clock_lock, max(MIN_LOCK_TTL, LOCK_TICKS * settings.clock_tick)
         )
-        self._stamps: tuple[_FileStamp | None, _FileStamp | None] | None = None
+        self._stamps: tuple[FileStamp | None, FileStamp | None] | None = None
         self._outage = Outage(logger, "run the clock")
 
     def duties(self) -> list[tuple[str, Callable[[float], object], float]]:
@@ -268,7 +256,7 @@ class Clock:
         Returns:
             True if the files were (re)loaded.
         """
-        stamps = (_stamp(self.settings.config_path), _stamp(self.settings.urls_file))
+        stamps = (FileStamp.of(self.settings.config_path), FileStamp.of(self.settings.urls_file))
         if stamps == self._stamps:
             return False
         try:
@@ -277,7 +265,7 @@ class Clock:
             logger.error("settings not reloaded, keeping the previous ones: %s", exc)
             settings = self.settings
         self.settings = settings
-        stamps = (_stamp(settings.config_path), _stamp(settings.urls_file))
+        stamps = (FileStamp.of(settings.config_path), FileStamp.of(settings.urls_file))
         urls, problems = read_urls(settings.urls_file)
         for problem in problems:
             logger.warning("%s", problem)
@@ -335,18 +323,25 @@ class Clock:
         that starts failing is logged as a warning and gets an entry in the health feed,
         as does one that recovers."""
         after = self.settings.health_after
+        current = self.health.current().keys()
         names = set(self.store.source_names()) | {s.name for s in self.settings.sources}
-        names |= self.health.current().keys()
+        names |= {name for name in current if not name.startswith(CHANNEL_MARK)}
         every = self.endpoints.all()
-        for health in sources_health(self.store, every, sorted(names), now, after):
-            name = health.name
-            found = problems(health, now, after)
-            if not self.health.note(name, found, now):
+        found = {
+            health.name: problems(health, now, after)
+            for health in sources_health(self.store, every, sorted(names), now, after)
+        }
+        notices = self.stores.notices
+        for channel in notices.channels():
+            name = CHANNEL_MARK + channel
+            found[name] = channel_problems(notices.health(channel), now, after)
+        for name, said in found.items():
+            if not self.health.note(name, said, now):
                 continue
-            if found:
-                logger.warning("source %s is failing: %s", name, "; ".join(found))
+            if said:
+                logger.warning("%s is failing: %s", _named(name), "; ".join(said))
             else:
-                logger.info("source %s has recovered", name)
+                logger.info("%s has recovered", _named(name))
 
     def run(self, stop: threading.Event) -> None:
         """Runs until ``stop`` is set: waits for the clock lock, runs every duty once, then

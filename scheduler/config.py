@@ -21,12 +21,13 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from crawler.domain.diff import ChangeKind
 from crawler.domain.identity import BadUrlError, normalise_url
 from crawler.domain.policy import RecheckPolicy
 from crawler.extraction.rules import RULE_KEYS, ExtractionRules, RulesError, compile_rules
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping
+    from collections.abc import Callable, Iterator, Mapping
 
 DEFAULT_CONFIG_PATH = Path("config/redline.toml")
 _POLICY = RecheckPolicy()
@@ -72,6 +73,62 @@ class Source:
     discover: tuple[str, ...] = ()
     link_pattern: str = ""
     discover_interval: float = DISCOVER_INTERVAL
+
+
+NOTIFY_FORMATS = ("text", "html", "markdown")
+"""The forms a notification channel's messages may be written in."""
+NOTIFY_LIMIT = 10
+"""Messages a minute a channel gets at most, by default; beyond, one digest."""
+# The keys of a [notify.NAME] table.
+_CHANNEL_KEYS = ("url", "url_env", "sources", "kinds", "format", "limit")
+_NAME = re.compile(r"[a-z0-9][a-z0-9_-]*")
+
+
+@dataclass(frozen=True)
+class Channel:
+    """A notification channel (a ``[notify.NAME]`` table): where every change of its sources
+    and kinds is pushed, through apprise.
+
+    Attributes:
+        name: The channel's name.
+        url: Its apprise URL ("" when ``url_env`` names it). It holds secrets: it is never
+            printed (not even by ``repr``).
+        url_env: The environment variable holding its URL ("" when ``url`` is given).
+        sources: Only these sources' changes (empty: every source's).
+        kinds: Only changes of these kinds (empty: every kind).
+        format: ``text``, ``html`` or ``markdown`` ("": the form the channel prefers).
+        limit: Messages a minute at most; beyond, one digest tells of the rest.
+    """
+
+    name: str
+    url: str = field(default="", repr=False)
+    url_env: str = ""
+    sources: tuple[str, ...] = ()
+    kinds: tuple[str, ...] = ()
+    format: str = ""
+    limit: int = NOTIFY_LIMIT
+
+
+@dataclass(frozen=True)
+class FileStamp:
+    """What tells that a file changed on disk: its path, modification time, size and inode
+    (all -1 while it does not exist)."""
+
+    path: str
+    mtime_ns: int
+    size: int
+    inode: int
+
+    @classmethod
+    def of(cls, path: Path | None) -> FileStamp | None:
+        """The stamp of the file at ``path`` now (None for no path)."""
+        if path is None:
+            return None
+        try:
+            st = path.stat()
+        except OSError:
+            return cls(str(path), -1, -1, -1)
+        return cls(str(path), st.st_mtime_ns, st.st_size, st.st_ino)
 
 
 _DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h|d|w)")
@@ -402,6 +459,12 @@ class Settings:
         section="Web and feed",
     )
     web_port: int = _setting(8080, _port)
+    public_url: str = _setting(
+        "",
+        _parse_str,
+        "The address readers reach the web view at, for the links in notifications."
+        " Empty: http://web_host:web_port.",
+    )
     feed_title: str = _setting(
         "redline: article changes",
         _parse_str,
@@ -412,7 +475,13 @@ class Settings:
         "INFO", _choice("DEBUG", "INFO", "WARNING", "ERROR"), "DEBUG, INFO, WARNING or ERROR."
     )
     sources: tuple[Source, ...] = field(default=())
+    channels: tuple[Channel, ...] = field(default=())
     config_path: Path | None = None
+
+    @property
+    def web_url(self) -> str:
+        """The address of the web view in links: ``public_url``, else the server's own."""
+        return self.public_url.rstrip("/") or f"http://{self.web_host}:{self.web_port}"
 
 
 _PARSERS: dict[str, Callable[[Any], Any]] = {
@@ -460,26 +529,30 @@ def load_settings(
 
     values: dict[str, Any] = {"config_path": path}
     sources_raw = raw.pop("sources", {})
+    channels_raw = raw.pop("notify", {})
     for key, value in raw.items():
         values[key] = _parse_setting(key, value, f"{path}: setting {key!r}")
     values["sources"] = _parse_sources(sources_raw, path)
+    values["channels"] = channels = _parse_channels(channels_raw, path)
     for key in _PARSERS:
         env_name = ENV_PREFIX + key.upper()
         if env_name in env:
             values[key] = _parse_setting(key, env[env_name], f"environment {env_name}")
-    _check_environment(env)
+    _check_environment(env, {channel.url_env for channel in channels})
     if env.get("REDIS_URL"):
         values["redis_url"] = env["REDIS_URL"]
     return Settings(**values)
 
 
-def _check_environment(env: Mapping[str, str]) -> None:
-    """Refuses an environment variable named like a setting that does not exist.
+def _check_environment(env: Mapping[str, str], named: set[str]) -> None:
+    """Refuses an environment variable named like a setting that does not exist (and not
+    ``named`` by a channel's ``url_env``).
 
     Raises:
         ConfigError: naming it, with the setting it probably means.
     """
-    known = {"REDLINE_CONFIG", SERVICE_PID_ENV, *(ENV_PREFIX + key.upper() for key in _PARSERS)}
+    known = {"REDLINE_CONFIG", SERVICE_PID_ENV, *named}
+    known |= {ENV_PREFIX + key.upper() for key in _PARSERS}
     for name in sorted(env):
         if name.startswith(ENV_PREFIX) and name not in known:
             close = difflib.get_close_matches(name, sorted(known), n=1)
@@ -499,22 +572,35 @@ def _parse_setting(key: str, value: Any, where: str) -> Any:
         raise ConfigError(f"{where}: {exc}") from exc
 
 
-def _parse_sources(raw: Any, path: Path) -> tuple[Source, ...]:
+def _tables(
+    raw: Any, path: Path, part: str, what: str, known: tuple[str, ...]
+) -> Iterator[tuple[str, str, dict[str, Any]]]:
+    """The ``[part.NAME]`` tables of the settings file: each name, where it is (for errors)
+    and its table, whose keys are all ``known``.
+
+    Raises:
+        ConfigError: ``raw`` is not a table of tables, a name is not lower-case letters,
+            digits, - and _, or a table has a key not ``known``.
+    """
     if not isinstance(raw, dict):
-        raise ConfigError(f"{path}: [sources] must be a table of [sources.NAME] tables")
-    sources = []
+        raise ConfigError(f"{path}: [{part}] must be a table of [{part}.NAME] tables")
     for name, table in raw.items():
-        where = f"{path}: [sources.{name}]"
-        if not re.fullmatch(r"[a-z0-9][a-z0-9_-]*", name):
-            raise ConfigError(f"{where}: a source name is lower-case letters, digits, - and _")
+        where = f"{path}: [{part}.{name}]"
+        if not _NAME.fullmatch(name):
+            raise ConfigError(f"{where}: a {what} name is lower-case letters, digits, - and _")
         if not isinstance(table, dict):
             raise ConfigError(f"{where}: must be a table")
-        unknown = set(table) - {*_SOURCE_KEYS, *RULE_KEYS}
+        unknown = set(table) - set(known)
         if unknown:
             raise ConfigError(
-                f"{where}: unknown key(s) {', '.join(sorted(unknown))} "
-                f"(known: {', '.join(_SOURCE_KEYS)}, {', '.join(RULE_KEYS)})"
+                f"{where}: unknown key(s) {', '.join(sorted(unknown))} (known: {', '.join(known)})"
             )
+        yield name, where, table
+
+
+def _parse_sources(raw: Any, path: Path) -> tuple[Source, ...]:
+    sources = []
+    for name, where, table in _tables(raw, path, "sources", "source", (*_SOURCE_KEYS, *RULE_KEYS)):
         domains = _strings(table, "domains", where)
         rules = ExtractionRules(**{key: _strings(table, key, where) for key in RULE_KEYS})
         try:
@@ -530,6 +616,48 @@ def _parse_sources(raw: Any, path: Path) -> tuple[Source, ...]:
             )
         )
     return tuple(sources)
+
+
+def _parse_channels(raw: Any, path: Path) -> tuple[Channel, ...]:
+    """The ``[notify.NAME]`` tables. Whether apprise can use a channel's URL is for the
+    notify role to say (naming the channel; the others keep working).
+
+    Raises:
+        ConfigError: naming the channel and key of the first bad one.
+    """
+    channels = []
+    known_kinds = [kind.value for kind in ChangeKind]
+    for name, where, table in _tables(raw, path, "notify", "channel", _CHANNEL_KEYS):
+        url, url_env = table.get("url", ""), table.get("url_env", "")
+        if not isinstance(url, str) or not isinstance(url_env, str) or bool(url) == bool(url_env):
+            raise ConfigError(
+                f"{where}: give url (an apprise URL) or url_env (the environment variable"
+                " that holds it), one of them"
+            )
+        kinds = _strings(table, "kinds", where)
+        if strange := [kind for kind in kinds if kind not in known_kinds]:
+            raise ConfigError(
+                f"{where}: kinds: no kind {', '.join(map(repr, strange))}"
+                f" (known: {', '.join(known_kinds)})"
+            )
+        form = table.get("format", "")
+        if form and form not in NOTIFY_FORMATS:
+            raise ConfigError(f"{where}: format: one of {', '.join(NOTIFY_FORMATS)}")
+        limit = table.get("limit", NOTIFY_LIMIT)
+        if not isinstance(limit, int) or isinstance(limit, bool) or limit < 1:
+            raise ConfigError(f"{where}: limit: a whole number of messages a minute, at least 1")
+        channels.append(
+            Channel(
+                name=name,
+                url=url,
+                url_env=url_env,
+                sources=_strings(table, "sources", where),
+                kinds=kinds,
+                format=form,
+                limit=limit,
+            )
+        )
+    return tuple(channels)
 
 
 def _discovery(table: dict[str, Any], where: str) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from crawler.domain.models import Status
 from crawler.domain.wording import ago, ahead, describe, duration
 from crawler.store.counters import HEALTH_HOURS, SiteHealth
 from crawler.store.health import UNHEALTHY_SHARE, SourceHealth
+from crawler.store.notices import ChannelHealth
 from crawler.store.queue import Depth
 
 if TYPE_CHECKING:
@@ -41,6 +42,7 @@ class Overview:
         sources: Every source's health, its extraction over ``health_hours`` hours.
         failing: The sources reported failing, with their problems.
         health_hours: The span of the sources' extraction health.
+        channels: Every notification channel's deliveries.
     """
 
     counts: dict[Status, int]
@@ -53,6 +55,7 @@ class Overview:
     sources: list[SourceHealth] = field(default_factory=list)
     failing: dict[str, tuple[str, ...]] = field(default_factory=dict)
     health_hours: int = HEALTH_HOURS
+    channels: list[ChannelHealth] = field(default_factory=list)
 
 
 def status_text(overview: Overview, now: float) -> str:
@@ -86,20 +89,7 @@ def status_text(overview: Overview, now: float) -> str:
     if overview.sites:
         lines.append("sites:")
         width = max(len(site.site) for site in overview.sites)
-        for site in overview.sites:
-            health = [f"{site.checks} checks", f"{site.failures} failures"]
-            if site.consecutive:
-                health.append(f"{site.consecutive} in a row")
-            health.append(f"{site.extraction_failures} extraction failures")
-            if site.backoff_until > now:
-                health.append(f"backed off for {duration(site.backoff_until - now)}")
-            if site.consecutive and site.last_error:
-                health.append(f"last error: {site.last_error}")
-            lines.append(f"  {site.site:<{width}}  " + ", ".join(health))
-            if site.extraction.pages:
-                lines.append(f"  {'':<{width}}  {extraction_text(site.extraction)}")
-            if site.template.blocks:
-                lines.append(f"  {'':<{width}}  {site.template.text}")
+        lines += [line for site in overview.sites for line in site_lines(site, width, now)]
     if overview.sources:
         lines.append("sources:")
         lines += [
@@ -109,9 +99,47 @@ def status_text(overview: Overview, now: float) -> str:
                 health, overview.failing.get(health.name, ()), now, overview.health_hours
             )
         ]
+    if overview.channels:
+        lines.append("notifications:")
+        lines += [f"  {channel_text(health, now)}" for health in overview.channels]
     for problem in overview.problems:
         lines.append(f"bad line: {problem}")
     return "\n".join(lines)
+
+
+def channel_text(health: ChannelHealth, now: float) -> str:
+    """A notification channel's deliveries in one line: what it was sent, what waits, and
+    what is wrong with it if its last send failed."""
+    said = f"{health.name}: {health.sent} messages sent ({health.events} changes)"
+    said += f", {health.pending} waiting"
+    if health.consecutive:
+        since = health.failing_since if health.failing_since is not None else now
+        said += (
+            f"  <- FAILING: {health.consecutive} sends in a row for {duration(now - since)}"
+            f", next try {ahead(health.retry_at, now)} (last error: {health.last_error})"
+        )
+    elif health.last_success is not None:
+        said += f", last sent {ago(health.last_success, now)}"
+    return said
+
+
+def site_lines(site: SiteHealth, width: int, now: float) -> list[str]:
+    """A site's health: its checks and failures, its back-off, its extraction and what was
+    learned of its template (its name padded to ``width``)."""
+    health = [f"{site.checks} checks", f"{site.failures} failures"]
+    if site.consecutive:
+        health.append(f"{site.consecutive} in a row")
+    health.append(f"{site.extraction_failures} extraction failures")
+    if site.backoff_until > now:
+        health.append(f"backed off for {duration(site.backoff_until - now)}")
+    if site.consecutive and site.last_error:
+        health.append(f"last error: {site.last_error}")
+    lines = [f"  {site.site:<{width}}  " + ", ".join(health)]
+    if site.extraction.pages:
+        lines.append(f"  {'':<{width}}  {extraction_text(site.extraction)}")
+    if site.template.blocks:
+        lines.append(f"  {'':<{width}}  {site.template.text}")
+    return lines
 
 
 def source_lines(

@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-ROLES = ("clock", "worker", "web")
+ROLES = ("clock", "worker", "web", "notify")
 ROLE_COMMAND = (sys.executable, "-m", "scheduler.cli")
 """How a role is run: this, ``--config PATH`` if given, and the role's name."""
 CANNOT_START = 78

@@ -48,21 +48,37 @@ _SOURCES = """\
 # discover_interval = "15m"                                  # each endpoint, at least 1m
 """
 
+_NOTIFY = """\
+# `redline notify` (run by `redline run`) pushes every change, with its diff, to each
+# [notify.NAME] channel: an apprise URL for email, Slack, Matrix, Mastodon, Telegram,
+# Discord, ntfy, a JSON webhook and many more (see the README, "Notifications").
+#
+# [notify.desk]
+# url = "mailtos://user:password@mail.example.com?to=desk@example.com"
+# url_env = "DESK_NOTIFY_URL"          # instead of url: the variable that holds it
+# sources = ["guardian"]               # only these sources' changes (default: all)
+# kinds = ["headline", "correction"]   # only these kinds of change (default: all)
+# format = "html"                      # text, html or markdown (default: the channel's)
+# limit = 10                           # messages a minute; beyond, one digest of the rest
+"""
+
 
 def settings_file() -> str:
     """The text of a settings file that sets every setting to its default, each explained
-    by a comment, in parts with headings, then how to write a source."""
+    by a comment, in parts with headings, then how to write a source and a notification
+    channel."""
     lines = _comment(_HEADER)
     defaults = Settings()
     for setting in fields(Settings):
         if "parse" not in setting.metadata:
-            continue  # sources, which are tables, and where the settings were read from
+            continue  # sources and channels, which are tables, and where they were read from
         if heading := setting.metadata["section"]:
             lines += _heading(heading)
         lines += _comment(setting.metadata["doc"])
         value = setting.metadata["show"](getattr(defaults, setting.name))
         lines.append(f"{setting.name} = {value}")
-    return "\n".join([*lines, *_heading("Sources"), _SOURCES])
+    parts = [_SOURCES.rstrip("\n"), *_heading("Notifications"), _NOTIFY]
+    return "\n".join([*lines, *_heading("Sources"), *parts])
 
 
 def _heading(text: str) -> list[str]:

@@ -196,11 +196,11 @@ class ArticleStore:
         index = self.keys.event_index(source, kind)
         entries = self.redis.xrevrange(index, start, "-", count=count) or []
         if index == self.keys.events:
-            return _events(entries)
+            return decode_events(entries)
         with self.redis.pipeline(transaction=False) as pipe:
             for entry_id, _ in entries:
                 pipe.xrange(self.keys.events, as_text(entry_id), as_text(entry_id))
-            return _events([entry for found in pipe.execute() for entry in found])
+            return decode_events([entry for found in pipe.execute() for entry in found])
 
     def source_statuses(self, source: str) -> dict[Status, int]:
         """How many of one source's articles are in each status."""
@@ -228,7 +228,7 @@ class ArticleStore:
         while True:
             entries = self.redis.xrange(self.keys.events, f"({after}", "+", count=BATCH) or []
             keys, ids = [], []
-            for stored in _events(entries):
+            for stored in decode_events(entries):
                 for index in self.event_indexes(stored.event):
                     keys.append(index)
                     ids.append(stored.event_id)
@@ -262,7 +262,7 @@ class ArticleStore:
         with self.redis.pipeline(transaction=False) as pipe:
             for event_id in ids:
                 pipe.xrange(self.keys.events, event_id, event_id)
-            return _events([entry for found in pipe.execute() for entry in found])
+            return decode_events([entry for found in pipe.execute() for entry in found])
 
     def source_names(self) -> list[str]:
         """Every source that has had an article, by name."""
@@ -562,7 +562,7 @@ class _WatchedHistory:
         return self.templates.evidence(self.state.site, marks, places)
 
 
-def _events(entries: list[Any]) -> list[StoredEvent]:
+def decode_events(entries: list[Any]) -> list[StoredEvent]:
     """Decodes stream entries; unreadable ones are logged and skipped, never fatal."""
     events = []
     for entry_id, entry in entries:

@@ -25,7 +25,11 @@ if TYPE_CHECKING:
 
     from crawler.store.articles import ArticleStore
     from crawler.store.keys import Keys
+    from crawler.store.notices import ChannelHealth
 
+CHANNEL_MARK = "notify:"
+"""What the health log's name of a notification channel starts with (a source's never
+does: source names are letters, digits, - and _)."""
 UNHEALTHY_SHARE = 0.2
 """A share of pages without a trustworthy article at or above which extraction is failing."""
 MIN_PAGES = 10
@@ -119,6 +123,18 @@ def problems(health: SourceHealth, now: float, after: float) -> list[str]:
             f"in the last {duration(after)} held no trustworthy article"
         )
     return found
+
+
+def channel_problems(health: ChannelHealth, now: float, after: float) -> list[str]:
+    """What has been wrong with a notification channel for at least ``after`` seconds:
+    every send since then failed ([] when nothing is)."""
+    since = health.failing_since
+    if not health.consecutive or since is None or now - since < after:
+        return []
+    return [
+        f"every send failing for {duration(now - since)} ({health.consecutive} in a row,"
+        f" {health.pending} changes waiting; last error: {health.last_error})"
+    ]
 
 
 @dataclass(frozen=True)

@@ -48,6 +48,11 @@ key                       type    holds
 ``events:indexed``        string  set once every event is in the index streams above;
                                   from then on each event is indexed as it is published
 ``events:indexing``       string  token of the one process completing the index streams
+(group) ``notify:{c}``     group   one notification channel's consumer group of ``events``:
+                                  its position, and the events read but not yet sent
+``notify:{c}``            hash    one channel's delivery health: sent, failures, back-off,
+                                  last error, and its limit's window
+``notify:channels``       set     every channel that ever joined
 ``source:{s}:articles``   set     ids of the articles of one source
 ``source:{s}:endpoints``  set     ids of the discovery endpoints of one source
 ``source:{s}:status:{st}`` set    ids of one source's articles in that status
@@ -276,3 +281,16 @@ class Keys:
     @property
     def schema(self) -> str:
         return f"{self.prefix}schema"
+
+    def notify_group(self, channel: str) -> str:
+        """The consumer group of ``events`` of one notification channel (a group's name,
+        not a key)."""
+        return f"{self.prefix}notify:{channel}"
+
+    def notify_channel(self, channel: str) -> str:
+        """The hash of one notification channel's delivery health."""
+        return f"{self.prefix}notify:{channel}"
+
+    @property
+    def notify_channels(self) -> str:
+        return f"{self.prefix}notify:channels"

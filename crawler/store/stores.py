@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from crawler.store.articles import ArticleStore
 from crawler.store.endpoints import EndpointStore
 from crawler.store.health import HealthLog
+from crawler.store.notices import Notices
 from crawler.store.shared import SharedConfig
 
 if TYPE_CHECKING:
@@ -75,3 +76,8 @@ class Stores:
     def counters(self) -> Counters:
         """The per-check counters and the health read from them."""
         return self.articles.counters
+
+    @property
+    def notices(self) -> Notices:
+        """The notification channels' positions in the events stream, and their health."""
+        return Notices(self.redis, self.keys)

@@ -19,6 +19,7 @@ import lxml.etree
 from feedgen.feed import FeedGenerator
 
 from crawler.domain.diff import ADDED, DELETE, EDITED, INSERT, MOVED, REMOVED, ChangeKind, Segment
+from crawler.store.health import CHANNEL_MARK
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -88,20 +89,29 @@ def _words(count: int) -> str:
     return f"{count} word{'s' if count != 1 else ''}"
 
 
-def diff_html(event: ChangeEvent) -> str:
-    """The event as an HTML fragment: its summary, then the diff with removed text in
-    ``<del>`` and added text in ``<ins>``."""
+def diff_parts(event: ChangeEvent) -> list[tuple[str, Sequence[Segment]]]:
+    """The parts of the event's diff, each labelled as every view labels it ("Headline",
+    "Byline", "Edited (paragraph 3)", "Added (paragraph 5)"), with its text runs."""
     diff = event.diff
-    html = [f"<p><em>{escape(summary(event))}</em></p>"]
+    parts: list[tuple[str, Sequence[Segment]]] = []
     if diff.headline:
-        html.append(f"<p><strong>Headline:</strong> {segments_html(diff.headline)}</p>")
+        parts.append(("Headline", diff.headline))
     if diff.byline:
-        html.append(f"<p><strong>Byline:</strong> {segments_html(diff.byline)}</p>")
+        parts.append(("Byline", diff.byline))
     for change in diff.paragraphs:
         label = {ADDED: "Added", REMOVED: "Removed", MOVED: "Moved"}.get(change.kind, "Edited")
         number = change.new_index if change.new_index is not None else change.old_index
         position = f" (paragraph {number + 1})" if number is not None else ""
-        html.append(f"<p><strong>{label}{position}:</strong> {segments_html(change.segments)}</p>")
+        parts.append((f"{label}{position}", change.segments))
+    return parts
+
+
+def diff_html(event: ChangeEvent, parts: Sequence[tuple[str, Sequence[Segment]]] = ()) -> str:
+    """The event as an HTML fragment: its summary, then the diff (``parts``, by default all
+    of :func:`diff_parts`) with removed text in ``<del>`` and added text in ``<ins>``."""
+    html = [f"<p><em>{escape(summary(event))}</em></p>"]
+    for label, segments in parts or diff_parts(event):
+        html.append(f"<p><strong>{escape(label)}:</strong> {segments_html(segments)}</p>")
     return "\n".join(html)
 
 
@@ -231,14 +241,21 @@ def render_health_feed(entries: Sequence[HealthEntry], base_url: str, *, now: fl
     feed.updated(_utc(entries[0].at if entries else now))
     for health in entries:
         source = xml_text(health.source)
+        channel = health.source.startswith(CHANNEL_MARK)
+        said = (
+            (f"notifications to {source.removeprefix(CHANNEL_MARK)}", "are failing", "recovered")
+            if channel
+            else (source, "is failing", "has recovered")
+        )
         entry = feed.add_entry(order="append")
         entry.id(f"tag:{TAG_AUTHORITY}:health/{health.entry_id}")
-        entry.title(f"{source} is failing" if health.problems else f"{source} has recovered")
+        entry.title(f"{said[0]} {said[1] if health.problems else said[2]}")
         entry.updated(_utc(health.at))
         entry.published(_utc(health.at))
         entry.author({"name": source})
-        entry.category(term=source, label=f"source: {source}")
-        entry.link(href=f"{base_url}/sources/{quote(health.source, safe='')}")
+        entry.category(term=source, label=f"{'channel' if channel else 'source'}: {source}")
+        page = "/" if channel else f"/sources/{quote(health.source, safe='')}"
+        entry.link(href=f"{base_url}{page}")
         text = "; ".join(health.problems) or "Its discovery and extraction work again."
         entry.summary(xml_text(text))
         items = "".join(f"<li>{escape(xml_text(p))}</li>" for p in health.problems)

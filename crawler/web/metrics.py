@@ -58,6 +58,7 @@ class RedlineCollector:
         self.endpoints = stores.endpoints
         self.queue = stores.queue
         self.health = stores.health
+        self.notices = stores.notices
         self.clock = clock
 
     def collect(self) -> Iterator[Metric]:
@@ -96,6 +97,42 @@ class RedlineCollector:
         for source in sources:
             failing.add_metric([source], int(source in current))
         yield failing
+        yield from self._notifications()
+
+    def _notifications(self) -> Iterator[Metric]:
+        """Each notification channel's deliveries: messages and events sent, failures,
+        events waiting, and whether it is failing now."""
+        families: dict[str, CounterMetricFamily | GaugeMetricFamily] = {
+            "sent": CounterMetricFamily(
+                "redline_notify_messages", "Messages a channel accepted", labels=["channel"]
+            ),
+            "events": CounterMetricFamily(
+                "redline_notify_events", "Events told of in accepted messages", labels=["channel"]
+            ),
+            "failures": CounterMetricFamily(
+                "redline_notify_failures", "Sends that failed", labels=["channel"]
+            ),
+            "pending": GaugeMetricFamily(
+                "redline_notify_pending", "Events read but not yet sent", labels=["channel"]
+            ),
+            "failing": GaugeMetricFamily(
+                "redline_notify_failing",
+                "1 while the channel's last send failed",
+                labels=["channel"],
+            ),
+        }
+        for name in self.notices.channels():
+            health = self.notices.health(name)
+            values = {
+                "sent": health.sent,
+                "events": health.events,
+                "failures": health.failures,
+                "pending": health.pending,
+                "failing": int(health.consecutive > 0),
+            }
+            for key, family in families.items():
+                family.add_metric([name], values[key])
+        yield from families.values()
 
     def _backlog(self, sources: list[str], now: float) -> Iterator[Metric]:
         backlog = GaugeMetricFamily(
