@@ -8,6 +8,7 @@ import re
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Self
 
 import redis
@@ -18,6 +19,7 @@ from crawler.domain.models import Fetch, ListingFetch
 from crawler.extraction.discovery import DiscoveryError, Listing, read_listing
 from crawler.extraction.extract import ExtractedPage, ExtractionError, extract_page, reader_of
 from crawler.extraction.rules import ExtractionRules, RulesError
+from crawler.store.archive import FILE_SIZE, WarcFiles
 from crawler.store.connection import Outage, client, describe, unavailable
 from crawler.store.keys import Keys
 from crawler.store.stores import Stores
@@ -61,8 +63,16 @@ class ChangePipeline:
         running: Whether the worker is still running (False once it is asked to stop).
     """
 
-    def __init__(self, stores: Stores, lease: float, running: Callable[[], bool]) -> None:
+    def __init__(
+        self,
+        stores: Stores,
+        lease: float,
+        running: Callable[[], bool],
+        archive: WarcFiles | None = None,
+    ) -> None:
         self.store = stores.articles
+        self.archive = archive
+        self.archived = stores.archive
         self.endpoints = stores.endpoints
         self.shared = stores.shared
         self.lease = lease
@@ -79,6 +89,10 @@ class ChangePipeline:
             Stores.open(conn, keys),
             lease=settings.getfloat("REDLINE_LEASE"),
             running=lambda: crawler.crawling,
+            archive=WarcFiles(
+                Path(settings.get("REDLINE_ARCHIVE_DIR") or "var/archive"),
+                settings.getint("REDLINE_ARCHIVE_FILE_SIZE") or FILE_SIZE,
+            ),
         )
 
     async def process_item(self, item: Any) -> Any:
@@ -132,8 +146,32 @@ class ChangePipeline:
             lambda state, history: plan_update(state, history, fetch, page, error, policy),
         )
         if update is not None:
+            self._archive(fetch, update)
             _log(fetch, update)
         return update
+
+    def _archive(self, fetch: Fetch, update: Update) -> None:
+        """Keeps the response that recorded a version, and notes where it is; a failure is
+        logged (naming the file, when the record was written) and the check stands."""
+        version = update.version
+        if version is None or fetch.exchange is None or self.archive is None:
+            return
+        try:
+            archived = self.archive.write(fetch.exchange, fetch.fetched_at)
+        except OSError as exc:
+            logger.error("could not archive version %d of %s: %s", version.number, fetch.url, exc)
+            return
+        try:
+            self.archived.note(fetch.article_id, version.number, archived)
+        except redis.RedisError as exc:
+            logger.error(
+                "version %d of %s is archived in %s at %d, but Redis could not note it: %s",
+                version.number,
+                fetch.url,
+                archived.file,
+                archived.offset,
+                exc,
+            )
 
     def _record_read(self, fetch: ListingFetch) -> Read | None:
         endpoint = self.endpoints.load(fetch.endpoint_id)

@@ -31,6 +31,7 @@ from crawler.domain.codec import as_text
 from crawler.domain.identity import BadUrlError, article_id, normalise_url, site_of
 from crawler.domain.wording import ago, ahead
 from crawler.extraction.rules import ExtractionRules
+from crawler.store.archive import ArchiveError, read
 from crawler.store.articles import ArticleStore
 from crawler.store.connection import (
     RedisUnavailableError,
@@ -142,6 +143,14 @@ def _parser() -> argparse.ArgumentParser:
     )
     check.add_argument("--html", metavar="FILE", help="read this saved page (.gz too) instead")
     check.add_argument("--json", action="store_true", help="print the record as one JSON object")
+    archive = command("archive", "the WARC files of every version's response", None)
+    archived = archive.add_subparsers(dest="action", required=True, metavar="ACTION")
+    archived.add_parser(
+        "verify",
+        help="re-read every archived response and check its digest",
+        description="Re-reads every archived response and checks its digest; reports each"
+        " version whose file is missing or whose record is damaged.",
+    ).set_defaults(handler=_archive_verify)
     return parser
 
 
@@ -258,7 +267,7 @@ def _web(settings: Settings, args: argparse.Namespace) -> int:
     stores = Stores.open(_role_redis(settings), Keys(settings.redis_prefix))
     try:
         serve(
-            WebApp(stores, settings.feed_title, settings.feed_size),
+            WebApp(stores, settings.feed_title, settings.feed_size, settings.archive_path),
             settings.web_host,
             settings.web_port,
         )
@@ -444,13 +453,34 @@ def _fetch_once(settings: Settings, url: str) -> FetchedPage:
     return fetched
 
 
+def _archive_verify(settings: Settings, args: argparse.Namespace) -> int:
+    directory = settings.archive_path
+    checked = damaged = 0
+    with _any_redis(settings) as conn:
+        stores = Stores.open(conn, Keys(settings.redis_prefix))
+        for article, number, archived in stores.archive.every():
+            checked += 1
+            try:
+                read(directory, archived)
+            except ArchiveError as exc:
+                damaged += 1
+                state = stores.articles.load(article)
+                print(f"{state.url if state else article} version {number}: {exc}")
+    print(
+        f"redline archive verify: {checked} archived versions in {directory},"
+        f" {damaged} missing or damaged"
+    )
+    return 1 if damaged else 0
+
+
 def _show(settings: Settings, args: argparse.Namespace) -> int:
     try:
         wanted = article_id(normalise_url(args.url))
     except BadUrlError:
         wanted = args.url.strip()  # an article id
     with _any_redis(settings) as conn:
-        store = ArticleStore(conn, Keys(settings.redis_prefix))
+        stores = Stores.open(conn, Keys(settings.redis_prefix))
+        store = stores.articles
         state = store.load(wanted)
         if state is None:
             urls, _ = read_urls(settings.urls_file)
@@ -465,7 +495,8 @@ def _show(settings: Settings, args: argparse.Namespace) -> int:
             return 0
         now = time.time()
         changes = [change_of(stored, now) for stored in store.timeline(state.id)]
-        text = article_text(state, versions_of(store.versions(state.id)), changes, now)
+        versions = versions_of(store.versions(state.id), stores.archive.of(state.id))
+        text = article_text(state, versions, changes, now)
     print(text)
     return 0
 

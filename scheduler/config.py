@@ -474,9 +474,28 @@ class Settings:
     log_level: str = _setting(
         "INFO", _choice("DEBUG", "INFO", "WARNING", "ERROR"), "DEBUG, INFO, WARNING or ERROR."
     )
+    archive_dir: str = _setting(
+        "",
+        _parse_str,
+        "Where the response that recorded each version is kept, as fetched, in WARC files"
+        " (each worker writes its own, a new one per day and past archive_file_size)."
+        " Empty: state_dir/archive.",
+        section="Archive",
+    )
+    archive_file_size: int = _setting(
+        100 * 1000**2,
+        _positive(parse_size),
+        "",
+        show=lambda v: f'"{_size_text(v)}"',
+    )
     sources: tuple[Source, ...] = field(default=())
     channels: tuple[Channel, ...] = field(default=())
     config_path: Path | None = None
+
+    @property
+    def archive_path(self) -> Path:
+        """The directory of the WARC files: ``archive_dir``, else ``state_dir/archive``."""
+        return Path(self.archive_dir) if self.archive_dir else self.state_dir / "archive"
 
     @property
     def web_url(self) -> str:

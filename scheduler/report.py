@@ -228,6 +228,11 @@ def article_text(
                 f"  {version.number:>3}  {_when(version.recorded_at)}  ({version.later})  "
                 f"{version.words} words{same}: {version.headline}"
             )
+            if kept := version.archived:
+                lines.append(
+                    f"       as fetched: {kept.file} at {kept.offset} ({kept.length} bytes),"
+                    f" record {kept.record_id}"
+                )
     if changes:
         lines.append("changes:")
         lines += [

@@ -60,6 +60,8 @@ def scrapy_settings(settings: Settings, redis_url: str) -> dict[str, Any]:
         "REDLINE_REDIS_PREFIX": settings.redis_prefix,
         "REDLINE_LEASE": settings.lease,
         "REDLINE_PER_SITE": settings.per_domain_concurrency,
+        "REDLINE_ARCHIVE_DIR": str(settings.archive_path),
+        "REDLINE_ARCHIVE_FILE_SIZE": settings.archive_file_size,
     }
 
 

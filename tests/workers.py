@@ -85,6 +85,7 @@ class Harness:
             **WORKER_ENV,
             "REDIS_URL": self.redis_url,
             "REDLINE_REDIS_PREFIX": self.keys.prefix,
+            "REDLINE_STATE_DIR": str(self.tmp_path / "var"),
             **env,
         }
         with (self.tmp_path / log_name).open("wb") as out:

@@ -92,7 +92,7 @@ def trafilatura_default(html: str, url: str) -> str:
 def readability(html: str, url: str) -> str:
     """readability-lxml's summary, its HTML turned into text one block per line."""
     # Optional packages are imported on use, so the others run without them.
-    from readability import Document  # type: ignore[import-untyped,import-not-found,unused-ignore]
+    from readability import Document
 
     summary = Document(html, url=url or None).summary(html_partial=True)
     return _html_text(summary)
@@ -104,13 +104,15 @@ def resiliparse(html: str, url: str) -> str:
     del url
     from resiliparse.extract.html2text import extract_plain_text
 
-    return extract_plain_text(
-        html,
-        preserve_formatting=True,
-        main_content=True,
-        list_bullets=False,
-        alt_texts=False,
-        comments=False,
+    return str(
+        extract_plain_text(
+            html,
+            preserve_formatting=True,
+            main_content=True,
+            list_bullets=False,
+            alt_texts=False,
+            comments=False,
+        )
     )
 
 

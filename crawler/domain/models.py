@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 from crawler.domain.codec import as_text
@@ -400,6 +400,46 @@ class Claim:
     page_digest: str = ""
 
 
+@dataclass(frozen=True)
+class Exchange:
+    """An HTTP request and its response, as the worker got them: what is archived.
+
+    Attributes:
+        url: The URL of the response (after redirects).
+        request_headers: The request's headers, in order.
+        status: The response's status.
+        reason: Its reason phrase ("OK").
+        headers: The response's headers, in order.
+        body: Its body, any content encoding undone.
+    """
+
+    url: str
+    request_headers: tuple[tuple[str, str], ...]
+    status: int
+    reason: str
+    headers: tuple[tuple[str, str], ...]
+    body: bytes
+
+
+@dataclass(frozen=True)
+class Archived:
+    """Where the response that recorded a version is kept, in WARC.
+
+    Attributes:
+        file: The WARC file's name (in the archive directory).
+        offset: Where its record starts in the file.
+        length: The record's length, compressed.
+        record_id: Its ``WARC-Record-ID``.
+        digest: Its ``WARC-Payload-Digest`` (``sha1:`` and base 32).
+    """
+
+    file: str
+    offset: int
+    length: int
+    record_id: str
+    digest: str
+
+
 @dataclass(frozen=True, kw_only=True)
 class Answer:
     """What a worker's request for a claimed URL got back: the part of a :class:`Fetch`
@@ -473,6 +513,8 @@ class Fetch(Answer):
         page_digest: This page's digest (see :func:`crawler.domain.hashing.page_digest`),
             set by the pipeline once it knows what reads the page ("" until then, and for
             answers without a page).
+        exchange: The request and response as fetched, to archive if the page records a
+            version (None for answers without a page).
     """
 
     article_id: str
@@ -480,6 +522,7 @@ class Fetch(Answer):
     not_html: str = ""
     previous_page: str = ""
     page_digest: str = ""
+    exchange: Exchange | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True)

@@ -34,6 +34,7 @@ import socket
 import time
 from dataclasses import replace
 from email.utils import parsedate_to_datetime
+from http import HTTPStatus
 from typing import TYPE_CHECKING, Any, Self
 from urllib.parse import urljoin
 
@@ -41,12 +42,13 @@ import redis
 import scrapy
 from scrapy import exceptions as download
 from scrapy import signals
-from scrapy.http import Request
+from scrapy.http import Headers, Request
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet import error as net
 from twisted.web._newclient import ResponseFailed, ResponseNeverReceived
 
-from crawler.domain.models import Claim, Fetch, ListingFetch
+from crawler.domain.codec import as_text
+from crawler.domain.models import Claim, Exchange, Fetch, ListingFetch
 from crawler.extraction.decode import decode_html, non_html_type
 from crawler.guard import url_refusal
 from crawler.store.connection import Outage, client
@@ -247,7 +249,8 @@ class ArticleSpider(scrapy.Spider):
         elif kind := non_html_type(header(response, b"Content-Type"), response.body):
             yield replace(fetch, not_html=kind)
         else:
-            yield replace(fetch, html=decode_html(response.body, header(response, b"Content-Type")))
+            html = decode_html(response.body, header(response, b"Content-Type"))
+            yield replace(fetch, html=html, exchange=exchange(response))
 
     def parse_listing(self, response: Response, **kwargs: Any) -> Any:
         """Turns the response for a discovery endpoint into a :class:`ListingFetch`: its
@@ -302,6 +305,29 @@ def _item(claim: Claim, **answer: Any) -> Fetch | ListingFetch:
     if is_endpoint(claim.id):
         return ListingFetch(endpoint_id=claim.id, **answer)
     return Fetch(article_id=claim.id, previous_page=claim.page_digest, **answer)
+
+
+def exchange(response: Response) -> Exchange:
+    """The request and the response as the worker got them (to archive)."""
+    try:
+        reason = HTTPStatus(response.status).phrase
+    except ValueError:
+        reason = ""
+    return Exchange(
+        url=response.url,
+        request_headers=_pairs(response.request.headers if response.request else Headers()),
+        status=response.status,
+        reason=reason,
+        headers=_pairs(response.headers),
+        body=response.body,
+    )
+
+
+def _pairs(headers: Headers) -> tuple[tuple[str, str], ...]:
+    """Every header, one pair per value, in order."""
+    return tuple(
+        (as_text(name), as_text(value)) for name in headers for value in headers.getlist(name)
+    )
 
 
 def retry_after(value: str, now: float) -> float | None:

@@ -53,6 +53,8 @@ key                       type    holds
 ``notify:{c}``            hash    one channel's delivery health: sent, failures, back-off,
                                   last error, and its limit's window
 ``notify:channels``       set     every channel that ever joined
+``archived:{id}``         hash    version number -> where its response is in the WARC
+                                  files (file, offset, length, record id, digest)
 ``source:{s}:articles``   set     ids of the articles of one source
 ``source:{s}:endpoints``  set     ids of the discovery endpoints of one source
 ``source:{s}:status:{st}`` set    ids of one source's articles in that status
@@ -281,6 +283,10 @@ class Keys:
     @property
     def schema(self) -> str:
         return f"{self.prefix}schema"
+
+    def archived(self, article_id: str) -> str:
+        """The hash of where each version of an article was archived."""
+        return f"{self.prefix}archived:{article_id}"
 
     def notify_group(self, channel: str) -> str:
         """The consumer group of ``events`` of one notification channel (a group's name,

@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from crawler.store.archive import ArchiveIndex
 from crawler.store.articles import ArticleStore
 from crawler.store.endpoints import EndpointStore
 from crawler.store.health import HealthLog
@@ -76,6 +77,11 @@ class Stores:
     def counters(self) -> Counters:
         """The per-check counters and the health read from them."""
         return self.articles.counters
+
+    @property
+    def archive(self) -> ArchiveIndex:
+        """Where each version's response is kept, in the WARC files."""
+        return ArchiveIndex(self.redis, self.keys)
 
     @property
     def notices(self) -> Notices:

@@ -23,6 +23,7 @@ import redis
 
 from crawler.domain.codec import to_json
 from crawler.domain.diff import ChangeKind
+from crawler.store.archive import ArchiveError, read
 from crawler.web.feed import FeedPage, render_feed, render_health_feed
 from crawler.web.metrics import CONTENT_TYPE, RedlineCollector, metrics_text
 from crawler.web.pages import article_page, error_page, index_page, source_page
@@ -30,6 +31,7 @@ from crawler.web.views import ViewError, article_view, index_view, source_view
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
+    from pathlib import Path
 
     from crawler.store.articles import StoredEvent
     from crawler.store.stores import Stores
@@ -66,6 +68,9 @@ class WebApp:
       recovers (see :mod:`crawler.store.health`).
     - ``/metrics``: the figures of :mod:`crawler.web.metrics`, in the Prometheus text format.
     - ``/healthz``: 200 while Redis answers.
+    - ``/articles/ID/archived/N``: the page that recorded version N, as fetched, from the
+      WARC files: a download (plain text, never HTML of redline's origin: archived pages
+      are hostile input).
 
     Feeds take ``?kind=KIND`` (only changes of that kind: headline, byline, body,
     correction, gone, restored, moved, reverted) and ``?before=EVENT`` (the page of
@@ -75,10 +80,14 @@ class WebApp:
         stores: Where events and everything shown are read from.
         feed_title: The title of the feed of all changes (and of the index page).
         feed_size: How many entries a feed page holds.
+        archive_dir: Where the WARC files are (None: archived pages are not served).
     """
 
-    def __init__(self, stores: Stores, feed_title: str, feed_size: int) -> None:
+    def __init__(
+        self, stores: Stores, feed_title: str, feed_size: int, archive_dir: Path | None = None
+    ) -> None:
         self.stores = stores
+        self.archive_dir = archive_dir
         self.store = stores.articles
         self.feed_title = feed_title
         self.feed_size = feed_size
@@ -113,6 +122,8 @@ class WebApp:
         feed = path.endswith("/feed.atom")
         stem = path.removesuffix("/feed.atom") if feed else path.removesuffix(".json")
         section, _, name = stem.strip("/").partition("/")
+        if section == "articles" and (archived := _ARCHIVED.fullmatch(name)):
+            return self._archived(archived[1], int(archived[2]))
         if feed and not section:
             return self._feed(request, "", "")
         if section in ("sources", "articles") and name and "/" not in name:
@@ -124,6 +135,20 @@ class WebApp:
             return _view(index, request.wants_json, lambda: index_page(index, self.feed_title))
         raise ViewError(404, f"nothing at {path}")
 
+    def _archived(self, article_id: str, version: int) -> Response:
+        """The response that recorded a version, as archived: a plain-text download."""
+        archived = self.stores.archive.of(article_id).get(version)
+        if archived is None or self.archive_dir is None:
+            raise ViewError(404, f"version {version} of article {article_id!r} is not archived")
+        try:
+            _, body = read(self.archive_dir, archived)
+        except ArchiveError as exc:
+            logger.error("archived version %d of %s: %s", version, article_id, exc)
+            raise ViewError(404, f"the archived version {version} cannot be read") from exc
+        name = f"{article_id}-version-{version}.html"
+        disposition = [("Content-Disposition", f'attachment; filename="{name}"')]
+        return Response(200, "text/plain", body, disposition)
+
     def _page(self, request: Request, section: str, name: str) -> Response:
         """A source's page or an article's page, as HTML or JSON."""
         now = time.time()
@@ -131,7 +156,7 @@ class WebApp:
             source = source_view(self.stores, name, now)
             return _view(source, request.wants_json, lambda: source_page(source))
         query = request.query
-        article = article_view(self.store, name, now, query.get("from", ""), query.get("to", ""))
+        article = article_view(self.stores, name, now, query.get("from", ""), query.get("to", ""))
         return _view(article, request.wants_json, lambda: article_page(article))
 
     def _feed(self, request: Request, section: str, name: str) -> Response:
@@ -220,6 +245,8 @@ class WebApp:
         return Response(200, "text/plain", b"ok\n")
 
 
+# The path of an archived version below /articles/.
+_ARCHIVED = re.compile(r"([^/]+)/archived/(\d+)")
 # How many changes the index page lists.
 INDEX_CHANGES = 50
 _KINDS = frozenset(ChangeKind)

@@ -259,6 +259,13 @@ def _versions(view: ArticleView) -> str:
             if v.number
             else ""
         )
+        if v.archived is not None:
+            link += (
+                f' <a href="{_article_path(view.id)}/archived/{v.number}" download>'
+                "the page as fetched</a>"
+                f" <span class=muted>({escape(v.archived.file)}, record"
+                f" {escape(v.archived.record_id)})</span>"
+            )
         items.append(
             f"<li>Version {v.number}: {escape(v.headline)} "
             f"<span class=muted>({escape('; '.join(notes))})</span>{link}</li>"

@@ -12,12 +12,15 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from crawler.detection.quality import article_words
+from crawler.domain.models import Archived
 from crawler.domain.wording import FIRST_SEEN, ago, describe, later
 from crawler.store.sitetemplate import TemplateSummary
 from crawler.web.feed import entry_title, summary, web_link
 from crawler.web.sidebyside import SideBySide, side_by_side
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from crawler.domain.models import ArticleState, Version
     from crawler.store.articles import ArticleStore, StoredEvent
     from crawler.store.stores import Stores
@@ -125,6 +128,7 @@ class VersionSummary:
         later: How long after the first version it was recorded ("first seen" for it).
         reread: True when it was recorded because the extraction code or rules changed,
             not because the article was edited.
+        archived: Where the response that recorded it is kept (None: not archived).
     """
 
     number: int
@@ -134,6 +138,7 @@ class VersionSummary:
     words: int
     same_as: int | None
     reread: bool
+    archived: Archived | None = None
 
 
 @dataclass(frozen=True)
@@ -249,7 +254,7 @@ def _summary_of(state: ArticleState, now: float) -> ArticleSummary:
 
 
 def article_view(
-    store: ArticleStore, article_id: str, now: float, old: str = "", new: str = ""
+    stores: Stores, article_id: str, now: float, old: str = "", new: str = ""
 ) -> ArticleView:
     """One article's page, comparing versions ``old`` and ``new`` (numbers as text; by
     default the latest version and the one before it).
@@ -258,11 +263,12 @@ def article_view(
         ViewError: The article does not exist (404), or a version number is not one of
             its versions (400).
     """
+    store = stores.articles
     state = store.load(article_id)
     if state is None:
         raise ViewError(404, f"no article with id {article_id!r}")
     versions = store.versions(article_id)
-    listed = versions_of(versions)
+    listed = versions_of(versions, stores.archive.of(article_id))
     return ArticleView(
         id=state.id,
         url=state.url,
@@ -280,12 +286,17 @@ def article_view(
     )
 
 
-def versions_of(versions: list[Version]) -> tuple[VersionSummary, ...]:
-    """The listing of each of an article's versions (all of them, oldest first)."""
-    return tuple(_version_of(v, versions) for v in versions)
+def versions_of(
+    versions: list[Version], archived: Mapping[int, Archived] | None = None
+) -> tuple[VersionSummary, ...]:
+    """The listing of each of an article's versions (all of them, oldest first), with where
+    each is ``archived``."""
+    return tuple(_version_of(v, versions, (archived or {}).get(v.number)) for v in versions)
 
 
-def _version_of(version: Version, versions: list[Version]) -> VersionSummary:
+def _version_of(
+    version: Version, versions: list[Version], archived: Archived | None
+) -> VersionSummary:
     previous = versions[version.number - 1] if version.number else None
     return VersionSummary(
         number=version.number,
@@ -295,6 +306,7 @@ def _version_of(version: Version, versions: list[Version]) -> VersionSummary:
         words=article_words(version.article),
         same_as=version.same_as,
         reread=previous is not None and previous.extractor != version.extractor,
+        archived=archived,
     )
 
 
