@@ -43,6 +43,7 @@ from crawler.store.connection import (
 from crawler.store.keys import Keys
 from crawler.store.sitetemplate import SiteTemplates
 from crawler.store.stores import Stores
+from crawler.web.feed import entry_title
 from crawler.web.views import change_of, versions_of
 from scheduler.config import ConfigError, Settings, config_path_from, load_settings
 from scheduler.embedded import EmbeddedRedis, EmbeddedRedisError
@@ -143,6 +144,16 @@ def _parser() -> argparse.ArgumentParser:
     )
     check.add_argument("--html", metavar="FILE", help="read this saved page (.gz too) instead")
     check.add_argument("--json", action="store_true", help="print the record as one JSON object")
+    drawn = command("card", "draw an image of a change, to share (a PNG file)", _card)
+    drawn.add_argument(
+        "event", metavar="EVENT_ID", help="the change event's id (in its feed entry)"
+    )
+    drawn.add_argument(
+        "--output",
+        "-o",
+        metavar="FILE",
+        help="where to write it (default: ./redline-card-EVENT_ID.png)",
+    )
     archive = command("archive", "the WARC files of every version's response", None)
     archived = archive.add_subparsers(dest="action", required=True, metavar="ACTION")
     archived.add_parser(
@@ -451,6 +462,23 @@ def _fetch_once(settings: Settings, url: str) -> FetchedPage:
     process.crawl(PageSpider, url=url, sink=fetched)
     process.start()
     return fetched
+
+
+def _card(settings: Settings, args: argparse.Namespace) -> int:
+    from crawler.web.card import card
+
+    path = Path(args.output or f"redline-card-{args.event}.png")
+    with _any_redis(settings) as conn:
+        try:
+            stored = ArticleStore(conn, Keys(settings.redis_prefix)).event(args.event)
+        except redis.ResponseError:
+            stored = None
+    if stored is None:
+        print(f"redline card: no change event {args.event!r}", file=sys.stderr)
+        return 1
+    path.write_bytes(card(stored))
+    print(f"redline card: wrote {path} ({entry_title(stored.event)})")
+    return 0
 
 
 def _archive_verify(settings: Settings, args: argparse.Namespace) -> int:

@@ -256,6 +256,15 @@ class ArticleStore:
             *(self.keys.event_index(event.source, kind) for kind in event.kinds),
         ]
 
+    def event(self, event_id: str) -> StoredEvent | None:
+        """The change event with this id in the events stream (None: there is none).
+
+        Raises:
+            redis.ResponseError: ``event_id`` is not a stream entry id.
+        """
+        found = decode_events(self.redis.xrange(self.keys.events, event_id, event_id) or [])
+        return found[0] if found else None
+
     def timeline(self, article_id: str) -> list[StoredEvent]:
         """Returns one article's change events, oldest first."""
         ids = [as_text(i) for i in self.redis.lrange(self.keys.timeline(article_id), 0, -1)]

@@ -24,6 +24,7 @@ import redis
 from crawler.domain.codec import to_json
 from crawler.domain.diff import ChangeKind
 from crawler.store.archive import ArchiveError, read
+from crawler.web.card import card
 from crawler.web.feed import FeedPage, render_feed, render_health_feed
 from crawler.web.metrics import CONTENT_TYPE, RedlineCollector, metrics_text
 from crawler.web.pages import article_page, error_page, index_page, source_page
@@ -68,6 +69,7 @@ class WebApp:
       recovers (see :mod:`crawler.store.health`).
     - ``/metrics``: the figures of :mod:`crawler.web.metrics`, in the Prometheus text format.
     - ``/healthz``: 200 while Redis answers.
+    - ``/events/EVENT/card.png``: an image of the change, to share.
     - ``/articles/ID/archived/N``: the page that recorded version N, as fetched, from the
       WARC files: a download (plain text, never HTML of redline's origin: archived pages
       are hostile input).
@@ -124,6 +126,8 @@ class WebApp:
         section, _, name = stem.strip("/").partition("/")
         if section == "articles" and (archived := _ARCHIVED.fullmatch(name)):
             return self._archived(archived[1], int(archived[2]))
+        if section == "events" and (drawn := _CARD.fullmatch(name)):
+            return self._card(drawn[1])
         if feed and not section:
             return self._feed(request, "", "")
         if section in ("sources", "articles") and name and "/" not in name:
@@ -134,6 +138,13 @@ class WebApp:
             index = index_view(self.store, INDEX_CHANGES, time.time())
             return _view(index, request.wants_json, lambda: index_page(index, self.feed_title))
         raise ViewError(404, f"nothing at {path}")
+
+    def _card(self, event_id: str) -> Response:
+        """The image of a change (:mod:`crawler.web.card`)."""
+        stored = self.store.event(event_id)
+        if stored is None:
+            raise ViewError(404, f"no change event {event_id!r}")
+        return Response(200, "image/png", card(stored))
 
     def _archived(self, article_id: str, version: int) -> Response:
         """The response that recorded a version, as archived: a plain-text download."""
@@ -245,6 +256,8 @@ class WebApp:
         return Response(200, "text/plain", b"ok\n")
 
 
+# The path of a change's image below /events/.
+_CARD = re.compile(r"(\d+-\d+)/card\.png")
 # The path of an archived version below /articles/.
 _ARCHIVED = re.compile(r"([^/]+)/archived/(\d+)")
 # How many changes the index page lists.

@@ -186,6 +186,9 @@ def _comparison(view: ArticleView) -> str:
         steps.append(_compare_link(view.id, compare.old - 1, compare.old, "← the change before"))
     if compare.new < len(view.versions) - 1:
         steps.append(_compare_link(view.id, compare.new, compare.new + 1, "the change after →"))
+    if compare.event_id:
+        card = f"/events/{quote(compare.event_id)}/card.png"
+        steps.append(f'<a href="{card}">an image of this change, to share</a>')
     html = [
         f"<h2>Version {compare.old} → version {compare.new}</h2>",
         f"<p class=muted>Paragraphs: {', '.join(counts) or 'none changed'}."

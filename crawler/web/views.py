@@ -143,11 +143,13 @@ class VersionSummary:
 
 @dataclass(frozen=True)
 class Comparison:
-    """Two versions side by side (``old`` and ``new`` are version numbers)."""
+    """Two versions side by side (``old`` and ``new`` are version numbers; ``event_id`` is
+    the change event that published ``new``, "" when none did)."""
 
     old: int
     new: int
     sides: SideBySide
+    event_id: str = ""
 
 
 @dataclass(frozen=True)
@@ -282,7 +284,7 @@ def article_view(
         headlines=tuple(
             v for v in listed if v.number == 0 or v.headline != listed[v.number - 1].headline
         ),
-        compare=_comparison(versions, old, new),
+        compare=_comparison(versions, old, new, store.timeline(article_id)),
     )
 
 
@@ -310,7 +312,9 @@ def _version_of(
     )
 
 
-def _comparison(versions: list[Version], old: str, new: str) -> Comparison | None:
+def _comparison(
+    versions: list[Version], old: str, new: str, events: list[StoredEvent]
+) -> Comparison | None:
     if not versions:
         if old or new:
             raise ViewError(400, "the article has no versions yet")
@@ -320,7 +324,9 @@ def _comparison(versions: list[Version], old: str, new: str) -> Comparison | Non
     since = _number(old, "from", last) if old else max(0, to - 1)
     if since == to and not old:
         return None  # one version: nothing to compare
-    return Comparison(since, to, side_by_side(versions[since].article, versions[to].article))
+    published = next((e.event_id for e in events if e.event.version == to), "")
+    sides = side_by_side(versions[since].article, versions[to].article)
+    return Comparison(since, to, sides, published)
 
 
 def _number(text: str, name: str, last: int) -> int:
