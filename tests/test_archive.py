@@ -27,6 +27,9 @@ if TYPE_CHECKING:
     from tests.sites import NewsSite
 
 DAY = 86400.0
+# pywb, where it installs, in a virtualenv of its own (.ci/run makes it): its dependencies
+# are pinned apart from redline's.
+PYWB = Path(__file__).resolve().parents[1] / ".pywb" / "bin"
 
 
 @pytest.fixture
@@ -136,3 +139,19 @@ def test_files_are_one_workers_each_and_begin_anew_past_their_size_and_each_day(
         assert headers.get_header("Content-Length") == str(len(body))
     with pytest.raises(ArchiveError, match="record"):
         read(tmp_path, kept[1].__class__(**{**kept[1].__dict__, "offset": 0, "record_id": "x"}))
+
+
+@pytest.mark.skipif(not (PYWB / "wb-manager").exists(), reason="pywb is not installed in .pywb")
+def test_a_web_archive_client_replays_an_archived_version_as_fetched(tmp_path: Path) -> None:
+    body = b"<html><body><p>The harbour wall gave way at dawn.</p></body></html>"
+    archived = WarcFiles(tmp_path / "in", worker="host:1").write(exchange(body), 1_765_000_000)
+    warc = tmp_path / "in" / archived.file
+    for command in (["init", "coll"], ["add", "coll", str(warc)]):
+        subprocess.run([PYWB / "wb-manager", *command], cwd=tmp_path, check=True)
+    replay = Path(__file__).with_name("pywb_replay.py")
+    path = "/coll/20251206id_/https://news.example/a"
+    output = tmp_path / "replayed"
+    subprocess.run([PYWB / "python", replay, tmp_path, path, output], check=True)
+    status, _, replayed = output.read_bytes().partition(b"\n")
+    assert status == b"200 OK"
+    assert replayed == body

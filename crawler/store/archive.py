@@ -73,7 +73,7 @@ class WarcFiles:
     def write(self, exchange: Exchange, now: float) -> Archived:
         """Appends the request and the response of ``exchange`` as two WARC records;
         returns where the response record is (the request's is just before it)."""
-        request, response = _records(exchange)
+        request, response = _records(exchange, now)
         with self._lock:
             path = self._file_for(len(request) + len(response), now)
             with path.open("ab") as out:
@@ -163,15 +163,18 @@ class ArchiveIndex:
                 yield article_id, number, archived
 
 
-def _records(exchange: Exchange) -> tuple[bytes, bytes]:
-    """The request and response of ``exchange`` as two gzip-compressed WARC records."""
+def _records(exchange: Exchange, now: float) -> tuple[bytes, bytes]:
+    """The request and response of ``exchange``, fetched at ``now``, as two gzip-compressed
+    WARC records."""
     buffer = io.BytesIO()
     writer = WARCWriter(buffer, gzip=True)
+    when = {"WARC-Date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now))}
     request = writer.create_warc_record(
         exchange.url,
         "request",
         payload=io.BytesIO(b""),
         length=0,
+        warc_headers_dict=when,
         http_headers=StatusAndHeaders(
             f"GET {_path_of(exchange.url)} HTTP/1.1",
             list(exchange.request_headers),
@@ -185,6 +188,7 @@ def _records(exchange: Exchange) -> tuple[bytes, bytes]:
         "response",
         payload=io.BytesIO(exchange.body),
         length=len(exchange.body),
+        warc_headers_dict=when,
         http_headers=StatusAndHeaders(f"{exchange.status} {exchange.reason}", headers, "HTTP/1.1"),
     )
     response.rec_headers.add_header(
