@@ -3,6 +3,7 @@ served by the web view and written by `redline card`."""
 
 from __future__ import annotations
 
+import dataclasses
 import io
 from typing import TYPE_CHECKING
 
@@ -63,17 +64,8 @@ def test_a_card_is_a_phone_wide_png_marking_removed_and_added_words_the_same_eac
     pixels = [(raw[i], raw[i + 1], raw[i + 2]) for i in range(0, len(raw), 3)]
     assert near((190, 30, 30), pixels) > 100  # words struck through
     assert near((214, 240, 218), pixels) > 1000  # added words' ground
-    gone = ChangeEvent(
-        article_id="a1",
-        url="https://news.example/a",
-        source="herald",
-        version=1,
-        detected_at=1_765_000_000.0,
-        headline=NEW.headline,
-        diff=NO_DIFF,
-        kinds=("gone",),
-        sequence=2,
-        detail="the page answers HTTP 410",
+    gone = dataclasses.replace(
+        event().event, diff=NO_DIFF, kinds=("gone",), sequence=2, detail="the page answers 410"
     )
     assert Image.open(io.BytesIO(card(StoredEvent("2-0", gone)))).width == WIDTH
 
