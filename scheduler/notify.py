@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -29,7 +30,6 @@ from crawler.web.message import Message, digest, message
 from scheduler.config import Channel, ConfigError, FileStamp, load_settings
 
 if TYPE_CHECKING:
-    import threading
     from collections.abc import Mapping
 
     from crawler.domain.models import ChangeEvent
@@ -152,28 +152,51 @@ class Notifier:
         self._stamp, self._loaded = stamp, True
         return True
 
-    def deliver(self, now: float) -> int:
-        """Sends what each channel has waiting; returns how many events were handled."""
-        return sum(self._deliver(made, now) for made in self.targets if made.service)
-
     def run(self, stop: threading.Event) -> None:
-        """Delivers until ``stop`` is set, looking again every :data:`POLL` seconds when
-        nothing was waiting."""
+        """Delivers until ``stop`` is set: each channel in a thread of its own, so a slow or
+        failing one holds up no other; the settings file is looked at every :data:`POLL`
+        seconds, and the channels it no longer names stop."""
         logger.info("notify running (%d channels)", len(self.settings.channels))
+        senders: dict[str, threading.Thread] = {}
         while not stop.is_set():
-            handled = 0
             try:
                 self.reload(time.time())
-                handled = self.deliver(time.time())
+            except redis.RedisError as exc:
+                self._outage.failed(exc, time.monotonic())
+            for made in self.targets:
+                name = made.channel.name
+                if made.service and not (name in senders and senders[name].is_alive()):
+                    senders[name] = threading.Thread(
+                        target=self._send_while_named,
+                        args=(made, stop),
+                        name=f"notify-{name}",
+                        daemon=True,
+                    )
+                    senders[name].start()
+            stop.wait(POLL)
+        for sender in senders.values():
+            sender.join()
+        logger.info("notify stopped")
+
+    def _send_while_named(self, made: Target, stop: threading.Event) -> None:
+        """Delivers to one channel until ``stop`` is set or the settings no longer name it
+        as it was, looking again every :data:`POLL` seconds when nothing was waiting."""
+        while not stop.is_set() and any(t is made for t in self.targets):
+            handled = 0
+            try:
+                handled = self.deliver(made, time.time())
             except redis.RedisError as exc:
                 self._outage.failed(exc, time.monotonic())
             else:
                 self._outage.succeeded(time.monotonic())
             if not handled:
                 stop.wait(POLL)
-        logger.info("notify stopped")
 
-    def _deliver(self, made: Target, now: float) -> int:
+    def deliver(self, made: Target, now: float) -> int:
+        """Sends what one channel has waiting (unless it is backing off): each event it
+        wants in a message of its own, or all in one digest beyond its limit; stops at the
+        first message the channel does not accept. Returns how many events were handled
+        (sent, or not wanted)."""
         name = made.channel.name
         health = self.notices.health(name)
         if health.retry_at is not None and health.retry_at > now:

@@ -5,7 +5,11 @@ redis-server holding each channel's position in the events stream."""
 from __future__ import annotations
 
 import logging
+import os
 import re
+import signal
+import subprocess
+import sys
 from typing import TYPE_CHECKING
 
 import pytest
@@ -58,7 +62,7 @@ def drain(sender: Notifier, now: float) -> int:
     """Delivers until nothing is left to handle at ``now``; returns the events handled."""
     handled = total = -1
     while handled:
-        handled = sender.deliver(now)
+        handled = sum(sender.deliver(made, now) for made in sender.targets if made.service)
         total += handled
     return total + 1
 
@@ -309,7 +313,7 @@ def test_no_acknowledged_message_is_sent_again_after_a_redis_restart(
             sender = notifier(path, conn)
             sender.reload(0.0)
             titles = edits(own)
-            assert sender.deliver(100.0) == 3
+            assert drain(sender, 100.0) == 3
             record(own, URL_B, 50.0, "Council meets", "The council met on Wednesday.")
             conn.close()
         with EmbeddedRedis(tmp_path / "redis") as server:  # the same files, a new server
@@ -321,3 +325,34 @@ def test_no_acknowledged_message_is_sent_again_after_a_redis_restart(
             last = entry_title(own.recent_events(1)[0].event)
             conn.close()
     assert [p["title"] for p in hook.received] == [*titles, last]
+
+
+def test_the_notify_role_sends_each_change_and_stops_on_sigterm(
+    tmp_path: Path, redis_conn: redis.Redis, store: ArticleStore, redis_url: str
+) -> None:
+    with Webhook() as hook:
+        path = settings_with(tmp_path, f'[notify.hook]\nurl = "{hook.url()}"\n')
+        env = {
+            **os.environ,
+            "REDIS_URL": redis_url,
+            "REDLINE_REDIS_PREFIX": "redline:",
+            "REDLINE_STATE_DIR": str(tmp_path / "var"),
+        }
+        log = (tmp_path / "notify.log").open("wb")
+        role = subprocess.Popen(
+            [sys.executable, "-m", "scheduler.cli", "--config", str(path), "notify"],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            notices = Notices(redis_conn, Keys("redline:"))
+            wait_for(lambda: "hook" in notices.channels(), what="the channel to join")
+            titles = edits(store)
+            wait_for(lambda: len(hook.received) == 3, what="the three changes to be sent")
+        finally:
+            role.send_signal(signal.SIGTERM)
+            assert role.wait(timeout=30) == 0
+            log.close()
+    assert [p["title"] for p in hook.received] == titles
+    assert "notify stopped" in (tmp_path / "notify.log").read_text()
