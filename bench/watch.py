@@ -27,11 +27,11 @@ from crawler.store.articles import ArticleStore
 from crawler.store.connection import connect
 from crawler.store.keys import Keys
 from crawler.web.feed import summary
-from scheduler.config import parse_duration
 from scheduler.embedded import EmbeddedRedis
 from scheduler.newsroom.server import Newsroom, NewsroomConfig
 from scheduler.newsroom.settings import redline_toml
 from scheduler.newsroom.story import Story, story_version
+from scheduler.values import parse_duration
 
 if TYPE_CHECKING:
     import subprocess

@@ -45,12 +45,13 @@ from crawler.store.sitetemplate import SiteTemplates
 from crawler.store.stores import Stores
 from crawler.web.feed import entry_title
 from crawler.web.views import change_of, versions_of
-from scheduler.config import ConfigError, Settings, config_path_from, load_settings
+from scheduler.config import Settings, config_path_from, load_settings
 from scheduler.embedded import EmbeddedRedis, EmbeddedRedisError
 from scheduler.report import Overview, article_text, status_text
 from scheduler.service import CANNOT_START, Service, die_with_parent
 from scheduler.settingsfile import settings_file
 from scheduler.urls import URLS_HEADER, append_urls, read_urls, source_for
+from scheduler.values import ConfigError
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

@@ -45,8 +45,9 @@ from crawler.store.health import CHANNEL_MARK, channel_problems, problems, sourc
 from crawler.store.keys import Keys
 from crawler.store.stores import Stores
 from crawler.store.upgrade import upgrade
-from scheduler.config import ConfigError, FileStamp, Settings, load_settings
+from scheduler.config import FileStamp, Settings, load_settings
 from scheduler.urls import read_urls, source_for
+from scheduler.values import ConfigError
 
 if TYPE_CHECKING:
     import threading

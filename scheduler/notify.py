@@ -27,7 +27,9 @@ from crawler.store.connection import Outage
 from crawler.store.keys import Keys
 from crawler.store.notices import CLAIM_IDLE, Notices
 from crawler.web.message import Message, digest, message
-from scheduler.config import Channel, ConfigError, FileStamp, load_settings
+from scheduler.config import FileStamp, load_settings
+from scheduler.tables import Channel
+from scheduler.values import ConfigError
 
 if TYPE_CHECKING:
     from collections.abc import Mapping

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterable
     from pathlib import Path
 
-    from scheduler.config import Source
+    from scheduler.tables import Source
 
 # Leading host labels that name a variant of a site rather than the site.
 _HOST_PREFIXES = {"www", "www1", "www2", "m", "mobile", "amp", "edition", "news", "beta"}

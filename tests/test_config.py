@@ -6,8 +6,9 @@ from pathlib import Path
 import pytest
 
 from crawler.extraction.rules import ExtractionRules
-from scheduler.config import ConfigError, Settings, load_settings, parse_duration, parse_size
+from scheduler.config import Settings, load_settings
 from scheduler.settingsfile import settings_file
+from scheduler.values import ConfigError, parse_duration, parse_size
 
 
 @pytest.mark.parametrize(

@@ -25,10 +25,11 @@ from crawler.store.stores import Stores
 from crawler.web.feed import entry_title, render_health_feed
 from crawler.web.message import digest, message
 from crawler.web.metrics import RedlineCollector, metrics_text
-from scheduler.config import ConfigError, load_settings
+from scheduler.config import load_settings
 from scheduler.embedded import EmbeddedRedis
 from scheduler.notify import Notifier
 from scheduler.report import channel_text
+from scheduler.values import ConfigError
 from tests.conftest import wait_for
 from tests.receivers import Mailbox, Webhook
 from tests.recording import record, track

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from crawler.domain.identity import normalise_url
-from scheduler.config import Source
+from scheduler.tables import Source
 from scheduler.urls import URLS_HEADER, append_urls, parse_urls, read_urls, source_for
 
 
