@@ -200,8 +200,8 @@ class Notifier:
         first message the channel does not accept. Returns how many events were handled
         (sent, or not wanted)."""
         name = made.channel.name
-        health = self.notices.health(name)
-        if health.retry_at is not None and health.retry_at > now:
+        retry_at, failures = self.notices.backoff(name)
+        if retry_at is not None and retry_at > now:
             return 0
         events = self.notices.take(name, self.consumer, BATCH)
         if not events:
@@ -219,8 +219,7 @@ class Notifier:
             error = _send(made, sent)
             if error:
                 self.notices.give_back(name, len(messages) - number)
-                consecutive = health.consecutive + 1
-                delay = min(RETRY_MIN * 2 ** (consecutive - 1), RETRY_MAX)
+                delay = min(RETRY_MIN * 2**failures, RETRY_MAX)  # doubling with each failure
                 consecutive = self.notices.failed(name, error, now, now + delay)
                 logger.warning(
                     "notify channel %s (%s): not sent (%d in a row), trying again in %gs: %s",

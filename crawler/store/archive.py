@@ -149,6 +149,11 @@ class ArchiveIndex:
         """Notes where version ``version`` of the article was archived."""
         self.redis.hset(self.keys.archived(article_id), str(version), json.dumps(asdict(archived)))
 
+    def at(self, article_id: str, version: int) -> Archived | None:
+        """Where version ``version`` of the article was archived (None: it was not)."""
+        raw = self.redis.hget(self.keys.archived(article_id), str(version))
+        return Archived(**json.loads(as_text(raw))) if raw else None
+
     def of(self, article_id: str) -> dict[int, Archived]:
         """Where each archived version of the article is, by version number."""
         raw = self.redis.hgetall(self.keys.archived(article_id))

@@ -177,6 +177,14 @@ class Notices:
             consecutive = pipe.execute()[1]
         return int(consecutive)
 
+    def backoff(self, channel: str) -> tuple[float | None, int]:
+        """When the channel may be tried again (None: now) and its failures in a row, in
+        one round trip (what a sender asks before every attempt)."""
+        retry_at, consecutive = self.redis.hmget(
+            self.keys.notify_channel(channel), ["retry_at", "consecutive"]
+        )
+        return _time(as_text(retry_at) if retry_at else None), int(consecutive or 0)
+
     def health(self, channel: str) -> ChannelHealth:
         """How the channel's deliveries go."""
         raw = {

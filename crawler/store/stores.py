@@ -33,12 +33,17 @@ class Stores:
         endpoints: Discovery endpoints.
         health: Each source's problems and the health feed.
         shared: The configuration the clock publishes for workers.
+        archive: Where each version's response is kept, in the WARC files.
+        notices: The notification channels' positions in the events stream, and their
+            health.
     """
 
     articles: ArticleStore
     endpoints: EndpointStore
     health: HealthLog
     shared: SharedConfig
+    archive: ArchiveIndex
+    notices: Notices
 
     @classmethod
     def open(cls, redis: Redis, keys: Keys) -> Stores:
@@ -50,7 +55,12 @@ class Stores:
         """Every store over the connection and keys of ``articles``."""
         redis, keys = articles.redis, articles.keys
         return cls(
-            articles, EndpointStore(articles), HealthLog(redis, keys), SharedConfig(redis, keys)
+            articles,
+            EndpointStore(articles),
+            HealthLog(redis, keys),
+            SharedConfig(redis, keys),
+            ArchiveIndex(redis, keys),
+            Notices(redis, keys),
         )
 
     @property
@@ -77,13 +87,3 @@ class Stores:
     def counters(self) -> Counters:
         """The per-check counters and the health read from them."""
         return self.articles.counters
-
-    @property
-    def archive(self) -> ArchiveIndex:
-        """Where each version's response is kept, in the WARC files."""
-        return ArchiveIndex(self.redis, self.keys)
-
-    @property
-    def notices(self) -> Notices:
-        """The notification channels' positions in the events stream, and their health."""
-        return Notices(self.redis, self.keys)

@@ -148,7 +148,7 @@ class WebApp:
 
     def _archived(self, article_id: str, version: int) -> Response:
         """The response that recorded a version, as archived: a plain-text download."""
-        archived = self.stores.archive.of(article_id).get(version)
+        archived = self.stores.archive.at(article_id, version)
         if archived is None or self.archive_dir is None:
             raise ViewError(404, f"version {version} of article {article_id!r} is not archived")
         try:
