@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import tempfile
+from dataclasses import replace
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -17,12 +18,16 @@ from crawler.detection.template import (
     Lesson,
     PlaceSeen,
     Role,
+    Shown,
+    Verdict,
     doubtful,
     judge,
     kept,
     kept_before,
     lesson,
     mark,
+    outline,
+    verdicts,
 )
 from crawler.domain.models import Article
 from crawler.extraction.rules import ExtractionRules
@@ -46,6 +51,18 @@ BODY = (
 
 def article(*paragraphs: str) -> Article:
     return Article("Council votes to rebuild harbour wall", "Jane Reporter", tuple(paragraphs))
+
+
+def doubts(
+    evidence: Evidence,
+    latest: Article,
+    confirmed: Article,
+    page: Article,
+    places: tuple[str, ...] = (),
+) -> tuple[str, ...]:
+    """The paragraphs :func:`doubtful` doubts, the page judged by ``evidence``."""
+    shown = Shown(page, places, verdicts(evidence, "a", page, places))
+    return doubtful(evidence, "a", latest, confirmed, shown).paragraphs
 
 
 def test_a_mark_names_a_block_whatever_its_numbers() -> None:
@@ -81,7 +98,8 @@ def test_a_place_that_flickers_and_never_holds_is_volatile_whatever_stands_there
     assert judge(evidence, "a", "Words never seen before", "p1").role is Role.VOLATILE
     assert judge(evidence, "a", "Words never seen before", "p2").role is Role.ARTICLE
     page = article(BODY[0], "Words never seen before", BODY[1])
-    assert kept(evidence, "a", page, ("p2", "p1", "p2")).paragraphs == (BODY[0], BODY[1])
+    judged = verdicts(evidence, "a", page, ("p2", "p1", "p2"))
+    assert kept(page, judged).paragraphs == (BODY[0], BODY[1])
 
 
 def test_another_item_of_a_rotating_block_stands_in_its_place_and_is_left_out() -> None:
@@ -95,10 +113,41 @@ def test_another_item_of_a_rotating_block_stands_in_its_place_and_is_left_out() 
     )
     latest = article(BODY[0], SPONSORED, BODY[1])
     page = article(BODY[0], OTHER_SPONSOR, BODY[1])
-    assert kept(evidence, "a", page, (), latest).paragraphs == (BODY[0], BODY[1])
-    # a new paragraph of the article's own, in that place, is kept
-    edited = article(BODY[0], "A new paragraph the reporter added.", BODY[1])
-    assert kept(evidence, "a", edited, (), latest).paragraphs == edited.paragraphs
+    judged = verdicts(evidence, "a", page, (), latest)
+    assert kept(page, judged).paragraphs == (BODY[0], BODY[1])
+    assert judged[1].role is Role.ROTATING
+    # the block's place, not its words: an item never seen anywhere is another item too
+    novel = article(BODY[0], "Promoted: a cruise to the islands.", BODY[1])
+    assert kept(novel, verdicts(evidence, "a", novel, (), latest)).paragraphs == (BODY[0], BODY[1])
+    # a paragraph that stood there already is judged by its own evidence
+    assert kept(latest, verdicts(Evidence(), "a", latest, (), latest)) == latest
+
+
+def test_what_stands_where_the_last_page_showed_a_block_left_out_rotates_with_it() -> None:
+    last_page = article(BODY[0], SPONSORED, BODY[1], BODY[2])
+    judged = [Verdict(Role.ARTICLE), Verdict(Role.TEMPLATE), *[Verdict(Role.ARTICLE)] * 2]
+    last = outline(last_page, judged)
+    assert last.split()[1] == "~" + mark(SPONSORED)
+    page = article(BODY[0], "Promoted: a cruise to the islands.", BODY[1], BODY[2])
+    now = verdicts(Evidence(), "a", page, (), last=last)
+    assert [v.role for v in now] == [Role.ARTICLE, Role.ROTATING, Role.ARTICLE, Role.ARTICLE]
+    # a paragraph added beside the block, or the same block again, is judged on its own
+    added = article(BODY[0], SPONSORED, "A paragraph the reporter added.", BODY[1], BODY[2])
+    assert all(v.role is Role.ARTICLE for v in verdicts(Evidence(), "a", added, (), last=last))
+    # the latest version's paragraph that stood in the block's place on the page it was
+    # read from, where the page now shows a block left out, was an item of it
+    first_page = article(BODY[0], "Promoted: a cruise to the islands.", BODY[1], BODY[2])
+    first = outline(first_page, [Verdict(Role.ARTICLE)] * 4)
+    now_page = article(BODY[0], SPONSORED, BODY[1], BODY[2])
+    now_judged = [Verdict(Role.ARTICLE), Verdict(Role.TEMPLATE), *[Verdict(Role.ARTICLE)] * 2]
+    before = kept_before(Evidence(), "a", first_page, now_page, now_judged, first)
+    assert before.paragraphs == BODY
+    # a paragraph cut beside the block on that page is a cut
+    outlined = outline(last_page, judged)
+    cut = article(BODY[0], OTHER_SPONSOR, BODY[2])
+    cut_judged = [Verdict(Role.ARTICLE), Verdict(Role.TEMPLATE), Verdict(Role.ARTICLE)]
+    latest = article(*BODY)
+    assert kept_before(Evidence(), "a", latest, cut, cut_judged, outlined) == latest
 
 
 def test_an_earlier_version_is_read_with_what_is_known_now() -> None:
@@ -112,10 +161,12 @@ def test_an_earlier_version_is_read_with_what_is_known_now() -> None:
     )
     before = article(BODY[0], SPONSORED, BODY[1], BODY[2])
     page = article(BODY[0], OTHER_SPONSOR, BODY[1], BODY[2])
-    assert kept_before(evidence, "a", before, page, ()).paragraphs == BODY
+    judged = verdicts(evidence, "a", page, ())
+    assert kept_before(evidence, "a", before, page, judged).paragraphs == BODY
     # an article paragraph cut where a template block stands stays in the earlier text
     cut = article(BODY[0], OTHER_SPONSOR, BODY[2])
-    assert BODY[1] in kept_before(evidence, "a", before, cut, ()).paragraphs
+    cut_judged = verdicts(evidence, "a", cut, ())
+    assert BODY[1] in kept_before(evidence, "a", before, cut, cut_judged).paragraphs
 
 
 def test_a_change_of_blocks_the_site_shows_elsewhere_is_doubted() -> None:
@@ -124,30 +175,70 @@ def test_a_change_of_blocks_the_site_shows_elsewhere_is_doubted() -> None:
     )
     latest = article(*BODY)
     added = article(BODY[0], SPONSORED, *BODY[1:])
-    assert doubtful(evidence, "a", latest, added, added, ()) == (SPONSORED,)
+    assert doubts(evidence, latest, added, added, ()) == (SPONSORED,)
     own = article(*BODY, "The mayor resigned on Friday.")
-    assert doubtful(evidence, "a", latest, own, own, ()) == ()
+    assert doubts(evidence, latest, own, own, ()) == ()
     # a paragraph cut where the page now shows a block left out: another item of it
     before = article(BODY[0], "Partner content: a weekend by the sea.", *BODY[1:])
     page = article(BODY[0], OTHER_SPONSOR, *BODY[1:])
-    assert doubtful(evidence, "a", before, latest, page, ()) == (
-        "Partner content: a weekend by the sea.",
-    )
+    assert doubts(evidence, before, latest, page, ()) == ("Partner content: a weekend by the sea.",)
     # an article paragraph cut with nothing in its place is a plain cut
     cut = article(BODY[0], BODY[2])
-    assert doubtful(evidence, "a", latest, cut, cut, ()) == ()
+    assert doubts(evidence, latest, cut, cut, ()) == ()
     # a paragraph in a place where blocks flickered more often than they held
     shaky = Evidence(places={"div.box": PlaceSeen(flickers=1), "p": PlaceSeen(1, steady=9)})
     promo = article(*BODY, "Partner content: a weekend by the sea.")
-    assert doubtful(shaky, "a", latest, promo, promo, ("p", "p", "div.box", "div.box")) == (
+    assert doubts(shaky, latest, promo, promo, ("p", "p", "div.box", "div.box")) == (
         "Partner content: a weekend by the sea.",
     )
-    assert doubtful(shaky, "a", latest, promo, promo, ("p",) * 4) == ()
+    assert doubts(shaky, latest, promo, promo, ("p",) * 4) == ()
     # a paragraph added where none of the article's unchanged paragraphs stands
     apart = ("p", "p", "p", "aside.box")
-    assert doubtful(Evidence(), "a", latest, promo, promo, apart) == (
+    assert doubts(Evidence(), latest, promo, promo, apart) == (
         "Partner content: a weekend by the sea.",
     )
+
+
+def test_how_long_a_doubted_change_waits_depends_on_the_doubt() -> None:
+    latest = article(*BODY)
+    nothing = Evidence()
+    assert doubtful(nothing, "a", latest, latest, Shown(latest, (), [])).checks == 0
+    # a paragraph replaced wholesale, in its place: both doubted, two regular checks
+    swapped = article(BODY[0], "Promoted: a cruise to the islands.", BODY[2])
+    judged = verdicts(nothing, "a", swapped, ())
+    doubt = doubtful(nothing, "a", latest, swapped, Shown(swapped, (), judged))
+    assert doubt.paragraphs == tuple(sorted((BODY[1], "Promoted: a cruise to the islands.")))
+    assert doubt.checks == 2
+    # a new headline read as a paragraph of the text replaces the old one whole: no doubt
+    titled = article("Council votes to rebuild harbour wall", *BODY)
+    retitled = replace(
+        titled,
+        headline="Harbour wall to be rebuilt",
+        paragraphs=(
+            "Harbour wall to be rebuilt",
+            *BODY,
+        ),
+    )
+    assert doubtful(nothing, "a", titled, retitled, Shown(retitled, (), [])).checks == 0
+    # a block of the site's pages that changed only in its numbers: one regular check
+    served = Evidence({mark("Page served 06:00:27 by node 17"): BlockSeen(("a",), flickers=1)})
+    before = article(*BODY, "Page served 06:00:27 by node 17")
+    after = article(*BODY, "Page served 06:00:27 by node 14")
+    judged = verdicts(served, "a", after, ())
+    assert doubtful(served, "a", before, after, Shown(after, (), judged)).checks == 1
+    # ... two when it was read on other articles of the site
+    shown = Evidence({mark("Page served 06:00:27 by node 17"): BlockSeen(("a", "b"))})
+    assert doubtful(shown, "a", before, after, Shown(after, (), judged)).checks == 2
+    # a correction of the article's own, with new numbers, is no doubt
+    fixed = article(BODY[0], BODY[1], BODY[2].replace("14 million", "41 million"))
+    assert doubtful(nothing, "a", latest, fixed, Shown(fixed, (), [])).checks == 0
+
+
+def test_an_item_that_rotates_in_is_taught_as_flickering() -> None:
+    page = article(BODY[0], "Promoted: a cruise to the islands.", BODY[1])
+    judged = [Verdict(Role.ARTICLE), Verdict(Role.ROTATING, "stands where"), Verdict(Role.ARTICLE)]
+    taught = lesson("a", page, (), judged)
+    assert taught.flickered == (mark("Promoted: a cruise to the islands."),)
 
 
 def test_a_flickering_item_of_an_earlier_version_where_the_page_shows_template_is_not_text() -> (
@@ -158,19 +249,23 @@ def test_a_flickering_item_of_an_earlier_version_where_the_page_shows_template_i
     )
     before = article(*BODY, SPONSORED)
     page = article(*BODY, OTHER_SPONSOR, "Reader comments (4)")
-    assert kept_before(evidence, "a", before, page, ()).paragraphs == BODY
+    assert (
+        kept_before(evidence, "a", before, page, verdicts(evidence, "a", page, ())).paragraphs
+        == BODY
+    )
     # a paragraph that never flickered, there, stays in the earlier text (it may be a cut)
     steady = Evidence(
         {mark(OTHER_SPONSOR): BlockSeen(("b",), 2), mark(BACKGROUND): BlockSeen(("b",))}
     )
     shared = article(*BODY, BACKGROUND)
-    assert kept_before(steady, "a", shared, page, ()).paragraphs == shared.paragraphs
+    judged = verdicts(steady, "a", page, ())
+    assert kept_before(steady, "a", shared, page, judged).paragraphs == shared.paragraphs
 
 
 def test_a_confirmation_teaches_what_flickered_and_where() -> None:
     page = article(BODY[0], OTHER_SPONSOR, BODY[1])
     first = article(BODY[0], SPONSORED, BODY[1])
-    taught = lesson("a", page, ("body", "top", "body"), (first, page))
+    taught = lesson("a", page, ("body", "top", "body"), [Verdict(Role.ARTICLE)] * 3, (first, page))
     assert taught.flickered == tuple(sorted((mark(SPONSORED), mark(OTHER_SPONSOR))))
     assert taught.flickering == ("top",)
     assert taught.steady == ("body", "body")
@@ -182,7 +277,7 @@ def test_a_paragraph_that_arrives_between_the_two_fetches_is_no_evidence() -> No
     article of a site at once) must never teach that the correction is template."""
     first = article(*BODY)
     page = article(*BODY, "Correction: an earlier version misstated the cost.")
-    taught = lesson("a", page, ("body",) * 4, (first, page))
+    taught = lesson("a", page, ("body",) * 4, [Verdict(Role.ARTICLE)] * 4, (first, page))
     assert taught.flickered == ()
     assert taught.flickering == ()
 

@@ -157,7 +157,8 @@ def run(seed: int, checks: int, quiet_count: int, templates: SiteTemplates, tall
         """A check of ``version`` of the text, and the one that confirms a candidate."""
         article.check(now, layout.render(text(index, version), article.url, churn))
         tally.checks += 1
-        if article.state.candidate:
+        due = article.state.next_check
+        if article.state.candidate and due is not None and due <= now + POLICY.confirm_delay:
             page = layout.render(text(index, version), article.url, churn)
             article.check(now + POLICY.confirm_delay, page)
             tally.checks += 1

@@ -18,8 +18,8 @@ reactor, with time passed in as the fetch's ``fetched_at``:
   published (:mod:`crawler.detection.confirm`); a candidate the second fetch does not confirm at all
   is an extraction failure (the page did not settle), never a change. A confirmed change
   its site's template evidence casts doubt on (:func:`crawler.detection.template.doubtful`: two
-  fetches may agree on an item of a rotating pool by coincidence) is held until the next
-  regular check, and published only if that check shows it again. A page that reads
+  fetches may agree on an item of a rotating pool by coincidence) is held, and published
+  only once the next regular check, or the next two, show it again. A page that reads
   like a wall or an error page is confirmed too (a first version included), and never
   recorded;
 - a return to a version seen before is recorded, published as "reverted" the first time
@@ -42,12 +42,17 @@ from crawler.detection.template import (
     NO_EVIDENCE,
     Evidence,
     Lesson,
+    Role,
+    Shown,
+    Verdict,
     doubtful,
     kept,
     kept_before,
     lesson,
     marks_of,
+    outline,
     token,
+    verdicts,
 )
 from crawler.domain.diff import NO_DIFF, ChangeKind, Diff, diff_articles
 from crawler.domain.hashing import fingerprint
@@ -418,6 +423,7 @@ class _Reading:
 
     Attributes:
         article: The article, what the template leaves out left out.
+        judged: The verdict on each paragraph of the page's article.
         evidence: The site's template evidence on its blocks (and on those of ``latest``
             and ``stored``).
         latest: The latest version, when the text differs from it (else None).
@@ -425,30 +431,32 @@ class _Reading:
     """
 
     article: Article
+    judged: tuple[Verdict, ...]
     evidence: Evidence = NO_EVIDENCE
     latest: Version | None = None
     stored: Article | None = None
 
 
 def _read(check: _Check, state: ArticleState, page: ExtractedPage) -> _Reading:
-    """Reads the page's article as its site's template says; the same text as the latest
-    version needs no evidence."""
+    """Reads the page's article as its site's template and the article's last page
+    (:attr:`ArticleState.outline`) say; the same text as the latest version needs no
+    evidence."""
     article = page.article
     if fingerprint(article) == state.digest:
-        return _Reading(article)
+        return _Reading(article, tuple(Verdict(Role.ARTICLE) for _ in article.paragraphs))
     tok, history = token(state.id), check.history
     asked = marks_of(article)
     evidence = history.template(asked, page.places)
-    article = kept(evidence, tok, article, page.places)
+    judged = verdicts(evidence, tok, article, page.places, last=state.outline)
     latest = None
-    if fingerprint(article) != state.digest and state.versions:
+    if fingerprint(kept(article, judged)) != state.digest and state.versions:
         latest = history.latest()
     stored = history.candidate() if state.candidate and latest is not None else None
     if more := marks_of(latest.article if latest else None, stored) - asked:
         evidence = evidence.adding(history.template(more, ()))
     if latest is not None:  # another item of a rotating block is not a change
-        article = kept(evidence, tok, page.article, page.places, latest.article)
-    return _Reading(article, evidence, latest, stored)
+        judged = verdicts(evidence, tok, article, page.places, latest.article, state.outline)
+    return _Reading(kept(article, judged), tuple(judged), evidence, latest, stored)
 
 
 def _lifecycle(state: ArticleState, fetch: Fetch) -> tuple[_Told, str]:
@@ -471,38 +479,48 @@ def _article(check: _Check, state: ArticleState, page: ExtractedPage) -> Update:
     state = replace(state, location=location, site=site_of(location or state.url))
     reading = _read(check, state, page)
     article, evidence, latest = reading.article, reading.evidence, reading.latest
+    # The page, outlined, when its reading is the latest version's or becomes the new one.
+    outlined = replace(state, outline=outline(page.article, reading.judged))
     digest = fingerprint(article)
+    tok = token(state.id)
+    taught = lesson(tok, page.article, page.places, reading.judged)
     if digest == state.digest:
-        return _unchanged(
+        update = _unchanged(
             check,
-            replace(state, status=Status.ACTIVE, extractor=page.extractor),
+            replace(outlined, status=Status.ACTIVE, extractor=page.extractor),
             unconfirmed=bool(state.candidate),
             told=told,
             headline=article.headline,
         )
-    tok = token(state.id)
-    taught = lesson(tok, page.article, page.places)
+        return replace(update, lesson=taught)
     read = replace(page, article=article)
     if latest is not None:
-        before = kept_before(evidence, tok, latest.article, page.article, page.places)
+        before = kept_before(
+            evidence, tok, latest.article, page.article, reading.judged, state.outline
+        )
         rebase = state.extractor != page.extractor or (
             before != latest.article and fingerprint(before) == digest
         )
         if rebase and not told.kinds:  # the code, the rules or the site's template read it anew
-            return replace(_rebaseline(check, state, read), lesson=taught)
+            return replace(_rebaseline(check, outlined, read), lesson=taught)
         latest = replace(latest, article=before)
     if latest is not None and not told.kinds:
         first = article if digest == state.candidate else reading.stored
         if not state.candidate or first is None:  # (the candidate's text is not stored)
             return replace(_candidate(check, state, article), lesson=taught)
-        first = kept(evidence, tok, first, ())
+        first = kept(first, verdicts(evidence, tok, first, ()))
         confirmed = confirm(latest.article, first, article)
         taught = lesson(
-            tok, page.article, page.places, (first, article), (latest.article, confirmed)
+            tok,
+            page.article,
+            page.places,
+            reading.judged,
+            (first, article),
+            (latest.article, confirmed),
         )
         if fingerprint(confirmed) == fingerprint(latest.article):
             if fingerprint(confirmed) != state.digest:  # only what the template leaves out
-                update = _rebaseline(check, state, replace(read, article=confirmed))
+                update = _rebaseline(check, outlined, replace(read, article=confirmed))
             else:
                 update = _unchanged(check, state, unconfirmed=True)
             return replace(update, lesson=taught)
@@ -511,14 +529,12 @@ def _article(check: _Check, state: ArticleState, page: ExtractedPage) -> Update:
         return replace(_candidate(check, state, article), lesson=taught)
     if reason := wall_reason(read.article):
         return replace(_failed(check, replace(state, candidate="", held=0), reason), lesson=taught)
-    if (
-        latest is not None
-        and not told.kinds
-        and not state.held
-        and doubtful(evidence, tok, latest.article, read.article, page.article, page.places)
-    ):
-        return replace(_held(check, state, read.article), lesson=taught)
-    update = _record(check, replace(state, candidate="", held=0), read, latest, told)
+    if latest is not None and not told.kinds:
+        shown = Shown(page.article, page.places, reading.judged)
+        doubt = doubtful(evidence, tok, latest.article, read.article, shown)
+        if state.held < doubt.checks:
+            return replace(_held(check, state, read.article), lesson=taught)
+    update = _record(check, replace(outlined, candidate="", held=0), read, latest, told)
     return replace(update, lesson=taught)
 
 
@@ -537,12 +553,13 @@ def _candidate(check: _Check, state: ArticleState, article: Article) -> Update:
 def _held(check: _Check, state: ArticleState, article: Article) -> Update:
     """A confirmed change its site's evidence doubts
     (:func:`crawler.detection.template.doubtful`): kept as the candidate, and published
-    only if the next regular check shows it again."""
+    only once as many regular checks as the doubt asks for
+    (:attr:`crawler.detection.template.Doubt.checks`) have shown it again."""
     decision = check.decide(state, changed=False)
     held = replace(
         state,
         candidate=fingerprint(article),
-        held=1,
+        held=state.held + 1,
         interval=decision.interval,
         next_check=check.now + decision.interval,
     )

@@ -5,32 +5,40 @@ Every page a worker reads teaches redline something about its site, with no conf
 
 - **blocks**: each paragraph the extraction read, by its *mark* (its words, lower-cased,
   with every number masked, so "Updated 5 minutes ago" and "Updated 17 minutes ago" are
-  one block): on which of the site's articles it was read (up to :data:`MAX_ARTICLES`), and
-  how many times it *flickered*, that is, of the two fetches that confirm a change, one
-  showed it where the other showed another block (a block only one fetch shows, with
-  nothing in its place in the other, is no evidence: it may be an edit made between the
-  two fetches);
+  one block): on which of the site's articles it was read (up to :data:`MAX_ARTICLES`,
+  learned from every page read), and how many times it *flickered*: of the two fetches
+  that confirm a change, one showed it where the other showed another block, or it
+  rotated into the place of a block left out (a block only one fetch shows, with nothing
+  in its place in the other, is no evidence: it may be an edit made between the two
+  fetches);
 - **places**: each paragraph's structural position on the page (the tags and stable
   class names of the elements that hold it, not its words): how many times a block there
   flickered, and how many times both fetches showed the same block there;
 - **pages**: how many of the site's articles were read.
 
-From that evidence each paragraph of a page is judged (:func:`judge`):
+Each article also keeps the *outline* of the last page read as its latest version
+(:func:`outline`): the marks of all that page's paragraphs in order, and which were left
+out. From the evidence and the outline each paragraph of a page is judged
+(:func:`verdicts`):
 
 - **template**, when its block flickered and was read on another article of the site too
-  (a rotating sponsored line, a clock, a counter, the headline of another story), and when
-  it stands where the latest version had such a block (another item of the same rotation);
+  (a rotating sponsored line, a clock, a counter, the headline of another story);
 - **volatile**, when its place flickered at least :data:`FLICKERING` times and more than
   twice as often as it held steady: whatever stands there is left out, from the first fetch
   on, including words never seen before;
+- **rotating**, when it stands where the outline or the latest version showed *another*
+  block left out (one of as many differing paragraphs on each side, between the same
+  neighbours): another item of a rotating block, whatever its words, even on its first
+  appearance anywhere;
 - **article** otherwise. Repetition alone never makes a block template: articles of one
   site share whole paragraphs (background reused in follow-up stories, wire copy, the same
   correction appended to several stories), and such a paragraph never flickers.
 
 A confirmed change the evidence casts doubt on (:func:`doubtful`) is published only once
-the next regular check shows it again. A site with too few articles for evidence across
-pages is still protected by the confirmation of every change (:mod:`crawler.detection.confirm`) and
-by its volatile places.
+later regular checks show it again: one, or two when a doubted paragraph is one the site
+shows on other articles or replaces another wholesale. A site with too few articles for
+evidence across pages is still protected by the confirmation of every change
+(:mod:`crawler.detection.confirm`), by the outline and by its volatile places.
 """
 
 from __future__ import annotations
@@ -38,24 +46,22 @@ from __future__ import annotations
 import enum
 import hashlib
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from difflib import SequenceMatcher
-from typing import TYPE_CHECKING
 
 from crawler.detection.confirm import EDITED
+from crawler.domain.models import Article
 from crawler.domain.normalize import likeness
-
-if TYPE_CHECKING:
-    from collections.abc import Sequence
-
-    from crawler.domain.models import Article
 
 MAX_ARTICLES = 8
 """How many of the site's articles a block's evidence names (enough to judge it)."""
 
 FLICKERING = 2
 """A place is volatile once a block there flickered this many times (and seldom held)."""
+
+LEFT_OUT = "~"
+"""Marks a paragraph left out of the article in an :func:`outline`."""
 
 
 _NUMBER = re.compile(r"\d+")
@@ -68,6 +74,7 @@ class Role(enum.StrEnum):
     ARTICLE = "article"
     TEMPLATE = "template"
     VOLATILE = "volatile"
+    ROTATING = "rotating"
     CLUTTER = "clutter"
 
 
@@ -207,63 +214,78 @@ def marks_of(*articles: Article | None) -> set[str]:
     return {mark(p) for a in articles if a is not None for p in a.paragraphs}
 
 
-def kept(
-    evidence: Evidence,
-    article_token: str,
-    page: Article,
-    places: Sequence[str],
-    before: Article | None = None,
-) -> Article:
-    """``page`` without the paragraphs its site's evidence judges template or volatile
-    (``places`` holds each paragraph's place, or is empty when they are unknown).
-
-    With ``before``, the latest version's text: a paragraph that flickered or was read on
-    other articles of the site, standing where ``before`` has a paragraph judged template
-    (:func:`_aligned`), is another item of that rotating block, and is left out too.
-    """
-    if not evidence.blocks and not evidence.places:
-        return page
-    left_out = [
-        verdict.role is not Role.ARTICLE
-        for verdict in verdicts(evidence, article_token, page, places)
-    ]
-    if before is not None:
-        rotating = [
-            judge(evidence, article_token, text).role is Role.TEMPLATE for text in before.paragraphs
-        ]
-        for b, p in _aligned(before.paragraphs, page.paragraphs):
-            if rotating[b] and _unsteady(evidence, article_token, page.paragraphs[p]):
-                left_out[p] = True
+def kept(page: Article, judged: Sequence[Verdict]) -> Article:
+    """``page`` without the paragraphs ``judged`` (the verdict on each, :func:`verdicts`)
+    does not judge article text."""
     return replace(
         page,
         paragraphs=tuple(
-            text for text, out in zip(page.paragraphs, left_out, strict=True) if not out
+            text
+            for text, verdict in zip(page.paragraphs, judged, strict=True)
+            if verdict.role is Role.ARTICLE
         ),
     )
 
 
+def outline(page: Article, judged: Sequence[Verdict]) -> str:
+    """What an article's page showed, as kept in its state for the next check to read
+    against (see :func:`verdicts`): each paragraph's mark in order, those not judged
+    article text prefixed with :data:`LEFT_OUT`."""
+    return " ".join(
+        f"{'' if verdict.role is Role.ARTICLE else LEFT_OUT}{mark(text)}"
+        for text, verdict in zip(page.paragraphs, judged, strict=True)
+    )
+
+
+@dataclass(frozen=True)
+class Doubt:
+    """What the evidence says against a confirmed change (:func:`doubtful`).
+
+    Attributes:
+        paragraphs: The paragraphs it adds or cuts that are in doubt.
+        checks: How many regular checks must show the change again before it is
+            published: 0 without doubt, 1, and 2 when a paragraph in doubt was read on
+            another article of the site or replaces another one wholesale (an item of a
+            pool agrees by coincidence more often than text of the article's own).
+    """
+
+    paragraphs: tuple[str, ...] = ()
+    checks: int = 0
+
+
+@dataclass(frozen=True)
+class Shown:
+    """A page as its site's evidence read it.
+
+    Attributes:
+        page: All the paragraphs the extraction read.
+        places: Each one's place, or empty when they are unknown.
+        judged: The verdict on each (:func:`verdicts`).
+    """
+
+    page: Article
+    places: Sequence[str]
+    judged: Sequence[Verdict]
+
+
 def doubtful(
-    evidence: Evidence,
-    article_token: str,
-    latest: Article,
-    confirmed: Article,
-    page: Article,
-    places: Sequence[str],
-) -> tuple[str, ...]:
-    """The paragraphs a confirmed change adds or cuts that its site's evidence casts doubt
-    on: two fetches agreeing on them may be a coincidence of a rotating block.
+    evidence: Evidence, article_token: str, latest: Article, confirmed: Article, shown: Shown
+) -> Doubt:
+    """What casts doubt on a confirmed change: two fetches agreeing on a paragraph may be
+    a coincidence of a rotating block.
 
     Doubted are a paragraph ``confirmed`` adds to ``latest`` (the latest version's text)
     that flickered or was read on another article of the site, or that stands in a place
     where blocks flickered more often than they held or where none of the article's
-    unchanged paragraphs stands; and a paragraph it cuts that
-    did, or that stands where the current ``page`` (all its paragraphs, with their
-    ``places`` or none) shows other paragraphs, one of them left out as template or
-    volatile. A paragraph reworded (a cut one and an added one at least
+    unchanged paragraphs stands; a paragraph it cuts that flickered or was read on another
+    article, or that stands where the current page (``shown``) shows other paragraphs, one
+    of them left out; a paragraph replaced wholesale by another, in the same place, and the
+    other (unless one of them holds the headline, which a new headline replaces whole);
+    and a block of the site's pages that changed only in its numbers (a counter, a clock).
+    A paragraph reworded (a cut one and an added one at least
     :data:`crawler.detection.confirm.EDITED` alike) is an edit, and doubted only for where it
-    stands.
-    Such a change is published only once a later check shows it again (see
-    :mod:`crawler.detection.check`).
+    stands or for its numbers. Such a change is published only once later regular checks
+    show it again (see :mod:`crawler.detection.check`).
     """
     added = set(confirmed.paragraphs) - set(latest.paragraphs)
     cut = set(latest.paragraphs) - set(confirmed.paragraphs)
@@ -271,6 +293,23 @@ def doubtful(
         text for old in cut for new in added if likeness(old, new) >= EDITED for text in (old, new)
     }
     doubts = {text for text in (added | cut) - reworded if _unsteady(evidence, article_token, text)}
+    numbers = {mark(text) for text in cut} & {mark(text) for text in added}
+    doubts.update(
+        text
+        for text in (added | cut) & reworded
+        if mark(text) in numbers and _unsteady(evidence, article_token, text)
+    )
+    swapped = {
+        text
+        for a, b in _aligned(latest.paragraphs, confirmed.paragraphs)
+        if latest.paragraphs[a] in cut
+        and confirmed.paragraphs[b] in added - reworded
+        and not _headline(latest, latest.paragraphs[a])
+        and not _headline(confirmed, confirmed.paragraphs[b])
+        for text in (latest.paragraphs[a], confirmed.paragraphs[b])
+    }
+    doubts |= swapped
+    page, places = shown.page, shown.places
     if len(places) == len(page.paragraphs):
         unchanged = set(latest.paragraphs) & set(confirmed.paragraphs)
         article_places = {p for t, p in zip(page.paragraphs, places, strict=True) if t in unchanged}
@@ -284,33 +323,80 @@ def doubtful(
             )
         )
     if cut:
-        left_out = [
-            verdict.role is not Role.ARTICLE
-            for verdict in verdicts(evidence, article_token, page, places)
-        ]
+        left_out = [verdict.role is not Role.ARTICLE for verdict in shown.judged]
         beside = _beside_left_out(latest.paragraphs, page.paragraphs, left_out)
         doubts.update(cut.intersection(latest.paragraphs[i] for i in beside))
-    return tuple(sorted(doubts))
+    if not doubts:
+        return Doubt()
+    shared = swapped or any(_elsewhere(evidence, article_token, text) for text in doubts)
+    return Doubt(tuple(sorted(doubts)), 2 if shared else 1)
 
 
 def verdicts(
-    evidence: Evidence, article_token: str, page: Article, places: Sequence[str]
+    evidence: Evidence,
+    article_token: str,
+    page: Article,
+    places: Sequence[str],
+    before: Article | None = None,
+    last: str = "",
 ) -> list[Verdict]:
-    """How each paragraph of ``page`` is judged (``places`` as for :func:`kept`)."""
+    """How each paragraph of ``page`` is judged by its site's evidence (:func:`judge`;
+    ``places`` holds each paragraph's place, or is empty when they are unknown).
+
+    With ``before``, the latest version's text, and ``last``, the :func:`outline` of the
+    article's last page: a paragraph that stands where either showed *another* block not
+    article text (one of as many differing paragraphs on each side, in order, see
+    :func:`_aligned`) is another item of that rotating block, and volatile, whatever its
+    words: a new sponsored line or another story's headline is never seen on the site
+    before it first rotates in.
+    """
     where = list(places) if len(places) == len(page.paragraphs) else [""] * len(page.paragraphs)
-    return [
+    judged = [
         judge(evidence, article_token, text, place)
         for text, place in zip(page.paragraphs, where, strict=True)
     ]
+    marks = [mark(text) for text in page.paragraphs]
+    slots: list[tuple[str, int]] = []
+    if before is not None:
+        previous = [mark(text) for text in before.paragraphs]
+        slots.extend(
+            ("the latest version", p)
+            for b, p in _aligned(previous, marks)
+            if previous[b] != marks[p]
+            and judge(evidence, article_token, before.paragraphs[b]).role is Role.TEMPLATE
+        )
+    if last:
+        entries = last.split()
+        shown = [entry.removeprefix(LEFT_OUT) for entry in entries]
+        slots.extend(
+            ("the article's last page", p)
+            for o, p in _aligned(shown, marks)
+            if entries[o].startswith(LEFT_OUT) and shown[o] != marks[p]
+        )
+    for whose, p in slots:
+        if judged[p].role is Role.ARTICLE:
+            judged[p] = Verdict(
+                Role.ROTATING, f"stands where {whose} showed another block that is not article text"
+            )
+    return judged
 
 
 def _unsteady(evidence: Evidence, article_token: str, text: str) -> bool:
     """True for a paragraph that is not only this article's text, as far as the site's
     evidence says: it flickered, or was read on another article than ``article_token``."""
     seen = evidence.blocks.get(mark(text))
-    return seen is not None and (
-        seen.flickers > 0 or any(a != article_token for a in seen.articles)
-    )
+    return (seen is not None and seen.flickers > 0) or _elsewhere(evidence, article_token, text)
+
+
+def _headline(article: Article, text: str) -> bool:
+    """True for a paragraph that holds ``article``'s headline (its heading, read as text)."""
+    return bool(article.headline) and article.headline in text
+
+
+def _elsewhere(evidence: Evidence, article_token: str, text: str) -> bool:
+    """True for a paragraph read on another article of the site than ``article_token``."""
+    seen = evidence.blocks.get(mark(text))
+    return seen is not None and any(a != article_token for a in seen.articles)
 
 
 def _beside_left_out(before: Sequence[str], page: Sequence[str], left_out: list[bool]) -> set[int]:
@@ -353,21 +439,19 @@ def kept_before(
     article_token: str,
     before: Article,
     page: Article,
-    places: Sequence[str],
+    judged: Sequence[Verdict],
+    last: str = "",
 ) -> Article:
     """An earlier text of the article (``before``), read with the evidence the current
-    ``page`` (all its paragraphs, with their ``places`` or none) is read with: without its
-    paragraphs judged template, and without those that stand where the page has a
-    paragraph left out (the same paragraph, or, in a stretch the two texts do not share,
-    one of as many paragraphs as the page has there, in the same order), or that flickered
-    and stand in a stretch where the page shows other paragraphs, one of them left out: a
-    rotating line the page shows another item of."""
-    if not evidence.blocks and not evidence.places:
+    ``page`` is read with (``judged`` holds the verdict on each of its paragraphs,
+    :func:`verdicts`): without its paragraphs judged template, and without those that
+    stand where the page has a paragraph left out (the same paragraph, or, in a stretch
+    the two texts do not share, one of as many paragraphs as the page has there, in the
+    same order), or that flickered and stand in a stretch where the page shows other
+    paragraphs, one of them left out: a rotating line the page shows another item of."""
+    left_out = [verdict.role is not Role.ARTICLE for verdict in judged]
+    if not evidence.blocks and not any(left_out):
         return before
-    left_out = [
-        verdict.role is not Role.ARTICLE
-        for verdict in verdicts(evidence, article_token, page, places)
-    ]
     dropped = {
         i
         for i, text in enumerate(before.paragraphs)
@@ -378,6 +462,13 @@ def kept_before(
         for b, p in _aligned(before.paragraphs, page.paragraphs)
         if left_out[p] and _unsteady(evidence, article_token, before.paragraphs[b])
     )
+    if last:
+        marks = [mark(text) for text in page.paragraphs]
+        shown = [entry.removeprefix(LEFT_OUT) for entry in last.split()]
+        rotated = {
+            shown[o] for o, p in _aligned(shown, marks) if left_out[p] and shown[o] != marks[p]
+        }
+        dropped.update(i for i, text in enumerate(before.paragraphs) if mark(text) in rotated)
     dropped.update(
         b
         for b in _beside_left_out(before.paragraphs, page.paragraphs, left_out)
@@ -393,6 +484,7 @@ def lesson(
     article_token: str,
     page: Article,
     places: Sequence[str],
+    judged: Sequence[Verdict],
     fetches: tuple[Article, Article] | None = None,
     kept_from: tuple[Article, Article] | None = None,
 ) -> Lesson:
@@ -409,15 +501,20 @@ def lesson(
     stood in a place that flickered, and flickered too.
     """
     blocks = tuple(sorted({mark(p) for p in page.paragraphs}))
+    rotating = {
+        text
+        for text, verdict in zip(page.paragraphs, judged, strict=True)
+        if verdict.role is Role.ROTATING
+    }
     if fetches is None:
-        return Lesson(article_token, blocks)
+        return Lesson(article_token, blocks, flickered=tuple(sorted({mark(t) for t in rotating})))
     first, second = fetches
     replaced = {
         (first.paragraphs[a], second.paragraphs[b])
         for a, b in _aligned(first.paragraphs, second.paragraphs)
         if first.paragraphs[a] != second.paragraphs[b]
     }
-    flickered = {text for pair in replaced for text in pair}
+    flickered = rotating | {text for pair in replaced for text in pair}
     rotated = {new for _, new in replaced}
     if kept_from is not None:
         latest, confirmed = kept_from

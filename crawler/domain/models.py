@@ -51,6 +51,7 @@ ARTICLE_FIELDS: dict[str, str] = {
     "worker": "w",
     "published": "pu",
     "via": "vi",
+    "outline": "ol",
 }
 # The field of an endpoint's hash that holds each attribute of EndpointState. Those the
 # due queue reads (url, site, source, status, etag, last_modified) are named as for an
@@ -258,15 +259,17 @@ class ArticleState(HashRecord):
         last_error: What the last failed check reported, or the status of a gone page. not_html: The
         media type the URL answered with, when its last answer was a document that is not HTML (""
         when it was a page). candidate: Fingerprint of a candidate change waiting for its confirming
-        fetch (""). held: 1 while the candidate is a confirmed change its site's evidence doubts,
-        waiting for the next regular check to show it again (see
+        fetch (""). held: While the candidate is a confirmed change its site's evidence doubts, how
+        many regular checks have shown it so far, counting the confirming one (see
         :func:`crawler.detection.template.doubtful`); 0 otherwise. flips: Returns to earlier
         versions recorded without being published again. duplicate_of: The id of the article this
         one duplicates ("" if none). canonical: The id of the canonical URL this article answers for
         ("" if none yet). worker: Which worker made the last check (host:pid). published: When the
         discovery endpoint that found it says it was published (None: it did not say, or the article
         was not discovered). via: The id of the discovery endpoint that found it ("" for an article
-        of the URLs file).
+        of the URLs file). outline: What the last page read as the latest version showed, paragraph
+        by paragraph, and which of its paragraphs were left out of the text (see
+        :func:`crawler.detection.template.outline`; "" before the first version).
     """
 
     id: str
@@ -303,6 +306,7 @@ class ArticleState(HashRecord):
     worker: str = ""
     published: float | None = None
     via: str = ""
+    outline: str = ""
 
     FIELDS: ClassVar[Mapping[str, str]] = ARTICLE_FIELDS
 
