@@ -393,7 +393,7 @@ def _status(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _check(settings: Settings, args: argparse.Namespace) -> int:
-    from crawler.detection.preview import preview_page
+    from crawler.detection.preview import Known, preview_page
 
     if not args.url and not args.html:
         print("redline check: give a URL, or --html FILE", file=sys.stderr)
@@ -433,15 +433,14 @@ def _check(settings: Settings, args: argparse.Namespace) -> int:
     else:
         try:
             with _any_redis(settings) as conn:
-                templates = SiteTemplates(conn, Keys(settings.redis_prefix))
-                preview = preview_page(
-                    body,
-                    content_type,
-                    url,
-                    source,
-                    rules,
+                keys = Keys(settings.redis_prefix)
+                templates = SiteTemplates(conn, keys)
+                state = ArticleStore(conn, keys).load(article_id(url))
+                known = Known(
                     partial(templates.evidence, site_of(url)),
+                    state.outline if state is not None else "",
                 )
+                preview = preview_page(body, content_type, url, source, rules, known)
         except (redis.RedisError, OSError, RuntimeError) as exc:
             preview = preview_page(body, content_type, url, source, rules)
             preview = replace(preview, evidence=f"not read ({exc}): every paragraph counted")

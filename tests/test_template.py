@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bench.layouts.__main__ import Tally, run
-from crawler.detection.preview import preview_page
+from crawler.detection.preview import Known, preview_page
 from crawler.detection.template import (
     BlockSeen,
     Evidence,
@@ -349,7 +349,7 @@ def test_check_marks_each_paragraph_with_the_evidence_that_decided_it(
         "http://herald.example/a",
         "herald",
         ExtractionRules(),
-        partial(templates.evidence, "herald.example"),
+        Known(partial(templates.evidence, "herald.example")),
     )
     assert preview.article is not None
     assert preview.article.paragraphs == BODY
@@ -366,3 +366,28 @@ def test_check_marks_each_paragraph_with_the_evidence_that_decided_it(
     assert "2 other articles" in preview.to_text()
     assert "left out by the extraction (3):" in preview.to_text()
     assert json.loads(preview.to_json())["blocks"][1]["role"] == "template"
+    # a tracked article: what stands where its last page showed a block left out rotates
+    novel = "Promoted: a cruise to the islands."
+    last = outline(
+        article(BODY[0], SPONSORED, BODY[1], BODY[2]),
+        [
+            Verdict(Role.ARTICLE),
+            Verdict(Role.TEMPLATE),
+            Verdict(Role.ARTICLE),
+            Verdict(Role.ARTICLE),
+        ],
+    )
+    rotated = preview_page(
+        page.replace(SPONSORED, novel).encode(),
+        "text/html",
+        "http://herald.example/a",
+        "herald",
+        ExtractionRules(),
+        Known(partial(templates.evidence, "herald.example"), last),
+    )
+    assert rotated.article is not None
+    assert rotated.article.paragraphs == BODY
+    assert (novel, Role.ROTATING) in [(text, v.role) for text, v in rotated.blocks]
+    assert "[rotating: stands where the article's last page showed another block" in (
+        rotated.to_text()
+    )

@@ -7,11 +7,12 @@ normalisation, the fingerprint), so a user can write or fix a source's rules aga
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from crawler.detection.quality import wall_reason
-from crawler.detection.template import Role, Verdict, marks_of, token, verdicts
+from crawler.detection.template import Evidence, Role, Verdict, marks_of, token, verdicts
 from crawler.domain.hashing import fingerprint
 from crawler.domain.identity import article_id
 from crawler.domain.models import Article
@@ -22,15 +23,13 @@ from crawler.extraction.paragraphs import paragraphs_of
 from crawler.extraction.rules import ExtractionRules, RulesError
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Collection
-
     import lxml.html
-
-    from crawler.detection.template import Evidence
 
 
 # How many of the blocks the extraction left out the text record lists (JSON lists all).
 _UNREAD_SHOWN = 30
+# What the site's evidence and the article's outline leave out.
+_LEARNED = frozenset({Role.TEMPLATE, Role.VOLATILE, Role.ROTATING})
 # How much of a left-out block the text record shows.
 _SHORT = 100
 
@@ -115,7 +114,7 @@ class Preview:
             ]
             width = len(str(len(article.paragraphs)))
             lines += [f"  {n:>{width}}. {p}" for n, p in enumerate(article.paragraphs, 1)]
-        learned = [(t, v) for t, v in self.blocks if v.role in (Role.TEMPLATE, Role.VOLATILE)]
+        learned = [(t, v) for t, v in self.blocks if v.role in _LEARNED]
         unread = [(t, v) for t, v in self.blocks if v.role is Role.CLUTTER]
         if self.evidence:
             lines.append(f"template:  {self.evidence}")
@@ -167,13 +166,28 @@ def _named(element: lxml.html.HtmlElement) -> str:
     return f"<{str(element.tag).lower()}{attributes}>"
 
 
+@dataclass(frozen=True)
+class Known:
+    """What redline learned of a page's site and article, to judge its paragraphs by.
+
+    Attributes:
+        template: Reads the site's template evidence for marks and places.
+        outline: The outline of the page the article's latest version was read from
+            (:attr:`crawler.domain.models.ArticleState.outline`; "" for an article not
+            tracked).
+    """
+
+    template: Callable[[Collection[str], Collection[str]], Evidence]
+    outline: str = ""
+
+
 def preview_page(
     body: bytes,
     content_type: str,
     url: str,
     source: str,
     rules: ExtractionRules,
-    template: Callable[[Collection[str], Collection[str]], Evidence] | None = None,
+    known: Known | None = None,
 ) -> Preview:
     """Reads a response's body the way a worker does.
 
@@ -183,9 +197,8 @@ def preview_page(
         url: Where it came from ("" if unknown).
         source: The source the URL belongs to.
         rules: That source's extraction rules.
-        template: Reads the site's template evidence for marks and places (None: none
-            is known, every paragraph read is article text); the article is the one at
-            ``url``.
+        known: What redline learned of the site and of the article at ``url`` (None:
+            nothing, every paragraph read is article text).
     """
     kind = non_html_type(content_type, body)
     if kind:
@@ -198,9 +211,10 @@ def preview_page(
     article = page.article
     blocks = tuple((text, Verdict(Role.ARTICLE)) for text in article.paragraphs)
     learned = ""
-    if template is not None:
-        evidence = template(marks_of(article), page.places)
-        judged = verdicts(evidence, token(article_id(url)), article, page.places)
+    if known is not None:
+        evidence = known.template(marks_of(article), page.places)
+        tok = token(article_id(url))
+        judged = verdicts(evidence, tok, article, page.places, last=known.outline)
         blocks = tuple(zip(article.paragraphs, judged, strict=True))
         learned = f"judged by what {evidence.pages} of the site's articles taught redline"
         article = replace(article, paragraphs=tuple(t for t, v in blocks if v.role is Role.ARTICLE))

@@ -279,13 +279,13 @@ def doubtful(
     where blocks flickered more often than they held or where none of the article's
     unchanged paragraphs stands; a paragraph it cuts that flickered or was read on another
     article, or that stands where the current page (``shown``) shows other paragraphs, one
-    of them left out; a paragraph replaced wholesale by another, in the same place, and the
-    other (unless one of them holds the headline, which a new headline replaces whole);
-    and a block of the site's pages that changed only in its numbers (a counter, a clock).
-    A paragraph reworded (a cut one and an added one at least
-    :data:`crawler.detection.confirm.EDITED` alike) is an edit, and doubted only for where it
-    stands or for its numbers. Such a change is published only once later regular checks
-    show it again (see :mod:`crawler.detection.check`).
+    of them left out; a paragraph replaced wholesale by another, in the same place among
+    paragraphs that did not change, and the other (unless one of them holds the
+    headline, which a new headline replaces whole); and a block of the site's pages that
+    changed only in its numbers (a counter, a clock). A paragraph reworded (a cut one and
+    an added one at least :data:`crawler.detection.confirm.EDITED` alike) is an edit, and
+    doubted only for where it stands or for its numbers. Such a change is published only
+    once later regular checks show it again (see :mod:`crawler.detection.check`).
     """
     added = set(confirmed.paragraphs) - set(latest.paragraphs)
     cut = set(latest.paragraphs) - set(confirmed.paragraphs)
@@ -299,10 +299,12 @@ def doubtful(
         for text in (added | cut) & reworded
         if mark(text) in numbers and _unsteady(evidence, article_token, text)
     )
+    unchanged = set(latest.paragraphs) & set(confirmed.paragraphs)
     swapped = {
         text
         for a, b in _aligned(latest.paragraphs, confirmed.paragraphs)
-        if latest.paragraphs[a] in cut
+        if unchanged
+        and latest.paragraphs[a] in cut
         and confirmed.paragraphs[b] in added - reworded
         and not _headline(latest, latest.paragraphs[a])
         and not _headline(confirmed, confirmed.paragraphs[b])
@@ -311,7 +313,6 @@ def doubtful(
     doubts |= swapped
     page, places = shown.page, shown.places
     if len(places) == len(page.paragraphs):
-        unchanged = set(latest.paragraphs) & set(confirmed.paragraphs)
         article_places = {p for t, p in zip(page.paragraphs, places, strict=True) if t in unchanged}
         doubts.update(
             text
