@@ -35,8 +35,8 @@ out. From the evidence and the outline each paragraph of a page is judged
   correction appended to several stories), and such a paragraph never flickers.
 
 A confirmed change the evidence casts doubt on (:func:`doubtful`) is published only once
-later regular checks show it again: one, or two when a doubted paragraph is one the site
-shows on other articles or replaces another wholesale. A site with too few articles for
+later regular checks show it again: one, or two when a doubted paragraph flickered, is one
+the site shows on other articles, or replaces another wholesale. A site with too few articles for
 evidence across pages is still protected by the confirmation of every change
 (:mod:`crawler.detection.confirm`), by the outline and by its volatile places.
 """
@@ -244,9 +244,10 @@ class Doubt:
     Attributes:
         paragraphs: The paragraphs it adds or cuts that are in doubt.
         checks: How many regular checks must show the change again before it is
-            published: 0 without doubt, 1, and 2 when a paragraph in doubt was read on
-            another article of the site or replaces another one wholesale (an item of a
-            pool agrees by coincidence more often than text of the article's own).
+            published: 0 without doubt, 1, and 2 when a paragraph in doubt flickered or
+            was read on another article of the site, or replaces another one wholesale
+            (an item of a pool agrees by coincidence more often than text of the
+            article's own).
     """
 
     paragraphs: tuple[str, ...] = ()
@@ -329,7 +330,7 @@ def doubtful(
         doubts.update(cut.intersection(latest.paragraphs[i] for i in beside))
     if not doubts:
         return Doubt()
-    shared = swapped or any(_elsewhere(evidence, article_token, text) for text in doubts)
+    shared = swapped or any(_unsteady(evidence, article_token, text) for text in doubts)
     return Doubt(tuple(sorted(doubts)), 2 if shared else 1)
 
 
