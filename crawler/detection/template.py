@@ -68,8 +68,9 @@ _NUMBER = re.compile(r"\d+")
 
 
 class Role(enum.StrEnum):
-    """What a paragraph of a page is, judging by its site's evidence (or, for
-    ``CLUTTER``, by the extraction, which did not read it as article text)."""
+    """What a paragraph of a page is, judging by its site's evidence (``ROTATING``: by the
+    article's outline; ``CLUTTER``: by the extraction, which did not read it as article
+    text)."""
 
     ARTICLE = "article"
     TEMPLATE = "template"
@@ -348,9 +349,9 @@ def verdicts(
     With ``before``, the latest version's text, and ``last``, the :func:`outline` of the
     article's last page: a paragraph that stands where either showed *another* block not
     article text (one of as many differing paragraphs on each side, in order, see
-    :func:`_aligned`) is another item of that rotating block, and volatile, whatever its
-    words: a new sponsored line or another story's headline is never seen on the site
-    before it first rotates in.
+    :func:`_aligned`) is another item of that rotating block, whatever its words: a new
+    sponsored line or another story's headline is never seen on the site before it first
+    rotates in.
     """
     where = list(places) if len(places) == len(page.paragraphs) else [""] * len(page.paragraphs)
     judged = [
@@ -367,14 +368,9 @@ def verdicts(
             if previous[b] != marks[p]
             and judge(evidence, article_token, before.paragraphs[b]).role is Role.TEMPLATE
         )
-    if last:
-        entries = last.split()
-        shown = [entry.removeprefix(LEFT_OUT) for entry in entries]
-        slots.extend(
-            ("the article's last page", p)
-            for o, p in _aligned(shown, marks)
-            if entries[o].startswith(LEFT_OUT) and shown[o] != marks[p]
-        )
+    slots.extend(
+        ("the article's last page", p) for _, out, p in _against_outline(last, marks) if out
+    )
     for whose, p in slots:
         if judged[p].role is Role.ARTICLE:
             judged[p] = Verdict(
@@ -388,6 +384,19 @@ def _unsteady(evidence: Evidence, article_token: str, text: str) -> bool:
     evidence says: it flickered, or was read on another article than ``article_token``."""
     seen = evidence.blocks.get(mark(text))
     return (seen is not None and seen.flickers > 0) or _elsewhere(evidence, article_token, text)
+
+
+def _against_outline(last: str, marks: Sequence[str]) -> list[tuple[str, bool, int]]:
+    """The blocks of the :func:`outline` ``last`` that a page (the ``marks`` of its
+    paragraphs) shows another block in place of (see :func:`_aligned`): each block's mark,
+    whether it was left out, and the index of the page's paragraph that stands there."""
+    entries = last.split()
+    shown = [entry.removeprefix(LEFT_OUT) for entry in entries]
+    return [
+        (shown[o], entries[o].startswith(LEFT_OUT), p)
+        for o, p in _aligned(shown, marks)
+        if shown[o] != marks[p]
+    ]
 
 
 def _headline(article: Article, text: str) -> bool:
@@ -464,13 +473,9 @@ def kept_before(
         for b, p in _aligned(before.paragraphs, page.paragraphs)
         if left_out[p] and _unsteady(evidence, article_token, before.paragraphs[b])
     )
-    if last:
-        marks = [mark(text) for text in page.paragraphs]
-        shown = [entry.removeprefix(LEFT_OUT) for entry in last.split()]
-        rotated = {
-            shown[o] for o, p in _aligned(shown, marks) if left_out[p] and shown[o] != marks[p]
-        }
-        dropped.update(i for i, text in enumerate(before.paragraphs) if mark(text) in rotated)
+    marks = [mark(text) for text in page.paragraphs]
+    rotated = {shown for shown, _, p in _against_outline(last, marks) if left_out[p]}
+    dropped.update(i for i, text in enumerate(before.paragraphs) if mark(text) in rotated)
     dropped.update(
         b
         for b in _beside_left_out(before.paragraphs, page.paragraphs, left_out)
