@@ -132,6 +132,28 @@ def test_links_to_write_or_call_are_text_not_links() -> None:
     assert shares[2] > 0.5
 
 
+def test_a_link_that_shows_its_address_is_text_not_a_link() -> None:
+    tree = lxml.html.fromstring(
+        "<div><p><a href='http://amzn.to/2A6mxCW'>http://amzn.to/2A6mxCW</a></p>"
+        "<p><a href='https://results.example/state'> www.results.example/state</a></p>"
+        "<p><a href='https://results.example/state'>Full state results</a></p></div>"
+    )
+    assert [p.is_link for p in paragraphs_of(tree)] == [False, False, True]
+
+
+@needs_aeb
+def test_an_edit_of_an_address_the_article_lists_is_seen(aeb_pages: list[Page]) -> None:
+    """A list of products, each with the address it is sold at: the addresses are the
+    article's text, and an edit of one is an edit of the article."""
+    page = _aeb_page(aeb_pages, "20b2b64916b0")
+    before = extract_page(page.html, page.url).article.paragraphs
+    assert "http://amzn.to/2A6mxCW" in before
+    edited = page.html.replace(">http://amzn.to/2A6mxCW<", ">http://amzn.to/2A6mxCX<")
+    after = extract_page(edited, page.url).article.paragraphs
+    assert "http://amzn.to/2A6mxCX" in after
+    assert "http://amzn.to/2A6mxCW" not in after
+
+
 @needs_aeb
 def test_an_e_mail_address_is_text_not_a_link(aeb_pages: list[Page]) -> None:
     page = _aeb_page(aeb_pages, "9da36ae4714b")

@@ -1,6 +1,8 @@
 """Runs the extraction benchmark: ``python -m bench.extraction [options]``.
 
 Prints the report as Markdown; ``--json PATH`` also writes every figure and every miss.
+The variants decided by redline's checks keep their sites' evidence in an embedded Redis
+(no network).
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import json
 import logging
 import os
 import sys
+import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -26,6 +29,7 @@ from bench.extraction.measure import (
 )
 from bench.extraction.pages import DEFAULT_DATA, load_pages, page_ids
 from bench.extraction.report import Extractor, Run, as_json, markdown
+from scheduler.embedded import EmbeddedRedis
 
 # Each page is extracted this many times for timing; the fastest run counts.
 REPEATS = 3
@@ -55,8 +59,12 @@ def main(argv: list[str] | None = None) -> int:
     if not options.no_stability:
         outcomes = []
         names = [s.name for s in chosen]
-        work = functools.partial(measure_stability, names)
-        with ProcessPoolExecutor(max_workers=options.jobs) as pool:
+        with (
+            tempfile.TemporaryDirectory() as tmp,
+            EmbeddedRedis(Path(tmp)) as server,
+            ProcessPoolExecutor(max_workers=options.jobs) as pool,
+        ):
+            work = functools.partial(measure_stability, names, server.url)
             for count, (found, lacking) in enumerate(pool.map(work, pages), 1):
                 outcomes += found
                 missing += lacking

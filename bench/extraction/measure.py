@@ -17,14 +17,30 @@ from bench.extraction.variants import (
     edit_variants,
     identity,
 )
+from bench.history import Watched
 from crawler.domain.hashing import fingerprint
+from crawler.domain.policy import RecheckPolicy
 from crawler.extraction.extract import EXTRACTOR_VERSION, ExtractionError, extract_page
+from crawler.store.connection import connect
+from crawler.store.keys import Keys
+from crawler.store.sitetemplate import SiteTemplates
 
 if TYPE_CHECKING:
+    from redis import Redis
+
     from bench.extraction.pages import Page
+    from bench.extraction.variants import Variant
     from crawler.domain.models import Article
 
 R = TypeVar("R")
+
+CHECKED = "redline, checked"
+"""The name under which the variants as redline's checks decide them are reported."""
+CHECKED_FETCHES = 5
+"""Fetches of a variant after the page: the variant, its confirmation, and the regular
+checks a doubted change waits for."""
+POLICY = RecheckPolicy()
+"""The schedule of the checks: the default settings."""
 
 NO_REGION = "no ground-truth sentence found on the page: no article region"
 """Why a page has no variants at all."""
@@ -210,8 +226,13 @@ def measure_quality(chosen: list[Subject[Any]], page: Page, repeats: int) -> lis
     return measurements
 
 
-def measure_stability(names: list[str], page: Page) -> tuple[list[Outcome], list[Missing]]:
-    """Each named subject on the page's variants, against its output on the identity page."""
+def measure_stability(
+    names: list[str], redis_url: str, page: Page
+) -> tuple[list[Outcome], list[Missing]]:
+    """Each named subject on the page's variants, against its output on the identity page;
+    and, when redline is named, the variants as redline's checks decide them
+    (:func:`checked_outcomes`, under the name :data:`CHECKED`), with the site's evidence in
+    the Redis at ``redis_url``."""
     if find_region(parse(page.html), page.truth) is None:
         return [], [Missing(page.id, page.url, "*", NO_REGION)]
     families = {
@@ -237,19 +258,69 @@ def measure_stability(names: list[str], page: Page) -> tuple[list[Outcome], list
                 else:
                     passed = output.identity != base.identity
                     change = "unchanged" if base.text else "unchanged: no article extracted"
-                outcomes.append(
-                    Outcome(
-                        subject.name,
-                        page.id,
-                        page.url,
-                        variant.kind,
-                        family,
-                        passed,
-                        variant.description,
-                        "" if passed else change,
-                    )
-                )
+                outcomes.append(_outcome(subject.name, page, family, variant, passed, change))
+    if "redline" in names:
+        outcomes += checked_outcomes(page, original, families, connect(redis_url))
     return outcomes, missing
+
+
+def checked_outcomes(
+    page: Page, original: str, families: dict[str, list[Variant]], redis: Redis
+) -> list[Outcome]:
+    """Each variant as redline's checks decide it, as users get it: the page is checked,
+    then the variant; a change it reads is confirmed by the next fetch, another draw of the
+    same churn (the same edit), and so on while the change waits, up to
+    :data:`CHECKED_FETCHES` fetches after the page. A churn variant passes when no change
+    event was published, an edit when one was. Each variant's checks are an article of a
+    site of their own (its evidence in ``redis`` under keys of its own), so that no
+    variant teaches another.
+    """
+    draws: dict[int, dict[str, Variant]] = {
+        0: {variant.kind: variant for variant in families["churn"]}
+    }
+
+    def churn(kind: str, draw: int) -> str:
+        if draw not in draws:
+            found = churn_variants(page.html, page.truth, page.id, draw)
+            draws[draw] = {variant.kind: variant for variant in found}
+        variant = draws[draw].get(kind)
+        return variant.html if variant is not None else original
+
+    outcomes = []
+    for family, variants in families.items():
+        for variant in variants:
+            keys = Keys(f"bench:{page.id}:{variant.kind}:")
+            article = Watched(page.url, SiteTemplates(redis, keys), POLICY)
+            article.check(0.0, original)
+            recorded = article.events
+            for draw in range(CHECKED_FETCHES):
+                due = article.state.next_check
+                html = churn(variant.kind, draw) if family == "churn" else variant.html
+                article.check(due if due is not None else float(draw + 1), html)
+                if not article.state.candidate:
+                    break
+            published = article.events - recorded
+            passed = not published if family == "churn" else bool(published)
+            waiting = " (a change still waits)" if article.state.candidate else ""
+            missed = f"{published} change event(s)" if published else f"unchanged{waiting}"
+            outcomes.append(_outcome(CHECKED, page, family, variant, passed, missed))
+    return outcomes
+
+
+def _outcome(
+    extractor: str, page: Page, family: str, variant: Variant, passed: bool, change: str
+) -> Outcome:
+    """The outcome of a variant; ``change`` says what happened when it did not pass."""
+    return Outcome(
+        extractor,
+        page.id,
+        page.url,
+        variant.kind,
+        family,
+        passed,
+        variant.description,
+        "" if passed else change,
+    )
 
 
 def _redline(html: str, url: str) -> Article | None:

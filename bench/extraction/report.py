@@ -7,7 +7,7 @@ import statistics
 from dataclasses import dataclass
 from typing import Any
 
-from bench.extraction.measure import Measurement, Missing, Outcome
+from bench.extraction.measure import CHECKED, Measurement, Missing, Outcome
 from bench.extraction.score import mean, percentile
 from bench.extraction.variants import CHURN_KINDS, EDIT_KINDS
 
@@ -80,15 +80,17 @@ def quality(run: Run) -> dict[str, dict[str, float]]:
 
 
 def stability(run: Run) -> dict[str, dict[str, dict[str, int]]]:
-    """Per extractor and kind (and ``"churn"``, ``"edit"`` overall): variants and passes."""
+    """Per extractor (and :data:`bench.extraction.measure.CHECKED`, redline's checks) and
+    kind (and ``"churn"``, ``"edit"`` overall): variants and passes."""
     table: dict[str, dict[str, dict[str, int]]] = {}
-    for extractor in run.extractors:
-        rows = [o for o in run.outcomes or () if o.extractor == extractor.name]
+    names = [e.name for e in run.extractors] + [o.extractor for o in run.outcomes or ()]
+    for name in dict.fromkeys(names):
+        rows = [o for o in run.outcomes or () if o.extractor == name]
         cells = {}
         for kind in (*CHURN_KINDS, "churn", *EDIT_KINDS, "edit"):
             chosen = [o for o in rows if kind in (o.kind, o.family)]
             cells[kind] = {"variants": len(chosen), "passed": sum(o.passed for o in chosen)}
-        table[extractor.name] = cells
+        table[name] = cells
     return table
 
 
@@ -111,8 +113,10 @@ def as_json(run: Run) -> dict[str, Any]:
 
 def markdown(run: Run) -> str:
     """The report for reading: headline, quality, stability, and the misses of the first
-    extractor (redline, unless it was left out)."""
+    extractor (redline as its checks decide, unless it was left out)."""
     lead = run.extractors[0].name if run.extractors else "redline"
+    if any(o.extractor == CHECKED for o in run.outcomes or ()):
+        lead = CHECKED
     lines = [
         "# Extraction benchmark",
         "",
@@ -201,6 +205,13 @@ def _stability_section(run: Run) -> list[str]:
         " sentence of the article: the share whose output changed (redline: fingerprint;"
         " others: text). Column"
         " headers give the number of variants.",
+        "",
+        f"`{CHECKED}` is redline as users get it: each variant decided by the code path of"
+        " a check (`crawler.detection.check.plan_update`), after a check of the page itself;"
+        " a change it reads is confirmed by the next fetch, another draw of the same churn"
+        " (the same edit), and so on while the change waits. Churn passes when no change"
+        " event is published, an edit when one is. The other rows compare single"
+        " extractions.",
         "",
     ]
     for kinds, total in ((CHURN_KINDS, "churn"), (EDIT_KINDS, "edit")):

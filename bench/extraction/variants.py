@@ -1,7 +1,7 @@
 """Variants of a page: churn that must not change the extracted article, edits that must.
 
 A pure module: page HTML and ground truth in, variant pages out, the same ones on every
-run (each kind draws from ``random.Random(f"{page_id}:{kind}")``).
+run (each kind draws from ``random.Random(f"{seed}:{kind}")``).
 
 Every variant is the page parsed with ``lxml.html.document_fromstring``, changed, and
 serialised with ``lxml.html.tostring``; compare it with :func:`identity` of the page (the
@@ -82,13 +82,15 @@ def identity(html: str) -> str:
     return _serialise(parse(html))
 
 
-def churn_variants(html: str, truth: str, page_id: str) -> list[Variant]:
+def churn_variants(html: str, truth: str, page_id: str, draw: int = 0) -> list[Variant]:
     """One variant per churn kind whose change reaches the page's HTML.
 
     Args:
         html: The page, decoded.
         truth: Its ground-truth article body (paragraphs separated by newlines).
         page_id: Its id (seeds the random choices).
+        draw: Which draw of the churn: another draw changes the same kinds of things
+            with other random choices (another fetch of the page).
 
     Returns:
         The variants, in the order of :data:`CHURN_KINDS` ([] when the article region
@@ -101,7 +103,8 @@ def churn_variants(html: str, truth: str, page_id: str) -> list[Variant]:
             note for change in mutations if (note := change(tree, region, rng))
         )
 
-    return _variants(html, truth, page_id, {kind: mutate(kind) for kind in CHURN_KINDS}, str)
+    seed = f"{page_id}:{draw}" if draw else page_id
+    return _variants(html, truth, seed, {kind: mutate(kind) for kind in CHURN_KINDS}, str)
 
 
 def edit_variants(html: str, truth: str, page_id: str) -> list[Variant]:
@@ -127,10 +130,10 @@ def _edit(edit: Edit, truth: str, tree: HtmlElement, region: Region, rng: random
 
 
 def _variants(
-    html: str, truth: str, page_id: str, makers: dict[str, Mutation], seen: Callable[[str], str]
+    html: str, truth: str, seed: str, makers: dict[str, Mutation], seen: Callable[[str], str]
 ) -> list[Variant]:
     """One variant per maker whose change shows in ``seen`` of the serialised page, each
-    made on a fresh parse with a generator seeded by the page id and kind ([] when the
+    made on a fresh parse with a generator seeded by ``seed`` and the kind ([] when the
     article region cannot be found)."""
     original = seen(identity(html))
     variants = []
@@ -139,7 +142,7 @@ def _variants(
         region = find_region(tree, truth)
         if region is None:
             return []
-        note = make(tree, region, random.Random(f"{page_id}:{kind}"))
+        note = make(tree, region, random.Random(f"{seed}:{kind}"))
         page = _serialise(tree)
         if note and seen(page) != original:
             variants.append(Variant(kind, page, note))

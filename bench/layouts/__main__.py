@@ -26,15 +26,11 @@ from __future__ import annotations
 import argparse
 import sys
 import tempfile
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from crawler.detection.check import plan_update
-from crawler.domain.identity import article_id
-from crawler.domain.models import Article, ArticleState, Fetch, Version
+from bench.history import Watched
 from crawler.domain.policy import RecheckPolicy
-from crawler.extraction.extract import extract_page
 from crawler.store.connection import connect
 from crawler.store.keys import Keys
 from crawler.store.sitetemplate import SiteTemplates
@@ -43,82 +39,9 @@ from scheduler.newsroom.generated import drawn
 from scheduler.newsroom.layouts import Churn
 from scheduler.newsroom.story import Story, story_version
 
-if TYPE_CHECKING:
-    from collections.abc import Collection
-
-    from crawler.detection.check import Update
-    from crawler.detection.template import Evidence
-
 POLICY = RecheckPolicy(initial_interval=60, max_interval=600, stability_window=10**6)
 # The text of every generated article: the newsroom's, from this seed.
 TEXT_SEED = 7
-
-
-@dataclass
-class Watched:
-    """One article's history, kept in memory as the store keeps it in Redis (see
-    :class:`crawler.detection.check.History`); its site's template evidence in Redis."""
-
-    url: str
-    templates: SiteTemplates
-    state: ArticleState = field(init=False)
-    versions: list[Version] = field(default_factory=list)
-    digests: dict[str, int] = field(default_factory=dict)
-    pending: Article | None = None
-    events: int = 0
-    shared: str = ""
-
-    def __post_init__(self) -> None:
-        self.state = ArticleState(article_id(self.url), self.url, "generated")
-
-    def latest(self) -> Version | None:
-        return self.versions[-1] if self.versions else None
-
-    def seen(self, digest: str) -> int | None:
-        return self.digests.get(digest)
-
-    def flip_published(self, pair: str) -> bool:
-        return False
-
-    def owner(self, canonical_id: str) -> str:
-        return ""
-
-    def site_failures(self) -> int:
-        return 0
-
-    def candidate(self) -> Article | None:
-        return self.pending
-
-    def template(self, marks: Collection[str], places: Collection[str]) -> Evidence:
-        return self.templates.evidence(self.state.site, marks, places)
-
-    def check(self, now: float, html: str) -> Update:
-        """Records one check at ``now`` that fetched ``html``."""
-        page = extract_page(html, self.url)
-        fetch = Fetch(
-            article_id=self.state.id,
-            url=self.url,
-            final_url=self.url,
-            fetched_at=now,
-            status=200,
-            html=html,
-        )
-        update = plan_update(self.state, self, fetch, page, "", POLICY)
-        self.state = update.state
-        if update.version is not None:
-            self.versions.append(update.version)
-        if update.seen:
-            self.digests.setdefault(update.seen, len(self.versions) - 1)
-        if update.candidate is not None:
-            self.pending = update.candidate
-        elif not update.state.candidate:
-            self.pending = None
-        if update.lesson is not None:
-            pipe = self.templates.redis.pipeline()
-            self.templates.learn(self.state.site, update.lesson, pipe)
-            pipe.execute()
-        self.events += update.event is not None
-        return update
 
 
 @dataclass
@@ -165,8 +88,8 @@ def run(seed: int, checks: int, quiet_count: int, templates: SiteTemplates, tall
             tally.checks += 1
             tally.confirming += 1
 
-    quiet = [Watched(f"{site}/news/{i}", templates) for i in range(quiet_count)]
-    edited = Watched(f"{site}/news/{quiet_count}", templates)
+    quiet = [Watched(f"{site}/news/{i}", templates, POLICY) for i in range(quiet_count)]
+    edited = Watched(f"{site}/news/{quiet_count}", templates, POLICY)
     now = 0.0
     for n in range(max(checks, 7)):
         for index, article in enumerate(quiet):

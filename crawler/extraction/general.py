@@ -134,11 +134,8 @@ def _strip_inline_clutter(tree: lxml.html.HtmlElement) -> list[Paragraph]:
 
 
 def _inline_link(paragraph: Paragraph) -> bool:
-    """True for a short ``<p>`` that is a link to another story ("Don't miss: <a>...</a>"),
-    not a bare address (a list of addresses is the article's own content)."""
-    if paragraph.tag != "p" or paragraph.text.startswith(("http://", "https://", "www.")):
-        return False
-    return len(_WORD.findall(paragraph.text)) <= _INLINE_LINK_WORDS
+    """True for a short ``<p>`` that is a link to another story ("Don't miss: <a>...</a>")."""
+    return paragraph.tag == "p" and len(_WORD.findall(paragraph.text)) <= _INLINE_LINK_WORDS
 
 
 def _checked_lines(lines: list[str], paragraphs: list[Paragraph]) -> list[tuple[str, str]]:

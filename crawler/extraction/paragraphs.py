@@ -2,9 +2,10 @@
 
 Block-level elements (``<p>``, headings, list items, quotes, ``<div>``, ``<br>`` ...) end
 a paragraph; inline elements (``<a>``, ``<em>``, ``<span>`` ...) do not. Each paragraph
-remembers how much of its text is link text (links to other pages, not e-mail addresses),
-so link lists and "Related: <link>" lines can
-be told apart from prose.
+remembers how much of its text is link text, so link lists and "Related: <link>" lines can
+be told apart from prose. Link text is what a reader follows to another page by its words;
+a link that shows its own address (``http://…``, ``www.…``) or is an address to write to
+(``mailto:``, ``tel:``) is part of the text it stands in, as a reader sees it.
 """
 
 from __future__ import annotations
@@ -58,6 +59,8 @@ SILENT = frozenset({"script", "style", "noscript", "template", "textarea", "svg"
 
 # Link targets that are contact addresses, not pages.
 _CONTACT = ("mailto:", "tel:", "sms:")
+# How the text of a link that shows an address starts.
+_ADDRESSES = ("http://", "https://", "www.")
 
 
 # A paragraph with at least this share of link text is a link, not prose.
@@ -151,9 +154,12 @@ def path_of(element: lxml.html.HtmlElement) -> str:
 
 
 def _navigates(link: lxml.html.HtmlElement) -> bool:
-    """True for a link to another page; not for an address to write to or call
-    (``mailto:``, ``tel:``), which is part of the text it stands in."""
-    return not (link.get("href") or "").strip().lower().startswith(_CONTACT)
+    """True for a link to another page by its words; not for an address to write to or
+    call (``mailto:``, ``tel:``), nor for a link that shows an address, which are part of
+    the text they stand in."""
+    if (link.get("href") or "").strip().lower().startswith(_CONTACT):
+        return False
+    return not link.text_content().lstrip().lower().startswith(_ADDRESSES)
 
 
 class _Reader:
