@@ -121,6 +121,25 @@ def test_a_table_row_read_as_one_line_is_split_whatever_the_lists_beside_it_show
         assert all(normalise_text(p) in page.article.paragraphs for p in story.paragraphs)
 
 
+def test_an_article_written_as_a_list_is_read_from_its_items() -> None:
+    """A generated layout (seed 418) whose paragraphs are the items of a list, which the
+    general extractor skips: the items are the article, not the boilerplate around it."""
+    layout, churn = drawn(418), Churn(True, 418)
+    story = story_version(7, 41800, 0)
+    page = extract_page(layout.render(story, "http://site418.example/0", churn))
+    assert all(normalise_text(p) in page.article.paragraphs for p in story.paragraphs)
+
+
+@needs_aeb
+def test_a_list_beside_the_articles_prose_is_not_read_as_its_text(aeb_pages: list[Page]) -> None:
+    """An article in paragraphs with lists of its own (the ground truth leaves them out):
+    the general extractor's choice stands, the lists are not added to it."""
+    page = _aeb_page(aeb_pages, "6a72de37e8f9")
+    paragraphs = extract_page(page.html, page.url).article.paragraphs
+    assert not any(p.startswith("This was an amazing game for Joe Schobert") for p in paragraphs)
+    assert word_scores("\n".join(paragraphs), page.truth).f1 > 0.95
+
+
 def test_links_to_write_or_call_are_text_not_links() -> None:
     tree = lxml.html.fromstring(
         "<div><p>By Ann Author <a href='mailto:ann@ledger.example'>ann@ledger.example</a></p>"

@@ -17,7 +17,9 @@ so that what is around the article can never change what is read:
    the region instead. Elements with the region's tag and class near it continue it (an
    article cut into chunks with ads between them);
 3. blocks of prose inside the region that it skipped are added back where they stand, so
-   an edit to any paragraph of the article is seen.
+   an edit to any paragraph of the article is seen; so are the list items of prose it
+   skipped when they hold more text than all it read (an article written as a list),
+   never a list beside the article's prose.
 """
 
 from __future__ import annotations
@@ -62,6 +64,8 @@ _GLUED = 0.4
 _KIN_LEVELS = 3
 # Blocks whose text may be added back.
 _PROSE_BLOCKS = frozenset({"p", "div"})
+# List items that may be added back, when the article is written as a list.
+_LISTED = frozenset({"li"})
 # Elements whose paragraphs are never added back.
 _NOT_PROSE = frozenset({"figure", "figcaption", "aside", "nav", "footer", "header", "form"})
 _WORD = re.compile(r"\w+")
@@ -162,15 +166,22 @@ def _checked_lines(lines: list[str], paragraphs: list[Paragraph]) -> list[tuple[
         if id(paragraph.element) in inside and not paragraph.is_link:
             kept.setdefault(index, []).append((paragraph.text, place_of(paragraph.element)))
     seen = {line for group in kept.values() for line, _ in group}
-    for index, paragraph in enumerate(paragraphs):
-        if (
-            index not in kept
+    for blocks in (_PROSE_BLOCKS, _LISTED):
+        added = {
+            index: paragraph
+            for index, paragraph in enumerate(paragraphs)
+            if index not in kept
             and paragraph.text not in seen
             and id(paragraph.element) in inside
-            and _prose(paragraph, tops)
-        ):
-            kept[index] = [(paragraph.text, place_of(paragraph.element))]
-            seen.add(paragraph.text)
+            and _prose(paragraph, tops, blocks)
+        }
+        read = sum(len(line) for group in kept.values() for line, _ in group)
+        if blocks is _LISTED and sum(len(p.text) for p in added.values()) <= read:
+            break  # a list beside the article's prose is not its text
+        for index, paragraph in added.items():
+            if paragraph.text not in seen:
+                kept[index] = [(paragraph.text, place_of(paragraph.element))]
+                seen.add(paragraph.text)
     return [line for index in sorted(kept) for line in kept[index]]
 
 
@@ -346,10 +357,12 @@ def _clear(element: lxml.html.HtmlElement, tops: Collection[int]) -> bool:
     return True
 
 
-def _prose(paragraph: Paragraph, region: Collection[int]) -> bool:
-    """True for a ``<p>`` that reads as article prose, with no furniture between it and
-    the nearest of ``region`` (ids of elements) that holds it."""
-    if paragraph.tag not in _PROSE_BLOCKS or paragraph.link_share > _PROSE_LINKS:
+def _prose(
+    paragraph: Paragraph, region: Collection[int], blocks: Collection[str] = _PROSE_BLOCKS
+) -> bool:
+    """True for a paragraph of one of ``blocks`` that reads as article prose, with no
+    furniture between it and the nearest of ``region`` (ids of elements) that holds it."""
+    if paragraph.tag not in blocks or paragraph.link_share > _PROSE_LINKS:
         return False
     if len(_WORD.findall(paragraph.text)) < _PROSE_WORDS or is_furniture(paragraph.text):
         return False
