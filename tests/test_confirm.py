@@ -76,6 +76,21 @@ def test_an_edit_in_a_paragraph_that_also_holds_a_clock_is_confirmed_word_by_wor
     assert confirm_paragraphs(latest, [P[0], first[1].replace("16", "14"), P[2]], latest) == latest
 
 
+def test_two_rotating_places_side_by_side_keep_the_latest_versions_order() -> None:
+    """Each fetch shows other lines in two places side by side; the first fetch's line in
+    the first place happens to share words with the latest version's second line. The
+    places keep what the latest version had, in its order: no swap is published."""
+    latest = [
+        "The council met on Monday.",
+        "Sponsored: harbour tours for all the family.",
+        "Transit fare changes announced for spring.",
+        "The vote is next week.",
+    ]
+    first = [latest[0], "Transit fare deals this week.", "Sponsored: harbour cruises.", latest[3]]
+    second = [latest[0], "Museum reopens its wing.", "Learn a language in a day.", latest[3]]
+    assert confirm_paragraphs(latest, first, second) == latest
+
+
 def test_a_headline_or_byline_changes_only_if_both_fetches_show_the_new_one() -> None:
     latest = Article("Old headline", "By Ada", tuple(P))
     first = Article("New headline", "By Ada Brennan", tuple(P))

@@ -121,6 +121,17 @@ def test_a_table_row_read_as_one_line_is_split_whatever_the_lists_beside_it_show
         assert all(normalise_text(p) in page.article.paragraphs for p in story.paragraphs)
 
 
+def test_a_row_of_cells_that_show_the_same_text_is_split_into_its_cells() -> None:
+    """A generated layout (seed 411) whose first view shows one sponsored line in two
+    cells side by side: the general extractor reads the row as one line, which is split
+    into the page's paragraphs, the same text twice included."""
+    layout, churn = drawn(411), Churn(True, 411)
+    story = story_version(7, 41100, 0)
+    page = extract_page(layout.render(story, "http://site411.example/0", churn))
+    assert not any("|" in p for p in page.article.paragraphs)
+    assert all(normalise_text(p) in page.article.paragraphs for p in story.paragraphs)
+
+
 def test_an_article_written_as_a_list_is_read_from_its_items() -> None:
     """A generated layout (seed 418) whose paragraphs are the items of a list, which the
     general extractor skips: the items are the article, not the boilerplate around it."""

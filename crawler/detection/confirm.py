@@ -112,7 +112,8 @@ def _stretch(
     A paragraph of ``latest`` goes, the most alike pairs first, to a volatile place, or is
     taken as the source of an agreed paragraph that rewords it (at least :data:`EDITED`
     alike); places and paragraphs left over are paired by position; what is still left
-    of ``latest`` was cut.
+    of ``latest`` was cut. The places keep their paragraphs in ``latest``'s order: two
+    rotating lines side by side are not a swap of what the latest version had there.
     """
     places = [(text, i) for i, (text, agreed) in enumerate(first) if not agreed]
     shown_first = len(places)
@@ -144,6 +145,8 @@ def _stretch(
             nearest = min(rest, key=lambda li: abs(li - at))
             used.add(nearest)
             given[pi] = nearest
+    # The places keep the paragraphs given to them in the order the latest version had.
+    given = dict(zip(sorted(given), sorted(given.values()), strict=True))
     others = [text for text, agreed in second if not agreed]
     out: list[str] = []
     pi = 0

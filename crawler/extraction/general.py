@@ -210,8 +210,14 @@ def _unglued(lines: list[str], paragraphs: list[Paragraph]) -> list[str]:
 def _run_together(line: str, texts: list[str]) -> list[str]:
     """The texts (in document order) that ``line`` holds one after another, chosen to
     cover as much of it as possible: a teaser that comes before the article on the page
-    but is read inside it does not hide the paragraphs before it."""
-    spans = [(at, text) for text in texts if text and (at := line.find(text)) >= 0]
+    but is read inside it does not hide the paragraphs before it. A text the page shows
+    several times is looked for again after where it was last found."""
+    spans: list[tuple[int, str]] = []
+    after: dict[str, int] = {}  # text -> where its next showing is looked for
+    for text in texts:
+        if text and (at := line.find(text, after.get(text, 0))) >= 0:
+            spans.append((at, text))
+            after[text] = at + len(text)
     best: list[tuple[int, int]] = []  # for each span: characters covered, previous span
     for i, (at, text) in enumerate(spans):
         before = [(best[j][0], j) for j in range(i) if spans[j][0] + len(spans[j][1]) <= at]
