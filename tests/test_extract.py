@@ -132,6 +132,18 @@ def test_a_row_of_cells_that_show_the_same_text_is_split_into_its_cells() -> Non
     assert all(normalise_text(p) in page.article.paragraphs for p in story.paragraphs)
 
 
+def test_list_items_the_extractor_reads_with_a_bullet_are_the_pages_items() -> None:
+    """A generated layout (seed 912) whose paragraphs are list items, which the general
+    extractor reads with a bullet ("- ") before each: each is matched to its item on the
+    page, so it is read whole, with its place, and checked against the article region."""
+    layout, churn = drawn(912), Churn(True, 912)
+    story = story_version(7, 91201, 0)
+    page = extract_page(layout.render(story, "http://site912.example/1", churn))
+    assert not any(p.startswith("- ") for p in page.article.paragraphs)
+    assert all(page.places)
+    assert all(normalise_text(p) in page.article.paragraphs for p in story.paragraphs[1:])
+
+
 def test_an_article_written_as_a_list_is_read_from_its_items() -> None:
     """A generated layout (seed 418) whose paragraphs are the items of a list, which the
     general extractor skips: the items are the article, not the boilerplate around it."""

@@ -69,6 +69,8 @@ _LISTED = frozenset({"li"})
 # Elements whose paragraphs are never added back.
 _NOT_PROSE = frozenset({"figure", "figcaption", "aside", "nav", "footer", "header", "form"})
 _WORD = re.compile(r"\w+")
+# What the extractor writes before the text of a list item.
+_BULLET = "- "
 
 
 @dataclass(frozen=True)
@@ -188,7 +190,7 @@ def _checked_lines(lines: list[str], paragraphs: list[Paragraph]) -> list[tuple[
 def _unglued(lines: list[str], paragraphs: list[Paragraph]) -> list[str]:
     """The extractor's lines, with each line that is several of the page's paragraphs run
     together (a table row read as one line, a block's text glued to the next paragraph's)
-    replaced by those paragraphs.
+    replaced by those paragraphs, and a list item without the bullet written before it.
 
     A line that is no paragraph of the page is split when paragraphs of the page that are
     prose (not links), found in it in document order, make up at least :data:`_GLUED` of
@@ -197,7 +199,8 @@ def _unglued(lines: list[str], paragraphs: list[Paragraph]) -> list[str]:
     texts = {paragraph.text for paragraph in paragraphs}
     prose = [paragraph.text for paragraph in paragraphs if not paragraph.is_link]
     out: list[str] = []
-    for line in lines:
+    for read in lines:
+        line = _unbulleted(read, texts)
         if line in texts or any(text.startswith(line) for text in texts):
             out.append(line)
             continue
@@ -205,6 +208,15 @@ def _unglued(lines: list[str], paragraphs: list[Paragraph]) -> list[str]:
         covered = sum(len(text) for text in found)
         out.extend(found if len(found) > 1 and covered >= _GLUED * len(line) else [line])
     return out
+
+
+def _unbulleted(line: str, texts: Collection[str]) -> str:
+    """A line without the bullet the extractor writes before a list item ("- "), when
+    without it the line is (the start of) one of the page's ``texts``."""
+    bare = line.removeprefix(_BULLET)
+    if bare == line or line in texts:
+        return line
+    return bare if bare in texts or any(text.startswith(bare) for text in texts) else line
 
 
 def _run_together(line: str, texts: list[str]) -> list[str]:
