@@ -30,6 +30,7 @@ from crawler.detection.template import (
     verdicts,
 )
 from crawler.domain.models import Article
+from crawler.extraction.extract import Flow
 from crawler.extraction.rules import ExtractionRules
 from crawler.store.connection import connect
 from crawler.store.keys import Keys
@@ -61,7 +62,7 @@ def doubts(
     places: tuple[str, ...] = (),
 ) -> tuple[str, ...]:
     """The paragraphs :func:`doubtful` doubts, the page judged by ``evidence``."""
-    shown = Shown(page, places, verdicts(evidence, "a", page, places))
+    shown = Shown(page, places, verdicts(evidence, "a", Flow(page, places)))
     return doubtful(evidence, "a", latest, confirmed, shown).paragraphs
 
 
@@ -98,7 +99,7 @@ def test_a_place_that_flickers_and_never_holds_is_volatile_whatever_stands_there
     assert judge(evidence, "a", "Words never seen before", "p1").role is Role.VOLATILE
     assert judge(evidence, "a", "Words never seen before", "p2").role is Role.ARTICLE
     page = article(BODY[0], "Words never seen before", BODY[1])
-    judged = verdicts(evidence, "a", page, ("p2", "p1", "p2"))
+    judged = verdicts(evidence, "a", Flow(page, ("p2", "p1", "p2")))
     assert kept(page, judged).paragraphs == (BODY[0], BODY[1])
 
 
@@ -113,41 +114,97 @@ def test_another_item_of_a_rotating_block_stands_in_its_place_and_is_left_out() 
     )
     latest = article(BODY[0], SPONSORED, BODY[1])
     page = article(BODY[0], OTHER_SPONSOR, BODY[1])
-    judged = verdicts(evidence, "a", page, (), latest)
+    judged = verdicts(evidence, "a", Flow(page), latest)
     assert kept(page, judged).paragraphs == (BODY[0], BODY[1])
     assert judged[1].role is Role.ROTATING
     # the block's place, not its words: an item never seen anywhere is another item too
     novel = article(BODY[0], "Promoted: a cruise to the islands.", BODY[1])
-    assert kept(novel, verdicts(evidence, "a", novel, (), latest)).paragraphs == (BODY[0], BODY[1])
+    judged_novel = verdicts(evidence, "a", Flow(novel), latest)
+    assert kept(novel, judged_novel).paragraphs == (BODY[0], BODY[1])
     # a paragraph that stood there already is judged by its own evidence
-    assert kept(latest, verdicts(Evidence(), "a", latest, (), latest)) == latest
+    assert kept(latest, verdicts(Evidence(), "a", Flow(latest), latest)) == latest
 
 
 def test_what_stands_where_the_last_page_showed_a_block_left_out_rotates_with_it() -> None:
     last_page = article(BODY[0], SPONSORED, BODY[1], BODY[2])
     judged = [Verdict(Role.ARTICLE), Verdict(Role.TEMPLATE), *[Verdict(Role.ARTICLE)] * 2]
-    last = outline(last_page, judged)
+    last = outline(Shown(last_page, (), judged))
     assert last.split()[1] == "~" + mark(SPONSORED)
     page = article(BODY[0], "Promoted: a cruise to the islands.", BODY[1], BODY[2])
-    now = verdicts(Evidence(), "a", page, (), last=last)
+    now = verdicts(Evidence(), "a", Flow(page), last=last)
     assert [v.role for v in now] == [Role.ARTICLE, Role.ROTATING, Role.ARTICLE, Role.ARTICLE]
     # a paragraph added beside the block, or the same block again, is judged on its own
     added = article(BODY[0], SPONSORED, "A paragraph the reporter added.", BODY[1], BODY[2])
-    assert all(v.role is Role.ARTICLE for v in verdicts(Evidence(), "a", added, (), last=last))
+    assert all(v.role is Role.ARTICLE for v in verdicts(Evidence(), "a", Flow(added), last=last))
     # the latest version's paragraph that stood in the block's place on the page it was
     # read from, where the page now shows a block left out, was an item of it
     first_page = article(BODY[0], "Promoted: a cruise to the islands.", BODY[1], BODY[2])
-    first = outline(first_page, [Verdict(Role.ARTICLE)] * 4)
+    first = outline(Shown(first_page, (), [Verdict(Role.ARTICLE)] * 4))
     now_page = article(BODY[0], SPONSORED, BODY[1], BODY[2])
     now_judged = [Verdict(Role.ARTICLE), Verdict(Role.TEMPLATE), *[Verdict(Role.ARTICLE)] * 2]
-    before = kept_before(Evidence(), "a", first_page, now_page, now_judged, first)
+    before = kept_before(Evidence(), "a", first_page, Shown(now_page, (), now_judged), first)
     assert before.paragraphs == BODY
     # a paragraph cut beside the block on that page is a cut
-    outlined = outline(last_page, judged)
+    outlined = outline(Shown(last_page, (), judged))
     cut = article(BODY[0], OTHER_SPONSOR, BODY[2])
     cut_judged = [Verdict(Role.ARTICLE), Verdict(Role.TEMPLATE), Verdict(Role.ARTICLE)]
     latest = article(*BODY)
-    assert kept_before(Evidence(), "a", latest, cut, cut_judged, outlined) == latest
+    assert kept_before(Evidence(), "a", latest, Shown(cut, (), cut_judged), outlined) == latest
+
+
+def test_a_slot_whose_item_the_extraction_reads_one_time_and_not_the_next_is_no_cut() -> None:
+    """A sponsored line between two paragraphs, in an element of its own: the extraction
+    read the first page's item as a paragraph and leaves the next page's out (too short).
+    The latest version's item stood where the page now shows a block left out, at the same
+    place: it was an item of the slot, not a paragraph the newsroom cut."""
+    places = ("body", "slot", "body", "body")
+    first_page = article(BODY[0], "Promoted: learn a language in ten minutes a day.", *BODY[1:])
+    first = outline(Shown(first_page, places, [Verdict(Role.ARTICLE)] * 4))
+    assert first.split()[1] == f"{mark(first_page.paragraphs[1])}@slot"
+    flow = Flow(
+        article(BODY[0], "Sponsored: tours today.", *BODY[1:]), places, (False, True, False, False)
+    )
+    judged = verdicts(Evidence(), "a", flow, last=first)
+    assert [v.role for v in judged] == [Role.ARTICLE, Role.CLUTTER, Role.ARTICLE, Role.ARTICLE]
+    assert kept(flow.article, judged).paragraphs == BODY
+    assert kept_before(Evidence(), "a", first_page, Shown(flow.article, places, judged), first) == (
+        article(*BODY)
+    )
+    # the next page reads another item there: it rotates in
+    later = Flow(
+        article(BODY[0], "Partner content: a weekend by the sea, for less.", *BODY[1:]), places
+    )
+    now = verdicts(Evidence(), "a", later, last=outline(Shown(flow.article, places, judged)))
+    assert now[1].role is Role.ROTATING
+    # a block left out elsewhere on the page is no slot of the paragraph cut: a cut
+    elsewhere = Flow(
+        article(BODY[0], "Sponsored: tours today.", *BODY[1:]),
+        ("body", "aside", "body", "body"),
+        (False, True, False, False),
+    )
+    judged = verdicts(Evidence(), "a", elsewhere, last=first)
+    shown = Shown(elsewhere.article, elsewhere.places, judged)
+    assert kept_before(Evidence(), "a", first_page, shown, first) == first_page
+
+
+def test_a_block_moved_to_another_place_is_not_the_same_block() -> None:
+    """Two rotating slots, one left out by the extraction and one in the markup of the
+    article's paragraphs: an item that moves from the first to the second is another item
+    of the second slot, not the block the outline showed."""
+    teaser, other = "Council approves new budget after late-night session", "Library hours extended"
+    places = ("body", "body", "teaser", "body")
+    last_page = article(BODY[0], other, teaser, BODY[1])
+    judged = [
+        Verdict(Role.ARTICLE),
+        Verdict(Role.TEMPLATE),
+        Verdict(Role.CLUTTER),
+        Verdict(Role.ARTICLE),
+    ]
+    last = outline(Shown(last_page, places, judged))
+    page = Flow(
+        article(BODY[0], teaser, "Museum reopens", BODY[1]), places, (False, False, True, False)
+    )
+    assert verdicts(Evidence(), "a", page, last=last)[1].role is Role.ROTATING
 
 
 def test_an_earlier_version_is_read_with_what_is_known_now() -> None:
@@ -161,12 +218,12 @@ def test_an_earlier_version_is_read_with_what_is_known_now() -> None:
     )
     before = article(BODY[0], SPONSORED, BODY[1], BODY[2])
     page = article(BODY[0], OTHER_SPONSOR, BODY[1], BODY[2])
-    judged = verdicts(evidence, "a", page, ())
-    assert kept_before(evidence, "a", before, page, judged).paragraphs == BODY
+    judged = verdicts(evidence, "a", Flow(page))
+    assert kept_before(evidence, "a", before, Shown(page, (), judged)).paragraphs == BODY
     # an article paragraph cut where a template block stands stays in the earlier text
     cut = article(BODY[0], OTHER_SPONSOR, BODY[2])
-    cut_judged = verdicts(evidence, "a", cut, ())
-    assert BODY[1] in kept_before(evidence, "a", before, cut, cut_judged).paragraphs
+    cut_judged = verdicts(evidence, "a", Flow(cut))
+    assert BODY[1] in kept_before(evidence, "a", before, Shown(cut, (), cut_judged)).paragraphs
 
 
 def test_a_change_of_blocks_the_site_shows_elsewhere_is_doubted() -> None:
@@ -202,10 +259,19 @@ def test_a_change_of_blocks_the_site_shows_elsewhere_is_doubted() -> None:
 def test_how_long_a_doubted_change_waits_depends_on_the_doubt() -> None:
     latest = article(*BODY)
     nothing = Evidence()
-    assert doubtful(nothing, "a", latest, latest, Shown(latest, (), [])).checks == 0
+    assert (
+        doubtful(
+            nothing,
+            "a",
+            latest,
+            latest,
+            Shown(latest, (), [Verdict(Role.ARTICLE)] * len(latest.paragraphs)),
+        ).checks
+        == 0
+    )
     # a paragraph replaced wholesale, in its place: both doubted, two regular checks
     swapped = article(BODY[0], "Promoted: a cruise to the islands.", BODY[2])
-    judged = verdicts(nothing, "a", swapped, ())
+    judged = verdicts(nothing, "a", Flow(swapped))
     doubt = doubtful(nothing, "a", latest, swapped, Shown(swapped, (), judged))
     assert doubt.paragraphs == tuple(sorted((BODY[1], "Promoted: a cruise to the islands.")))
     assert doubt.checks == 2
@@ -219,14 +285,23 @@ def test_how_long_a_doubted_change_waits_depends_on_the_doubt() -> None:
             *BODY,
         ),
     )
-    assert doubtful(nothing, "a", titled, retitled, Shown(retitled, (), [])).checks == 0
+    assert (
+        doubtful(
+            nothing,
+            "a",
+            titled,
+            retitled,
+            Shown(retitled, (), [Verdict(Role.ARTICLE)] * len(retitled.paragraphs)),
+        ).checks
+        == 0
+    )
     # a block of the site's pages that changed only in its numbers: two regular checks
     stamp = "Page served 06:00:27 by node 17"
     before = article(*BODY, stamp)
     after = article(*BODY, "Page served 06:00:27 by node 14")
     for seen in (BlockSeen(("a",), flickers=1), BlockSeen(("a", "b"))):
         evidence = Evidence({mark(stamp): seen})
-        judged = verdicts(evidence, "a", after, ())
+        judged = verdicts(evidence, "a", Flow(after))
         assert doubtful(evidence, "a", before, after, Shown(after, (), judged)).checks == 2
     # a paragraph added where none of the article's unchanged paragraphs stands: one
     promo = article(*BODY, "Partner content: a weekend by the sea.")
@@ -234,13 +309,22 @@ def test_how_long_a_doubted_change_waits_depends_on_the_doubt() -> None:
     assert doubtful(nothing, "a", latest, promo, apart).checks == 1
     # a correction of the article's own, with new numbers, is no doubt
     fixed = article(BODY[0], BODY[1], BODY[2].replace("14 million", "41 million"))
-    assert doubtful(nothing, "a", latest, fixed, Shown(fixed, (), [])).checks == 0
+    assert (
+        doubtful(
+            nothing,
+            "a",
+            latest,
+            fixed,
+            Shown(fixed, (), [Verdict(Role.ARTICLE)] * len(fixed.paragraphs)),
+        ).checks
+        == 0
+    )
 
 
 def test_an_item_that_rotates_in_is_taught_as_flickering() -> None:
     page = article(BODY[0], "Promoted: a cruise to the islands.", BODY[1])
     judged = [Verdict(Role.ARTICLE), Verdict(Role.ROTATING, "stands where"), Verdict(Role.ARTICLE)]
-    taught = lesson("a", page, (), judged)
+    taught = lesson("a", Shown(page, (), judged))
     assert taught.flickered == (mark("Promoted: a cruise to the islands."),)
 
 
@@ -252,23 +336,22 @@ def test_a_flickering_item_of_an_earlier_version_where_the_page_shows_template_i
     )
     before = article(*BODY, SPONSORED)
     page = article(*BODY, OTHER_SPONSOR, "Reader comments (4)")
-    assert (
-        kept_before(evidence, "a", before, page, verdicts(evidence, "a", page, ())).paragraphs
-        == BODY
-    )
+    shown = Shown(page, (), verdicts(evidence, "a", Flow(page)))
+    assert kept_before(evidence, "a", before, shown).paragraphs == BODY
     # a paragraph that never flickered, there, stays in the earlier text (it may be a cut)
     steady = Evidence(
         {mark(OTHER_SPONSOR): BlockSeen(("b",), 2), mark(BACKGROUND): BlockSeen(("b",))}
     )
     shared = article(*BODY, BACKGROUND)
-    judged = verdicts(steady, "a", page, ())
-    assert kept_before(steady, "a", shared, page, judged).paragraphs == shared.paragraphs
+    judged = verdicts(steady, "a", Flow(page))
+    assert kept_before(steady, "a", shared, Shown(page, (), judged)).paragraphs == shared.paragraphs
 
 
 def test_a_confirmation_teaches_what_flickered_and_where() -> None:
     page = article(BODY[0], OTHER_SPONSOR, BODY[1])
     first = article(BODY[0], SPONSORED, BODY[1])
-    taught = lesson("a", page, ("body", "top", "body"), [Verdict(Role.ARTICLE)] * 3, (first, page))
+    shown = Shown(page, ("body", "top", "body"), [Verdict(Role.ARTICLE)] * 3)
+    taught = lesson("a", shown, (first, page))
     assert taught.flickered == tuple(sorted((mark(SPONSORED), mark(OTHER_SPONSOR))))
     assert taught.flickering == ("top",)
     assert taught.steady == ("body", "body")
@@ -280,7 +363,7 @@ def test_a_paragraph_that_arrives_between_the_two_fetches_is_no_evidence() -> No
     article of a site at once) must never teach that the correction is template."""
     first = article(*BODY)
     page = article(*BODY, "Correction: an earlier version misstated the cost.")
-    taught = lesson("a", page, ("body",) * 4, [Verdict(Role.ARTICLE)] * 4, (first, page))
+    taught = lesson("a", Shown(page, ("body",) * 4, [Verdict(Role.ARTICLE)] * 4), (first, page))
     assert taught.flickered == ()
     assert taught.flickering == ()
 
@@ -371,13 +454,16 @@ def test_check_marks_each_paragraph_with_the_evidence_that_decided_it(
     # a tracked article: what stands where its last page showed a block left out rotates
     novel = "Promoted: a cruise to the islands."
     last = outline(
-        article(BODY[0], SPONSORED, BODY[1], BODY[2]),
-        [
-            Verdict(Role.ARTICLE),
-            Verdict(Role.TEMPLATE),
-            Verdict(Role.ARTICLE),
-            Verdict(Role.ARTICLE),
-        ],
+        Shown(
+            article(BODY[0], SPONSORED, BODY[1], BODY[2]),
+            (),
+            [
+                Verdict(Role.ARTICLE),
+                Verdict(Role.TEMPLATE),
+                Verdict(Role.ARTICLE),
+                Verdict(Role.ARTICLE),
+            ],
+        )
     )
     rotated = preview_page(
         page.replace(SPONSORED, novel).encode(),

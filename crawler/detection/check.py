@@ -42,7 +42,6 @@ from crawler.detection.template import (
     NO_EVIDENCE,
     Evidence,
     Lesson,
-    Role,
     Shown,
     Verdict,
     doubtful,
@@ -59,6 +58,7 @@ from crawler.domain.hashing import fingerprint
 from crawler.domain.identity import BadUrlError, article_id, normalise_url, site_of
 from crawler.domain.models import Article, ArticleState, ChangeEvent, Fetch, Status, Version
 from crawler.domain.policy import Decision, RecheckPolicy, decide, retry_delay, site_backoff
+from crawler.extraction.extract import Flow
 
 if TYPE_CHECKING:
     from collections.abc import Collection
@@ -437,26 +437,27 @@ class _Reading:
     stored: Article | None = None
 
 
-def _read(check: _Check, state: ArticleState, page: ExtractedPage) -> _Reading:
-    """Reads the page's article as its site's template and the article's last page
-    (:attr:`ArticleState.outline`) say; the same text as the latest version needs no
+def _read(check: _Check, state: ArticleState, flow: Flow) -> _Reading:
+    """Reads the article of a page's flow as its site's template and the article's last
+    page (:attr:`ArticleState.outline`) say; the same text as the latest version needs no
     evidence."""
-    article = page.article
-    if fingerprint(article) == state.digest:
-        return _Reading(article, tuple(Verdict(Role.ARTICLE) for _ in article.paragraphs))
+    page = flow.article
+    judged = verdicts(NO_EVIDENCE, "", flow)
+    if fingerprint(article := kept(page, judged)) == state.digest:
+        return _Reading(article, tuple(judged))
     tok, history = token(state.id), check.history
-    asked = marks_of(article)
-    evidence = history.template(asked, page.places)
-    judged = verdicts(evidence, tok, article, page.places, last=state.outline)
+    asked = marks_of(page)
+    evidence = history.template(asked, flow.places)
+    judged = verdicts(evidence, tok, flow, last=state.outline)
     latest = None
-    if fingerprint(kept(article, judged)) != state.digest and state.versions:
+    if fingerprint(kept(page, judged)) != state.digest and state.versions:
         latest = history.latest()
     stored = history.candidate() if state.candidate and latest is not None else None
     if more := marks_of(latest.article if latest else None, stored) - asked:
         evidence = evidence.adding(history.template(more, ()))
     if latest is not None:  # another item of a rotating block is not a change
-        judged = verdicts(evidence, tok, article, page.places, latest.article, state.outline)
-    return _Reading(kept(article, judged), tuple(judged), evidence, latest, stored)
+        judged = verdicts(evidence, tok, flow, latest.article, state.outline)
+    return _Reading(kept(page, judged), tuple(judged), evidence, latest, stored)
 
 
 def _lifecycle(state: ArticleState, fetch: Fetch) -> tuple[_Told, str]:
@@ -477,13 +478,15 @@ def _article(check: _Check, state: ArticleState, page: ExtractedPage) -> Update:
     or a change the fetch confirms."""
     told, location = _lifecycle(state, check.fetch)
     state = replace(state, location=location, site=site_of(location or state.url))
-    reading = _read(check, state, page)
+    flow = page.flow
+    reading = _read(check, state, flow)
     article, evidence, latest = reading.article, reading.evidence, reading.latest
+    shown = Shown(flow.article, flow.places, reading.judged)
     # The page, outlined, when its reading is the latest version's or becomes the new one.
-    outlined = replace(state, outline=outline(page.article, reading.judged))
+    outlined = replace(state, outline=outline(shown))
     digest = fingerprint(article)
     tok = token(state.id)
-    taught = lesson(tok, page.article, page.places, reading.judged)
+    taught = lesson(tok, shown)
     if digest == state.digest:
         update = _unchanged(
             check,
@@ -495,9 +498,7 @@ def _article(check: _Check, state: ArticleState, page: ExtractedPage) -> Update:
         return replace(update, lesson=taught)
     read = replace(page, article=article)
     if latest is not None:
-        before = kept_before(
-            evidence, tok, latest.article, page.article, reading.judged, state.outline
-        )
+        before = kept_before(evidence, tok, latest.article, shown, state.outline)
         rebase = state.extractor != page.extractor or (
             before != latest.article and fingerprint(before) == digest
         )
@@ -508,16 +509,9 @@ def _article(check: _Check, state: ArticleState, page: ExtractedPage) -> Update:
         first = article if digest == state.candidate else reading.stored
         if not state.candidate or first is None:  # (the candidate's text is not stored)
             return replace(_candidate(check, state, article), lesson=taught)
-        first = kept(first, verdicts(evidence, tok, first, ()))
+        first = kept(first, verdicts(evidence, tok, Flow(first)))
         confirmed = confirm(latest.article, first, article)
-        taught = lesson(
-            tok,
-            page.article,
-            page.places,
-            reading.judged,
-            (first, article),
-            (latest.article, confirmed),
-        )
+        taught = lesson(tok, shown, (first, article), (latest.article, confirmed))
         if fingerprint(confirmed) == fingerprint(latest.article):
             if fingerprint(confirmed) != state.digest:  # only what the template leaves out
                 update = _rebaseline(check, outlined, replace(read, article=confirmed))
@@ -530,7 +524,6 @@ def _article(check: _Check, state: ArticleState, page: ExtractedPage) -> Update:
     if reason := wall_reason(read.article):
         return replace(_failed(check, replace(state, candidate="", held=0), reason), lesson=taught)
     if latest is not None and not told.kinds:
-        shown = Shown(page.article, page.places, reading.judged)
         doubt = doubtful(evidence, tok, latest.article, read.article, shown)
         if state.held < doubt.checks:
             return replace(_held(check, state, read.article), lesson=taught)

@@ -212,10 +212,15 @@ def preview_page(
     blocks = tuple((text, Verdict(Role.ARTICLE)) for text in article.paragraphs)
     learned = ""
     if known is not None:
-        evidence = known.template(marks_of(article), page.places)
+        flow = page.flow
+        evidence = known.template(marks_of(flow.article), flow.places)
         tok = token(article_id(url))
-        judged = verdicts(evidence, tok, article, page.places, last=known.outline)
-        blocks = tuple(zip(article.paragraphs, judged, strict=True))
+        judged = verdicts(evidence, tok, flow, last=known.outline)
+        blocks = tuple(
+            (text, verdict)
+            for text, verdict in zip(flow.article.paragraphs, judged, strict=True)
+            if verdict.role is not Role.CLUTTER  # listed with what the extraction left out
+        )
         learned = f"judged by what {evidence.pages} of the site's articles taught redline"
         article = replace(article, paragraphs=tuple(t for t, v in blocks if v.role is Role.ARTICLE))
     blocks += tuple(_unread(html, page.article))

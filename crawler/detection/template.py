@@ -17,9 +17,11 @@ Every page a worker reads teaches redline something about its site, with no conf
 - **pages**: how many of the site's articles were read.
 
 Each article also keeps the *outline* of the last page read as its latest version
-(:func:`outline`): the marks of all that page's paragraphs in order, and which were left
-out. From the evidence and the outline each paragraph of a page is judged
-(:func:`verdicts`):
+(:func:`outline`): the marks of all that page's paragraphs in order, with the blocks the
+extraction left out between them (a short sponsored line, a link), which were left out,
+and where each stands. A block is its mark at its place: an item that moves to another
+place is not the block the outline showed there. From the evidence and the outline each
+paragraph of a page is judged (:func:`verdicts`):
 
 - **template**, when its block flickered and was read on another article of the site too
   (a rotating sponsored line, a clock, a counter, the headline of another story);
@@ -28,8 +30,11 @@ out. From the evidence and the outline each paragraph of a page is judged
   on, including words never seen before;
 - **rotating**, when it stands where the outline or the latest version showed *another*
   block left out (one of as many differing paragraphs on each side, between the same
-  neighbours): another item of a rotating block, whatever its words, even on its first
-  appearance anywhere;
+  neighbours, at the same place): another item of a rotating block, whatever its words,
+  even on its first appearance anywhere;
+- **clutter**, a block the extraction left out: it stands in the outline, never in the
+  article; a paragraph of the latest version that stood where the page now shows one is
+  an item of a slot the extraction reads one time and not the next, not a cut;
 - **article** otherwise. Repetition alone never makes a block template: articles of one
   site share whole paragraphs (background reused in follow-up stories, wire copy, the same
   correction appended to several stories), and such a paragraph never flickers.
@@ -46,13 +51,17 @@ from __future__ import annotations
 import enum
 import hashlib
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from difflib import SequenceMatcher
+from typing import TYPE_CHECKING
 
 from crawler.detection.confirm import EDITED
 from crawler.domain.models import Article
 from crawler.domain.normalize import likeness
+
+if TYPE_CHECKING:
+    from crawler.extraction.extract import Flow
 
 MAX_ARTICLES = 8
 """How many of the site's articles a block's evidence names (enough to judge it)."""
@@ -62,6 +71,9 @@ FLICKERING = 2
 
 LEFT_OUT = "~"
 """Marks a paragraph left out of the article in an :func:`outline`."""
+
+AT = "@"
+"""Comes before a paragraph's place in an :func:`outline`."""
 
 
 _NUMBER = re.compile(r"\d+")
@@ -228,13 +240,16 @@ def kept(page: Article, judged: Sequence[Verdict]) -> Article:
     )
 
 
-def outline(page: Article, judged: Sequence[Verdict]) -> str:
+def outline(shown: Shown) -> str:
     """What an article's page showed, as kept in its state for the next check to read
-    against (see :func:`verdicts`): each paragraph's mark in order, those not judged
-    article text prefixed with :data:`LEFT_OUT`."""
+    against (see :func:`verdicts`): each paragraph's mark in order (the blocks the
+    extraction left out between them too), those not judged article text prefixed with
+    :data:`LEFT_OUT`, and each one's place after :data:`AT` where it is known."""
+    places = _places(shown.page, shown.places)
     return " ".join(
         f"{'' if verdict.role is Role.ARTICLE else LEFT_OUT}{mark(text)}"
-        for text, verdict in zip(page.paragraphs, judged, strict=True)
+        f"{AT + place if place else ''}"
+        for text, verdict, place in zip(shown.page.paragraphs, shown.judged, places, strict=True)
     )
 
 
@@ -260,14 +275,31 @@ class Shown:
     """A page as its site's evidence read it.
 
     Attributes:
-        page: All the paragraphs the extraction read.
+        page: All the paragraphs the extraction read, and the blocks it left out between
+            them (:attr:`crawler.extraction.extract.ExtractedPage.flow`).
         places: Each one's place, or empty when they are unknown.
-        judged: The verdict on each (:func:`verdicts`).
+        judged: The verdict on each (:func:`verdicts`; ``clutter`` for a block the
+            extraction left out).
     """
 
     page: Article
     places: Sequence[str]
     judged: Sequence[Verdict]
+
+    @property
+    def read(self) -> Shown:
+        """The paragraphs the extraction read, without the blocks it left out."""
+        places = _places(self.page, self.places)
+        kept = [
+            (text, place, verdict)
+            for text, place, verdict in zip(self.page.paragraphs, places, self.judged, strict=True)
+            if verdict.role is not Role.CLUTTER
+        ]
+        return Shown(
+            replace(self.page, paragraphs=tuple(text for text, _, _ in kept)),
+            tuple(place for _, place, _ in kept) if self.places else (),
+            tuple(verdict for _, _, verdict in kept),
+        )
 
 
 def doubtful(
@@ -326,8 +358,9 @@ def doubtful(
             )
         )
     if cut:
-        left_out = [verdict.role is not Role.ARTICLE for verdict in shown.judged]
-        beside = _beside_left_out(latest.paragraphs, page.paragraphs, left_out)
+        read = shown.read
+        left_out = [verdict.role is not Role.ARTICLE for verdict in read.judged]
+        beside = _beside_left_out(latest.paragraphs, read.page.paragraphs, left_out)
         doubts.update(cut.intersection(latest.paragraphs[i] for i in beside))
     if not doubts:
         return Doubt()
@@ -338,38 +371,43 @@ def doubtful(
 def verdicts(
     evidence: Evidence,
     article_token: str,
-    page: Article,
-    places: Sequence[str],
+    flow: Flow,
     before: Article | None = None,
     last: str = "",
 ) -> list[Verdict]:
-    """How each paragraph of ``page`` is judged by its site's evidence (:func:`judge`;
-    ``places`` holds each paragraph's place, or is empty when they are unknown).
+    """How each paragraph of a page's ``flow`` is judged by its site's evidence
+    (:func:`judge`; ``clutter`` for a block the extraction left out, whatever the evidence
+    says: it stands in the page's outline, never in its article).
 
     With ``before``, the latest version's text, and ``last``, the :func:`outline` of the
     article's last page: a paragraph that stands where either showed *another* block not
     article text (one of as many differing paragraphs on each side, in order, see
-    :func:`_aligned`) is another item of that rotating block, whatever its words: a new
-    sponsored line or another story's headline is never seen on the site before it first
-    rotates in.
+    :func:`_aligned`; at the same place of the page, where the outline knows it) is
+    another item of that rotating block, whatever its words: a new sponsored line or
+    another story's headline is never seen on the site before it first rotates in.
     """
-    where = list(places) if len(places) == len(page.paragraphs) else [""] * len(page.paragraphs)
+    page = flow.article
+    count = len(page.paragraphs)
+    where = _places(page, flow.places)
+    unread = flow.left_out if len(flow.left_out) == count else (False,) * count
     judged = [
-        judge(evidence, article_token, text, place)
-        for text, place in zip(page.paragraphs, where, strict=True)
+        _UNREAD if out else judge(evidence, article_token, text, place)
+        for text, place, out in zip(page.paragraphs, where, unread, strict=True)
     ]
     marks = [mark(text) for text in page.paragraphs]
+    read = [i for i in range(count) if not unread[i]]
     slots: list[tuple[str, int]] = []
     if before is not None:
         previous = [mark(text) for text in before.paragraphs]
+        shown = [marks[i] for i in read]
         slots.extend(
-            ("the latest version", p)
-            for b, p in _aligned(previous, marks)
-            if previous[b] != marks[p]
+            ("the latest version", read[p])
+            for b, p in _aligned(previous, shown)
+            if previous[b] != shown[p]
             and judge(evidence, article_token, before.paragraphs[b]).role is Role.TEMPLATE
         )
     slots.extend(
-        ("the article's last page", p) for _, out, p in _against_outline(last, marks) if out
+        ("the article's last page", p) for _, out, p in _against_outline(last, marks, where) if out
     )
     for whose, p in slots:
         if judged[p].role is Role.ARTICLE:
@@ -379,6 +417,14 @@ def verdicts(
     return judged
 
 
+_UNREAD = Verdict(Role.CLUTTER, "the extraction did not read it as article text")
+
+
+def _places(page: Article, places: Sequence[str]) -> list[str]:
+    """Each paragraph's place ("" for all when ``places`` does not give one per paragraph)."""
+    return list(places) if len(places) == len(page.paragraphs) else [""] * len(page.paragraphs)
+
+
 def _unsteady(evidence: Evidence, article_token: str, text: str) -> bool:
     """True for a paragraph that is not only this article's text, as far as the site's
     evidence says: it flickered, or was read on another article than ``article_token``."""
@@ -386,16 +432,22 @@ def _unsteady(evidence: Evidence, article_token: str, text: str) -> bool:
     return (seen is not None and seen.flickers > 0) or _elsewhere(evidence, article_token, text)
 
 
-def _against_outline(last: str, marks: Sequence[str]) -> list[tuple[str, bool, int]]:
+def _against_outline(
+    last: str, marks: Sequence[str], places: Sequence[str]
+) -> list[tuple[str, bool, int]]:
     """The blocks of the :func:`outline` ``last`` that a page (the ``marks`` of its
-    paragraphs) shows another block in place of (see :func:`_aligned`): each block's mark,
-    whether it was left out, and the index of the page's paragraph that stands there."""
-    entries = last.split()
-    shown = [entry.removeprefix(LEFT_OUT) for entry in entries]
+    paragraphs, and their ``places``) shows another block in place of (see
+    :func:`_aligned`; a block is its mark and, where the outline knows it, its place, so a
+    block moved to another place stands in neither): each block's mark, whether it was
+    left out, and the index of the page's paragraph that stands there."""
+    entries = [entry.partition(AT) for entry in last.split()]
+    placed = any(place for _, _, place in entries)
+    outlined = [(entry.removeprefix(LEFT_OUT), place) for entry, _, place in entries]
+    shown = [(text, place if placed else "") for text, place in zip(marks, places, strict=True)]
     return [
-        (shown[o], entries[o].startswith(LEFT_OUT), p)
-        for o, p in _aligned(shown, marks)
-        if shown[o] != marks[p]
+        (outlined[o][0], entries[o][0].startswith(LEFT_OUT), p)
+        for o, p in _aligned(outlined, shown)
+        if outlined[o][0] != marks[p] and outlined[o][1] in ("", places[p] or outlined[o][1])
     ]
 
 
@@ -433,7 +485,7 @@ def _flickery(where: PlaceSeen | None) -> bool:
     return where is not None and where.flickers > where.steady
 
 
-def _aligned(a: Sequence[str], b: Sequence[str]) -> list[tuple[int, int]]:
+def _aligned(a: Sequence[Hashable], b: Sequence[Hashable]) -> list[tuple[int, int]]:
     """Pairs of indices of paragraphs of ``a`` and ``b`` that stand in the same place:
     the same paragraph, or, in a stretch the two do not share, one of as many paragraphs
     on each side, in order."""
@@ -446,22 +498,21 @@ def _aligned(a: Sequence[str], b: Sequence[str]) -> list[tuple[int, int]]:
 
 
 def kept_before(
-    evidence: Evidence,
-    article_token: str,
-    before: Article,
-    page: Article,
-    judged: Sequence[Verdict],
-    last: str = "",
+    evidence: Evidence, article_token: str, before: Article, shown: Shown, last: str = ""
 ) -> Article:
-    """An earlier text of the article (``before``), read with the evidence the current
-    ``page`` is read with (``judged`` holds the verdict on each of its paragraphs,
-    :func:`verdicts`): without its paragraphs judged template, and without those that
-    stand where the page has a paragraph left out (the same paragraph, or, in a stretch
-    the two texts do not share, one of as many paragraphs as the page has there, in the
-    same order), or that flickered and stand in a stretch where the page shows other
-    paragraphs, one of them left out: a rotating line the page shows another item of."""
-    left_out = [verdict.role is not Role.ARTICLE for verdict in judged]
-    if not evidence.blocks and not any(left_out):
+    """An earlier text of the article (``before``), read with the evidence the current page
+    (``shown``, with the verdict on each of its paragraphs, :func:`verdicts`) is read with:
+    without its paragraphs judged template; without those that stand where the page has a
+    paragraph the evidence leaves out (the same paragraph, or, in a stretch the two texts
+    do not share, one of as many paragraphs as the page has there, in the same order), or
+    that flickered and stand in a stretch where the page shows other paragraphs, one of
+    them left out: a rotating line the page shows another item of; and without those that
+    stood, on the article's last page (its outline ``last``), where the page now shows
+    another block left out, by the evidence or by the extraction, at the same place: a
+    slot whose item the extraction reads one time and not the next."""
+    read = shown.read
+    left_out = [verdict.role is not Role.ARTICLE for verdict in read.judged]
+    if not evidence.blocks and not any(v.role is not Role.ARTICLE for v in shown.judged):
         return before
     dropped = {
         i
@@ -470,15 +521,20 @@ def kept_before(
     }
     dropped.update(
         b
-        for b, p in _aligned(before.paragraphs, page.paragraphs)
+        for b, p in _aligned(before.paragraphs, read.page.paragraphs)
         if left_out[p] and _unsteady(evidence, article_token, before.paragraphs[b])
     )
-    marks = [mark(text) for text in page.paragraphs]
-    rotated = {shown for shown, _, p in _against_outline(last, marks) if left_out[p]}
+    marks = [mark(text) for text in shown.page.paragraphs]
+    places = _places(shown.page, shown.places)
+    rotated = {
+        block
+        for block, _, p in _against_outline(last, marks, places)
+        if shown.judged[p].role is not Role.ARTICLE
+    }
     dropped.update(i for i, text in enumerate(before.paragraphs) if mark(text) in rotated)
     dropped.update(
         b
-        for b in _beside_left_out(before.paragraphs, page.paragraphs, left_out)
+        for b in _beside_left_out(before.paragraphs, read.page.paragraphs, left_out)
         if _flickered(evidence, before.paragraphs[b])
     )
     return replace(
@@ -489,14 +545,12 @@ def kept_before(
 
 def lesson(
     article_token: str,
-    page: Article,
-    places: Sequence[str],
-    judged: Sequence[Verdict],
+    shown: Shown,
     fetches: tuple[Article, Article] | None = None,
     kept_from: tuple[Article, Article] | None = None,
 ) -> Lesson:
-    """What a check that read ``page`` (all its paragraphs, ``places`` holding each one's
-    place or empty) teaches its site.
+    """What a check that read a page (``shown``: its paragraphs, their places and the
+    verdicts on them; the blocks the extraction left out teach nothing) teaches its site.
 
     With ``fetches``, the texts of the first fetch and of this one as the evidence read
     them (its template left out): a paragraph one fetch shows where the other shows another
@@ -507,6 +561,8 @@ def lesson(
     confirmed text keeps, where each fetch shows another paragraph and the two differ,
     stood in a place that flickered, and flickered too.
     """
+    read = shown.read
+    page, places, judged = read.page, read.places, read.judged
     blocks = tuple(sorted({mark(p) for p in page.paragraphs}))
     rotating = {
         text
@@ -525,8 +581,8 @@ def lesson(
     rotated = {new for _, new in replaced}
     if kept_from is not None:
         latest, confirmed = kept_from
-        shown = set(first.paragraphs) | set(second.paragraphs)
-        kept_only = set(latest.paragraphs) & set(confirmed.paragraphs) - shown
+        fetched = set(first.paragraphs) | set(second.paragraphs)
+        kept_only = set(latest.paragraphs) & set(confirmed.paragraphs) - fetched
         in_first = dict(_aligned(latest.paragraphs, first.paragraphs))
         in_second = dict(_aligned(latest.paragraphs, second.paragraphs))
         flickered.update(

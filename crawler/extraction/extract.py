@@ -32,7 +32,7 @@ import enum
 import html
 import itertools
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 from urllib.parse import urljoin
 
@@ -52,6 +52,7 @@ if TYPE_CHECKING:
 
     from lxml.cssselect import CSSSelector
 
+    from crawler.extraction.general import Line
     from crawler.extraction.paragraphs import Paragraph
     from crawler.extraction.rules import CompiledRules, ExtractionRules
     from crawler.extraction.structured import StructuredArticle
@@ -104,6 +105,22 @@ class ExtractionError(ValueError):
 
 
 @dataclass(frozen=True)
+class Flow:
+    """An article's flow as its page shows it (:attr:`ExtractedPage.flow`).
+
+    Attributes:
+        article: The article, with the blocks the extraction left out among its paragraphs.
+        places: Where each of those paragraphs stands on the page ("" where not known;
+            none at all when unknown).
+        left_out: For each, whether the extraction left it out (none at all: none was).
+    """
+
+    article: Article
+    places: tuple[str, ...] = ()
+    left_out: tuple[bool, ...] = ()
+
+
+@dataclass(frozen=True)
 class ExtractedPage:
     """What redline reads from a page.
 
@@ -116,6 +133,11 @@ class ExtractedPage:
         places: Where each paragraph of the article stands on the page
             (:func:`crawler.extraction.paragraphs.place_of`; "" where it is not known), one per
             paragraph, or none at all.
+        left_out: The blocks the page shows in the article's flow that were not read as
+            its text (a short sponsored line between two paragraphs, furniture, a link):
+            those between its paragraphs, and the nearest one before the first and after
+            the last; each with how many of the article's paragraphs come before it, its
+            text and its place.
     """
 
     article: Article
@@ -124,6 +146,21 @@ class ExtractedPage:
     fell_back: bool = False
     rules_digest: str = ""
     places: tuple[str, ...] = ()
+    left_out: tuple[tuple[int, str, str], ...] = ()
+
+    @property
+    def flow(self) -> Flow:
+        """The article's paragraphs with the blocks left out between them
+        (:attr:`left_out`), as the page shows them."""
+        paragraphs = self.article.paragraphs
+        known = self.places if len(self.places) == len(paragraphs) else ("",) * len(paragraphs)
+        flow: list[tuple[str, str, bool]] = []
+        for at in range(len(paragraphs) + 1):
+            flow.extend((text, place, True) for n, text, place in self.left_out if n == at)
+            if at < len(paragraphs):
+                flow.append((paragraphs[at], known[at], False))
+        texts, places, left = zip(*flow, strict=True) if flow else ((), (), ())
+        return Flow(replace(self.article, paragraphs=tuple(texts)), tuple(places), tuple(left))
 
     @property
     def extractor(self) -> str:
@@ -192,13 +229,16 @@ def extract_page(html: str, url: str = "", rules: ExtractionRules | None = None)
         headline = _as_shown(tree, headline)
     byline = byline or _meta_byline(tree)
     drop_text = compiled.drop_text if compiled else ()
-    shown = [
-        (text, place)
-        for text, place in ((normalise_text(line), place) for line, place in lines)
-        if text and not is_furniture(text) and not any(p.search(text) for p in drop_text)
+    normalised = ((normalise_text(line), place, read) for line, place, read in lines)
+    flow = [
+        (text, place, read and not (is_furniture(text) or any(p.search(text) for p in drop_text)))
+        for text, place, read in normalised
+        if text
     ]
-    if shown and shown[0][0] == headline:
-        shown = shown[1:]  # the headline is not part of the body
+    first = next((i for i, (_, _, read) in enumerate(flow) if read), None)
+    if first is not None and flow[first][0] == headline:
+        del flow[first]  # the headline is not part of the body
+    shown = [(text, place) for text, place, read in flow if read]
     dateline, paragraphs = _dateline([text for text, _ in shown])
     if not paragraphs:
         raise ExtractionError("no article text found")
@@ -215,7 +255,22 @@ def extract_page(html: str, url: str = "", rules: ExtractionRules | None = None)
         fell_back,
         rules_digest(rules) if rules else "",
         tuple(place for _, place in shown),
+        _left_out(flow),
     )
+
+
+def _left_out(flow: list[Line]) -> tuple[tuple[int, str, str], ...]:
+    """The blocks of the article's flow that were not read (see
+    :attr:`ExtractedPage.left_out`): those between its paragraphs, and the nearest one
+    before the first and after the last."""
+    read = [i for i, (_, _, shown) in enumerate(flow) if shown]
+    if not read:
+        return ()
+    before = [i for i in range(read[0]) if not flow[i][2]][-1:]
+    after = [i for i in range(read[-1] + 1, len(flow)) if not flow[i][2]][:1]
+    inside = [i for i in range(read[0], read[-1]) if not flow[i][2]]
+    counted = {i: sum(1 for r in read if r < i) for i in (*before, *inside, *after)}
+    return tuple((at, flow[i][0], flow[i][1]) for i, at in sorted(counted.items()))
 
 
 def _body(
@@ -223,7 +278,7 @@ def _body(
     compiled: CompiledRules | None,
     structured: StructuredArticle | None,
     url: str,
-) -> tuple[Layer, list[tuple[str, str]], bool, str]:
+) -> tuple[Layer, list[Line], bool, str]:
     """The article's lines with their places, read by the first layer that reads them: the
     source's body rule, structured data locating the article, or the general extractor;
     with which layer read them, whether the body rule fell back (it matched nothing), and
@@ -238,7 +293,7 @@ def _body(
         for element in body:
             strip_clutter(element)
         lines = [
-            (p.text, place_of(p.element))
+            (p.text, place_of(p.element), True)
             for p in _prose(p for element in body for p in paragraphs_of(element))
         ]
         return Layer.RULES, lines, fell_back, ""
@@ -247,7 +302,7 @@ def _body(
         and _complete(structured.body, tree)
         and (shown := _shown_lines(tree, structured.body))
     ):
-        return Layer.STRUCTURED, shown, fell_back, ""
+        return Layer.STRUCTURED, [(text, place, True) for text, place in shown], fell_back, ""
     found = general.general_article(tree, url)
     if found is None:
         raise ExtractionError("no article text found")

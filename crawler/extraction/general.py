@@ -73,14 +73,20 @@ _WORD = re.compile(r"\w+")
 _BULLET = "- "
 
 
+Line = tuple[str, str, bool]
+"""A paragraph of the article region: its text, where it stands on the page
+(:func:`crawler.extraction.paragraphs.place_of`; "" for a line not found in the page), and
+whether it is read as the article's (False: the region shows it, the extraction left it
+out)."""
+
+
 @dataclass(frozen=True)
 class GeneralArticle:
-    """What the general extractor found: a headline, and the article's paragraphs with
-    where each stands on the page (:func:`crawler.extraction.paragraphs.place_of`; "" for a line not
-    found in the page)."""
+    """What the general extractor found: a headline, and the paragraphs of the article
+    region, those read as the article's and those left out (:data:`Line`), in page order."""
 
     headline: str
-    lines: tuple[tuple[str, str], ...]
+    lines: tuple[Line, ...]
 
 
 def general_article(tree: lxml.html.HtmlElement, url: str) -> GeneralArticle | None:
@@ -144,18 +150,20 @@ def _inline_link(paragraph: Paragraph) -> bool:
     return paragraph.tag == "p" and len(_WORD.findall(paragraph.text)) <= _INLINE_LINK_WORDS
 
 
-def _checked_lines(lines: list[str], paragraphs: list[Paragraph]) -> list[tuple[str, str]]:
+def _checked_lines(lines: list[str], paragraphs: list[Paragraph]) -> list[Line]:
     """The extractor's lines, checked against the page's paragraphs (steps 2 and 3 of the
-    module docstring), each with its place."""
+    module docstring), each with its place, in page order with the region's other
+    paragraphs, which are not read."""
     source = _sources(lines, paragraphs)
     matched = [paragraphs[i] for i in source if i is not None and i >= 0]
     region = _region([p for p in matched if not p.is_link])
     if region is None:
-        return [(line, "") for line in lines]
+        return [(line, "", True) for line in lines]
     parts = _continued(_outweighed(region, matched, paragraphs))
     tops = {id(part) for part in parts}
     inside = {id(e) for part in parts for e in part.iter()}
     kept: dict[int, list[tuple[str, str]]] = {}  # paragraph index -> its lines, in order
+    left: dict[int, tuple[str, str]] = {}  # paragraph index -> its text and place, not read
     anchor = -1
     for line, index in zip(lines, source, strict=True):
         if index == -1:  # the rest of a paragraph read whole
@@ -184,7 +192,18 @@ def _checked_lines(lines: list[str], paragraphs: list[Paragraph]) -> list[tuple[
             if paragraph.text not in seen:
                 kept[index] = [(paragraph.text, place_of(paragraph.element))]
                 seen.add(paragraph.text)
-    return [line for index in sorted(kept) for line in kept[index]]
+    for index, paragraph in enumerate(paragraphs):
+        if index not in kept and paragraph.text not in seen and id(paragraph.element) in inside:
+            left[index] = (paragraph.text, place_of(paragraph.element))
+    return [
+        line
+        for index in sorted(kept.keys() | left.keys())
+        for line in (
+            [(text, place, True) for text, place in kept[index]]
+            if index in kept
+            else [(*left[index], False)]
+        )
+    ]
 
 
 def _unglued(lines: list[str], paragraphs: list[Paragraph]) -> list[str]:
