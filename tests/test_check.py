@@ -570,3 +570,22 @@ def test_a_document_that_is_not_html_is_noted_not_failed() -> None:
     back = life.check(200, A)
     assert back.state.not_html == ""
     assert back.layer == "general"
+
+
+def test_an_unchanged_check_teaches_its_site_only_what_its_page_shows_anew() -> None:
+    """Every page teaches its site, but a page outlined as the last one was (the same
+    blocks, the same places) teaches nothing the evidence does not hold: no lesson is
+    written for it. A page that shows a block anew teaches it."""
+    life = Life()
+    first = life.check(0, A)
+    assert first.lesson is not None
+    assert set(first.lesson.blocks) == {mark(p) for p in BODY}
+    assert life.check(100, A).lesson is None
+    shown = ExtractedPage(A, "", left_out=((2, "Sponsored: a weekend by the sea.", "slot"),))
+    fetch = Fetch(
+        article_id="id1", url=URL, final_url=URL, fetched_at=200, status=200, html="<html>"
+    )
+    update = plan_update(life.state, life, fetch, shown, "", POLICY)
+    assert update.finding is Finding.UNCHANGED
+    assert update.lesson is not None
+    assert update.state.outline != life.state.outline

@@ -495,7 +495,8 @@ def _article(check: _Check, state: ArticleState, page: ExtractedPage) -> Update:
             told=told,
             headline=article.headline,
         )
-        return replace(update, lesson=taught)
+        # a page outlined as the last one was teaches the site nothing it does not know
+        return replace(update, lesson=taught if outlined.outline != state.outline else None)
     read = replace(page, article=article)
     if latest is not None:
         before = kept_before(evidence, tok, latest.article, shown, state.outline)

@@ -49,6 +49,7 @@ evidence across pages is still protected by the confirmation of every change
 from __future__ import annotations
 
 import enum
+import functools
 import hashlib
 import re
 from collections.abc import Hashable, Mapping, Sequence
@@ -68,6 +69,10 @@ MAX_ARTICLES = 8
 
 FLICKERING = 2
 """A place is volatile once a block there flickered this many times (and seldom held)."""
+
+MARKS_KEPT = 4096
+"""How many paragraphs' marks a process keeps at hand (a check computes each several
+times, and an unchanged article's paragraphs again at every check)."""
 
 LEFT_OUT = "~"
 """Marks a paragraph left out of the article in an :func:`outline`."""
@@ -175,6 +180,7 @@ class Lesson:
     steady: tuple[str, ...] = ()
 
 
+@functools.lru_cache(maxsize=MARKS_KEPT)
 def mark(text: str) -> str:
     """Names a block of text whatever its numbers: the same for "Updated 5 minutes ago"
     and "Updated 17 minutes ago"."""

@@ -159,7 +159,8 @@ def _navigates(link: lxml.html.HtmlElement) -> bool:
     the text they stand in."""
     if (link.get("href") or "").strip().lower().startswith(_CONTACT):
         return False
-    return not link.text_content().lstrip().lower().startswith(_ADDRESSES)
+    shown = (link.text or "").lstrip() or link.text_content().lstrip()
+    return not shown[:8].lower().startswith(_ADDRESSES)
 
 
 class _Reader:
