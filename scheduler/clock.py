@@ -43,6 +43,7 @@ from crawler.store.connection import Outage
 from crawler.store.endpoints import EndpointTarget
 from crawler.store.health import CHANNEL_MARK, channel_problems, problems, sources_health
 from crawler.store.keys import Keys
+from crawler.store.lua import Lua
 from crawler.store.stores import Stores
 from crawler.store.upgrade import upgrade
 from scheduler.config import FileStamp, Settings, load_settings
@@ -92,8 +93,8 @@ class ClockLock:
         self.key = key
         self.ttl_ms = int(ttl * 1000)
         self.token = f"{os.uname().nodename}:{os.getpid()}:{uuid.uuid4().hex}"
-        self._renew = redis.register_script(_RENEW)
-        self._release = redis.register_script(_RELEASE)
+        self._renew = Lua(redis, _RENEW)
+        self._release = Lua(redis, _RELEASE)
 
     def acquire(self) -> bool:
         """Takes the lock if it is free; True if this holder has it now."""

@@ -29,6 +29,7 @@ from crawler.domain.progress import Progress
 from crawler.store import chain
 from crawler.store.counters import Counters
 from crawler.store.keys import SOURCE_STATUS_INFIX
+from crawler.store.lua import Lua
 from crawler.store.queue import DueQueue
 from crawler.store.sitetemplate import SiteTemplates
 from crawler.store.upgrade import OLD_KINDS
@@ -149,9 +150,9 @@ class ArticleStore:
     def __init__(self, redis: Redis, keys: Keys) -> None:
         self.redis = redis
         self.keys = keys
-        self._set_status = redis.register_script(_SET_STATUS)
-        self._publish = redis.register_script(_PUBLISH)
-        self._index = redis.register_script(_INDEX)
+        self._set_status = Lua(redis, _SET_STATUS)
+        self._publish = Lua(redis, _PUBLISH)
+        self._index = Lua(redis, _INDEX)
         self.templates = SiteTemplates(redis, keys)
         self.queue = DueQueue(redis, keys)
         self.counters = Counters(redis, keys, self.templates)

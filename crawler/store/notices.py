@@ -21,6 +21,7 @@ import redis
 
 from crawler.domain.codec import as_text
 from crawler.store.articles import StoredEvent, decode_events
+from crawler.store.lua import Lua
 
 if TYPE_CHECKING:
     from redis import Redis
@@ -102,8 +103,8 @@ class Notices:
         self.redis = redis
         self.keys = keys
         self.claim_idle = claim_idle
-        self._allow = redis.register_script(_ALLOW)
-        self._give_back = redis.register_script(_GIVE_BACK)
+        self._allow = Lua(redis, _ALLOW)
+        self._give_back = Lua(redis, _GIVE_BACK)
 
     def join(self, channel: str) -> None:
         """Makes sure the channel has its consumer group; a new one starts at the end of the

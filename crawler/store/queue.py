@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING
 from crawler.domain.codec import as_text
 from crawler.domain.models import ARTICLE_FIELDS, Claim, Status
 from crawler.store.keys import SITE_LEASES_SUFFIX
+from crawler.store.lua import Lua
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -206,10 +207,10 @@ class DueQueue:
     def __init__(self, redis: Redis, keys: Keys) -> None:
         self.redis = redis
         self.keys = keys
-        self._promote = redis.register_script(_PROMOTE)
-        self._claim = redis.register_script(_CLAIM)
-        self._release = redis.register_script(_RELEASE)
-        self._renew = redis.register_script(_RENEW)
+        self._promote = Lua(redis, _PROMOTE)
+        self._claim = Lua(redis, _CLAIM)
+        self._release = Lua(redis, _RELEASE)
+        self._renew = Lua(redis, _RENEW)
 
     # -- writes inside another owner's transaction ------------------------------------------
 

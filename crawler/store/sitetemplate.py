@@ -22,6 +22,7 @@ from crawler.detection.template import (
     volatile_reason,
 )
 from crawler.domain.codec import as_text
+from crawler.store.lua import Lua
 
 if TYPE_CHECKING:
     from collections.abc import Collection
@@ -129,7 +130,7 @@ class SiteTemplates:
     def __init__(self, redis: Redis, keys: Keys) -> None:
         self.redis = redis
         self.keys = keys
-        self._learn = redis.register_script(_LEARN)
+        self._learn = Lua(redis, _LEARN)
 
     def evidence(self, site: str, marks: Collection[str], places: Collection[str]) -> Evidence:
         """What the site's evidence says of these marks and places (one round trip)."""

@@ -11,6 +11,7 @@ from crawler.domain.identity import site_of
 from crawler.domain.models import ARTICLE_FIELDS, Status
 from crawler.domain.progress import Progress
 from crawler.store.keys import SCHEMA
+from crawler.store.lua import Lua
 
 if TYPE_CHECKING:
     from crawler.store.articles import ArticleStore
@@ -75,7 +76,7 @@ def upgrade(store: ArticleStore) -> int:
         return 0
     renamed = 0
     if stored < 2:
-        rename = store.redis.register_script(_RENAME_FIELDS)
+        rename = Lua(store.redis, _RENAME_FIELDS)
         pairs = [name for pair in ARTICLE_FIELDS.items() for name in pair]
         found: list[bytes] = []
         pattern = _glob_escape(store.keys.article_prefix) + "*"
@@ -111,7 +112,7 @@ def _rename_words(store: ArticleStore, sources: list[str]) -> None:
     """Renames the status "removed" to "untracked" (each article's, and the status sets)
     and the change kind "removed" to "gone" (its index streams)."""
     keys = store.keys
-    rename = store.redis.register_script(_RENAME_STATUS)
+    rename = Lua(store.redis, _RENAME_STATUS)
     members = [keys.article(as_text(m)) for m in store.redis.smembers(keys.status(_OLD_STATUS))]
     for start in range(0, len(members), BATCH):
         rename(
