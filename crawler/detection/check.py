@@ -486,7 +486,6 @@ def _article(check: _Check, state: ArticleState, page: ExtractedPage) -> Update:
     outlined = replace(state, outline=outline(shown))
     digest = fingerprint(article)
     tok = token(state.id)
-    taught = lesson(tok, shown)
     if digest == state.digest:
         update = _unchanged(
             check,
@@ -496,7 +495,9 @@ def _article(check: _Check, state: ArticleState, page: ExtractedPage) -> Update:
             headline=article.headline,
         )
         # a page outlined as the last one was teaches the site nothing it does not know
-        return replace(update, lesson=taught if outlined.outline != state.outline else None)
+        unknown = outlined.outline != state.outline
+        return replace(update, lesson=lesson(tok, shown) if unknown else None)
+    taught = lesson(tok, shown)
     read = replace(page, article=article)
     if latest is not None:
         before = kept_before(evidence, tok, latest.article, shown, state.outline)

@@ -292,7 +292,7 @@ class Shown:
     places: Sequence[str]
     judged: Sequence[Verdict]
 
-    @property
+    @functools.cached_property
     def read(self) -> Shown:
         """The paragraphs the extraction read, without the blocks it left out."""
         places = _places(self.page, self.places)

@@ -229,7 +229,10 @@ def extract_page(html: str, url: str = "", rules: ExtractionRules | None = None)
         headline = _as_shown(tree, headline)
     byline = byline or _meta_byline(tree)
     drop_text = compiled.drop_text if compiled else ()
-    normalised = ((normalise_text(line), place, read) for line, place, read in lines)
+    # (a line left out is a paragraph of the page, its text normalised already)
+    normalised = (
+        (normalise_text(line) if read else line, place, read) for line, place, read in lines
+    )
     flow = [
         (text, place, read and not (is_furniture(text) or any(p.search(text) for p in drop_text)))
         for text, place, read in normalised

@@ -152,8 +152,9 @@ def _inline_link(paragraph: Paragraph) -> bool:
 
 def _checked_lines(lines: list[str], paragraphs: list[Paragraph]) -> list[Line]:
     """The extractor's lines, checked against the page's paragraphs (steps 2 and 3 of the
-    module docstring), each with its place, in page order with the region's other
-    paragraphs, which are not read."""
+    module docstring), each with its place, in page order with the region's paragraphs
+    left out between them (and the nearest one before the first and after the last), which
+    are not read."""
     source = _sources(lines, paragraphs)
     matched = [paragraphs[i] for i in source if i is not None and i >= 0]
     region = _region([p for p in matched if not p.is_link])
@@ -192,9 +193,17 @@ def _checked_lines(lines: list[str], paragraphs: list[Paragraph]) -> list[Line]:
             if paragraph.text not in seen:
                 kept[index] = [(paragraph.text, place_of(paragraph.element))]
                 seen.add(paragraph.text)
-    for index, paragraph in enumerate(paragraphs):
-        if index not in kept and paragraph.text not in seen and id(paragraph.element) in inside:
-            left[index] = (paragraph.text, place_of(paragraph.element))
+    unread = [
+        index
+        for index, paragraph in enumerate(paragraphs)
+        if index not in kept and paragraph.text not in seen and id(paragraph.element) in inside
+    ]
+    first, last = min(kept, default=0), max(kept, default=-1)
+    before = [index for index in unread if index < first][-1:]
+    after = [index for index in unread if index > last][:1]
+    for index in (*before, *(i for i in unread if first < i < last), *after):
+        paragraph = paragraphs[index]
+        left[index] = (paragraph.text, place_of(paragraph.element))
     return [
         line
         for index in sorted(kept.keys() | left.keys())

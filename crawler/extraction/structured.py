@@ -162,7 +162,7 @@ def shown_element(tree: lxml.html.HtmlElement, body: str) -> lxml.html.HtmlEleme
     matched: dict[int, int] = {}
     elements: dict[int, tuple[lxml.html.HtmlElement, int]] = {}  # with its depth
     for paragraph in paragraphs_of(tree):
-        found = _tokens(paragraph.text)
+        found = _WORD.findall(paragraph.text.lower())  # its text is normalised already
         hits = _matched_words(found, pairs)
         chain = (paragraph.element, *paragraph.element.iterancestors())
         for depth, element in enumerate(reversed(chain)):

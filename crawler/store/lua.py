@@ -31,6 +31,7 @@ class Lua:
 
     def __init__(self, redis: Redis, text: str) -> None:
         self.text = text
+        self._body = text.encode()  # sent as it is, not encoded again on every call
         self._script: Script = redis.register_script(text)
 
     def __call__(
@@ -42,5 +43,5 @@ class Lua:
         """Runs the script, or queues it on ``client`` when that is a pipeline (the reply
         then comes with the pipeline's)."""
         if isinstance(client, Pipeline):
-            return client.eval(self.text, len(keys), *keys, *args)
+            return client.eval(self._body, len(keys), *keys, *args)  # type: ignore[arg-type]
         return self._script(keys=list(keys), args=list(args), client=client)
