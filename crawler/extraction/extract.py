@@ -264,16 +264,9 @@ def extract_page(html: str, url: str = "", rules: ExtractionRules | None = None)
 
 def _left_out(flow: list[Line]) -> tuple[tuple[int, str, str], ...]:
     """The blocks of the article's flow that were not read (see
-    :attr:`ExtractedPage.left_out`): those between its paragraphs, and the nearest one
-    before the first and after the last."""
-    read = [i for i, (_, _, shown) in enumerate(flow) if shown]
-    if not read:
-        return ()
-    before = [i for i in range(read[0]) if not flow[i][2]][-1:]
-    after = [i for i in range(read[-1] + 1, len(flow)) if not flow[i][2]][:1]
-    inside = [i for i in range(read[0], read[-1]) if not flow[i][2]]
-    counted = {i: sum(1 for r in read if r < i) for i in (*before, *inside, *after)}
-    return tuple((at, flow[i][0], flow[i][1]) for i, at in sorted(counted.items()))
+    :attr:`ExtractedPage.left_out`), each with how many read ones come before it."""
+    read = [shown for _, _, shown in flow]
+    return tuple((sum(read[:i]), flow[i][0], flow[i][1]) for i in general.in_flow(read))
 
 
 def _body(

@@ -37,7 +37,7 @@ from crawler.extraction.clutter import is_clutter_name, is_furniture
 from crawler.extraction.paragraphs import Paragraph, paragraphs_of, place_of, stable_class
 
 if TYPE_CHECKING:
-    from collections.abc import Collection
+    from collections.abc import Collection, Sequence
 
     import lxml.html
 
@@ -198,12 +198,10 @@ def _checked_lines(lines: list[str], paragraphs: list[Paragraph]) -> list[Line]:
         for index, paragraph in enumerate(paragraphs)
         if index not in kept and paragraph.text not in seen and id(paragraph.element) in inside
     ]
-    first, last = min(kept, default=0), max(kept, default=-1)
-    before = [index for index in unread if index < first][-1:]
-    after = [index for index in unread if index > last][:1]
-    for index in (*before, *(i for i in unread if first < i < last), *after):
-        paragraph = paragraphs[index]
-        left[index] = (paragraph.text, place_of(paragraph.element))
+    order = sorted(kept.keys() | set(unread))
+    for at in in_flow([index in kept for index in order]):
+        paragraph = paragraphs[order[at]]
+        left[order[at]] = (paragraph.text, place_of(paragraph.element))
     return [
         line
         for index in sorted(kept.keys() | left.keys())
@@ -212,6 +210,22 @@ def _checked_lines(lines: list[str], paragraphs: list[Paragraph]) -> list[Line]:
             if index in kept
             else [(*left[index], False)]
         )
+    ]
+
+
+def in_flow(read: Sequence[bool]) -> list[int]:
+    """The indices of the entries not ``read`` that stand in the flow of those read:
+    between the first and the last read, and the nearest one before the first and after
+    the last ([] when none is read)."""
+    shown = [i for i, was in enumerate(read) if was]
+    if not shown:
+        return []
+    first, last = shown[0], shown[-1]
+    unread = [i for i, was in enumerate(read) if not was]
+    return [
+        *[i for i in unread if i < first][-1:],
+        *(i for i in unread if first < i < last),
+        *[i for i in unread if i > last][:1],
     ]
 
 
