@@ -378,6 +378,37 @@ def test_a_rotating_line_beside_an_edit_neither_hides_it_nor_is_published_with_i
     assert confirmed.event.diff.words_removed == 1
 
 
+def test_what_a_confirmation_left_out_is_a_slot_on_the_next_check() -> None:
+    """A confirmed edit beside a slot whose item the two fetches showed differently: the
+    item is not recorded, and the article's outline shows its place as a slot. The items
+    the next checks show there are other items of the slot: never a change, not even a
+    candidate whose confirmation could show the same item by coincidence."""
+    items = [
+        "Museum reopens with expanded modern art wing",
+        "Hospital opens new maternity ward",
+        "Transit authority announces fare changes for spring",
+        "Fishing fleet returns early as storm approaches",
+    ]
+    correction = "Correction: the wall is 40 metres long, not 400."
+    life = Life()
+    life.check(0, A)
+
+    def page(item: str) -> Article:
+        return replace(A, paragraphs=(*BODY[:2], item, *BODY[2:], correction))
+
+    edited = life.change(100.0, page(items[0]), page(items[1]))
+    assert edited.version is not None
+    assert edited.version.article.paragraphs == (*BODY, correction)
+    assert edited.state.outline.split()[2] == f"~{mark(items[1])}"
+    due = edited.state.next_check
+    assert due is not None
+    later = life.check(due, page(items[2]))
+    assert (later.finding, later.event) == (Finding.UNCHANGED, None)
+    again = life.check(later.state.next_check or 0, page(items[3]))
+    assert (again.event, again.state.candidate) == (None, "")
+    assert len(life.events) == 1
+
+
 def test_a_change_made_of_a_block_other_articles_show_waits_for_two_regular_checks() -> None:
     """Two fetches agreeing on an item of a rotating pool can be a coincidence: a change
     that adds a block the site shows on other articles is published only once the next two

@@ -44,6 +44,13 @@ AD2 = "Advertisement: win a weekend by the sea."
             [P[0], "New paragraph.", *P[1:]],
             [P[0], "New paragraph.", *P[1:]],
         ),
+        # two slots of one pool side by side: an item both fetches drew is no change
+        (
+            [P[0], AD, AD, *P[1:]],
+            [P[0], AD1, AD, *P[1:]],
+            [P[0], AD1, AD1, *P[1:]],
+            [P[0], AD, AD, *P[1:]],
+        ),
         # a paragraph cut in both fetches is cut
         ([*P, AD], [*P[:3], AD1], [*P[:3], AD2], [*P[:3], AD]),
         # a paragraph only one fetch cut is not

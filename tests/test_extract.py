@@ -164,6 +164,31 @@ def test_the_blocks_left_out_between_the_articles_paragraphs_stand_in_its_flow()
     assert pages[0].left_out == ()
 
 
+def test_a_block_the_page_shows_twice_stands_in_the_flow_each_time() -> None:
+    """Two slots of one sponsored pool between the paragraphs show the same item: the
+    extractor reads one of them. The other is a block the page shows too, left out in the
+    flow where it stands, so that its slot is known when its item rotates."""
+    line = "Promoted: learn a language in ten minutes a day."
+    story = [
+        f"Paragraph {n} of the story tells how the harbour wall was rebuilt after the winter"
+        " storm, and what the council said about the cost and the time it took."
+        for n in range(6)
+    ]
+    body = "".join(
+        f"<p>{text}</p>" + (f'<div class="k1">{line}</div>' if n in (1, 3) else "")
+        for n, text in enumerate(story)
+    )
+    html = (
+        "<html><head><title>Wall rebuilt</title></head><body><article><h1>Wall rebuilt</h1>"
+        f"{body}</article><footer>Copyright</footer></body></html>"
+    )
+    flow = extract_page(html, "http://x.example/a").flow
+    paragraphs = flow.article.paragraphs
+    shown = [n for n, text in enumerate(paragraphs) if text == line]
+    assert shown == [paragraphs.index(story[2]) - 1, paragraphs.index(story[4]) - 1]
+    assert sorted(flow.left_out[n] for n in shown) == [False, True]  # one read, one left out
+
+
 def test_an_article_written_as_a_list_is_read_from_its_items() -> None:
     """A generated layout (seed 418) whose paragraphs are the items of a list, which the
     general extractor skips: the items are the article, not the boilerplate around it."""

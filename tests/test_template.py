@@ -207,6 +207,76 @@ def test_a_block_moved_to_another_place_is_not_the_same_block() -> None:
     assert verdicts(Evidence(), "a", page, last=last)[1].role is Role.ROTATING
 
 
+def test_a_slot_that_showed_three_items_in_turn_is_no_cut() -> None:
+    """The first version read a headline of another story as text. The confirmation kept it
+    (the two fetches showed other items there), so the last page showed another item in
+    its place; the page now shows a third one, which the evidence leaves out. The first
+    version's item stood in that slot: reading it as cut would publish boilerplate."""
+    places = ("body",) * 4
+    museum, hospital = "Museum reopens with expanded modern art wing", "Hospital opens new ward"
+    transit = "Transit authority announces fare changes for spring"
+    evidence = Evidence({mark(transit): BlockSeen(("b", "c"), flickers=1)}, {}, pages=3)
+    latest = article(BODY[0], museum, *BODY[1:])
+    last = outline(
+        Shown(article(BODY[0], hospital, *BODY[1:]), places, [Verdict(Role.ARTICLE)] * 4)
+    )
+    page = Flow(article(BODY[0], transit, *BODY[1:]), places)
+    judged = verdicts(evidence, "a", page, last=last)
+    assert judged[1].role is Role.TEMPLATE
+    shown = Shown(page.article, places, judged)
+    assert kept_before(evidence, "a", latest, shown, last) == article(*BODY)
+    # the last page showed two blocks there, a counter and an item: so does the page
+    counter = "Reader comments (143)"
+    last = outline(
+        Shown(
+            article(BODY[0], counter, hospital, *BODY[1:]),
+            ("body",) * 5,
+            [Verdict(Role.ARTICLE), Verdict(Role.TEMPLATE), *[Verdict(Role.ARTICLE)] * 3],
+        )
+    )
+    page = Flow(article(BODY[0], "Reader comments (150)", transit, *BODY[1:]), ("body",) * 5)
+    judged = verdicts(evidence, "a", page, last=last)
+    shown = Shown(page.article, page.places, judged)
+    assert kept_before(evidence, "a", latest, shown, last) == article(*BODY)
+    # a paragraph the page shows nothing in place of is a cut
+    cut = Flow(article(BODY[0], *BODY[1:]), places[1:])
+    judged = verdicts(evidence, "a", cut, last=last)
+    assert (
+        kept_before(evidence, "a", latest, Shown(cut.article, places[1:], judged), last) == latest
+    )
+
+
+def test_an_item_in_place_of_a_template_block_and_a_cut_paragraph_rotates_in() -> None:
+    """The latest version holds a sponsored line (now known as template) and, after it, a
+    paragraph the newsroom cut; the page shows one new block in their place. It is the
+    slot's next item, not the cut paragraph's new wording: the cut is seen, the item is not
+    published."""
+    evidence = Evidence({mark(SPONSORED): BlockSeen(("b", "c"), flickers=1)}, {}, pages=3)
+    latest = article(BODY[0], SPONSORED, *BODY[1:])
+    item = "Fishing fleet returns early as storm approaches"
+    page = Flow(article(BODY[0], item, *BODY[2:]))
+    judged = verdicts(evidence, "a", page, latest)
+    assert [v.role for v in judged] == [Role.ARTICLE, Role.ROTATING, Role.ARTICLE]
+    assert kept(page.article, judged) == article(BODY[0], *BODY[2:])
+    assert kept_before(evidence, "a", latest, Shown(page.article, (), judged)) == article(*BODY)
+    # the cut paragraph's new wording in their place is an edit
+    reworded = Flow(article(BODY[0], BODY[1].replace("old wall", "ageing wall"), *BODY[2:]))
+    assert all(v.role is Role.ARTICLE for v in verdicts(evidence, "a", reworded, latest))
+
+
+def test_a_paragraph_the_page_shows_again_where_blocks_flicker_is_read_as_now() -> None:
+    """The first version read a sponsored line as text before its place was known to
+    flicker. The page shows the same line there again, now left out: the earlier version
+    is read the same way, so no cut is published."""
+    evidence = Evidence({}, {"slot": PlaceSeen(flickers=3, steady=0)}, pages=3)
+    latest = article(BODY[0], SPONSORED, *BODY[1:])
+    page = Flow(latest, ("body", "slot", "body", "body"))
+    judged = verdicts(evidence, "a", page)
+    assert judged[1].role is Role.VOLATILE
+    shown = Shown(latest, page.places, judged)
+    assert kept_before(evidence, "a", latest, shown) == article(*BODY)
+
+
 def test_an_earlier_version_is_read_with_what_is_known_now() -> None:
     evidence = Evidence(
         {

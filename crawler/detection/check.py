@@ -514,6 +514,7 @@ def _article(check: _Check, state: ArticleState, page: ExtractedPage) -> Update:
         first = kept(first, verdicts(evidence, tok, Flow(first)))
         confirmed = confirm(latest.article, first, article)
         taught = lesson(tok, shown, (first, article), (latest.article, confirmed))
+        outlined = replace(state, outline=outline(shown.confirmed(confirmed)))
         if fingerprint(confirmed) == fingerprint(latest.article):
             if fingerprint(confirmed) != state.digest:  # only what the template leaves out
                 update = _rebaseline(check, outlined, replace(read, article=confirmed))

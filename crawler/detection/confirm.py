@@ -10,6 +10,9 @@ paragraph by paragraph:
 - a paragraph both fetches hold is the page's (new, or where it was);
 - a paragraph only one of them holds is volatile: the place it stands in keeps the text
   the latest version had there, if it had one, and gains nothing if it had none;
+- so is a paragraph both hold where one of them also shows it in a volatile place: an
+  item of a rotating pool that both fetches happened to draw (two slots of one pool side
+  by side) is not a change both made;
 - a paragraph of the latest version that neither fetch holds was edited (when a paragraph
   both fetches hold is its new wording) or cut, unless it stood in a volatile place;
 - a volatile place whose two texts are both rewordings of the latest version's paragraph
@@ -69,17 +72,27 @@ def _agreed(latest: str, first: str, second: str) -> str:
 
 
 def confirm_paragraphs(
-    latest: Sequence[str], first: Sequence[str], second: Sequence[str]
+    latest: Sequence[str], first: Sequence[str], second: Sequence[str], *, pooled: bool = True
 ) -> list[str]:
     """The paragraphs of ``latest`` with the edits both ``first`` and ``second`` made.
 
     The paragraphs the two fetches share (in order) are aligned with ``latest``; the
     stretches between paragraphs all three share are settled one by one
-    (:func:`_stretch`).
+    (:func:`_stretch`). With ``pooled``, a text one fetch shows in a volatile place (where
+    the other shows another) is an item of a rotating pool wherever it stands: the other
+    fetch showing it too, elsewhere, is a coincidence, not a change both made. (Words,
+    which repeat, are settled without it.)
     """
     if list(first) == list(second):
         return list(second)
     shared = _common(first, second)
+    if pooled:
+        matched_first = {i for i, _ in shared}
+        matched_second = {j for _, j in shared}
+        rotating = {t for i, t in enumerate(first) if i not in matched_first} | {
+            t for j, t in enumerate(second) if j not in matched_second
+        }
+        shared = [(i, j) for i, j in shared if first[i] not in rotating]
     agreed = [first[i] for i, _ in shared]
     in_first = {i for i, _ in shared}
     in_second = {j for _, j in shared}
@@ -168,7 +181,7 @@ def _settled(old: str, first: str, seconds: Sequence[str]) -> str:
     second = max(seconds, key=lambda text: likeness(old, text), default="")
     if min(likeness(old, first), likeness(old, second)) < EDITED:
         return old
-    return " ".join(confirm_paragraphs(old.split(), first.split(), second.split()))
+    return " ".join(confirm_paragraphs(old.split(), first.split(), second.split(), pooled=False))
 
 
 def _common(a: Sequence[str], b: Sequence[str]) -> list[tuple[int, int]]:

@@ -292,6 +292,19 @@ class Shown:
     places: Sequence[str]
     judged: Sequence[Verdict]
 
+    def confirmed(self, text: Article) -> Shown:
+        """The page as a confirmation read it: its paragraphs judged article text that the
+        confirmed ``text`` does not hold are volatile (the two fetches did not agree on
+        them), so the article's outline shows their place as a slot."""
+        held = set(text.paragraphs)
+        return replace(
+            self,
+            judged=tuple(
+                _UNCONFIRMED if verdict.role is Role.ARTICLE and paragraph not in held else verdict
+                for paragraph, verdict in zip(self.page.paragraphs, self.judged, strict=True)
+            ),
+        )
+
     @functools.cached_property
     def read(self) -> Shown:
         """The paragraphs the extraction read, without the blocks it left out."""
@@ -390,7 +403,9 @@ def verdicts(
     article text (one of as many differing paragraphs on each side, in order, see
     :func:`_aligned`; at the same place of the page, where the outline knows it) is
     another item of that rotating block, whatever its words: a new sponsored line or
-    another story's headline is never seen on the site before it first rotates in.
+    another story's headline is never seen on the site before it first rotates in. A block
+    of the latest version is not article text when it is template, or when the page shows
+    another block left out where the last page showed it (an item of a slot).
     """
     page = flow.article
     count = len(page.paragraphs)
@@ -405,12 +420,19 @@ def verdicts(
     slots: list[tuple[str, int]] = []
     if before is not None:
         previous = [mark(text) for text in before.paragraphs]
+        blocks = _outlined(last)
+        items = {blocks[o] for o in _slots(last, marks, where, judged)}
+        gone = {
+            b
+            for b, block in enumerate(previous)
+            if block in items
+            or judge(evidence, article_token, before.paragraphs[b]).role is Role.TEMPLATE
+        }
+        texts = [page.paragraphs[i] for i in read]
         shown = [marks[i] for i in read]
         slots.extend(
             ("the latest version", read[p])
-            for b, p in _aligned(previous, shown)
-            if previous[b] != shown[p]
-            and judge(evidence, article_token, before.paragraphs[b]).role is Role.TEMPLATE
+            for p in sorted(_in_place(shown, previous, gone, (texts, before.paragraphs)))
         )
     slots.extend(
         ("the article's last page", p) for _, out, p in _against_outline(last, marks, where) if out
@@ -424,6 +446,7 @@ def verdicts(
 
 
 _UNREAD = Verdict(Role.CLUTTER, "the extraction did not read it as article text")
+_UNCONFIRMED = Verdict(Role.VOLATILE, "the fetch that confirmed the change did not show it")
 
 
 def _places(page: Article, places: Sequence[str]) -> list[str]:
@@ -440,21 +463,37 @@ def _unsteady(evidence: Evidence, article_token: str, text: str) -> bool:
 
 def _against_outline(
     last: str, marks: Sequence[str], places: Sequence[str]
-) -> list[tuple[str, bool, int]]:
+) -> list[tuple[int, bool, int]]:
     """The blocks of the :func:`outline` ``last`` that a page (the ``marks`` of its
     paragraphs, and their ``places``) shows another block in place of (see
     :func:`_aligned`; a block is its mark and, where the outline knows it, its place, so a
-    block moved to another place stands in neither): each block's mark, whether it was
-    left out, and the index of the page's paragraph that stands there."""
+    block moved to another place stands in neither): each block's index in the outline,
+    whether it was left out, and the index of the page's paragraph that stands there."""
     entries = [entry.partition(AT) for entry in last.split()]
     placed = any(place for _, _, place in entries)
     outlined = [(entry.removeprefix(LEFT_OUT), place) for entry, _, place in entries]
     shown = [(text, place if placed else "") for text, place in zip(marks, places, strict=True)]
     return [
-        (outlined[o][0], entries[o][0].startswith(LEFT_OUT), p)
+        (o, entries[o][0].startswith(LEFT_OUT), p)
         for o, p in _aligned(outlined, shown)
         if outlined[o][0] != marks[p] and outlined[o][1] in ("", places[p] or outlined[o][1])
     ]
+
+
+def _slots(
+    last: str, marks: Sequence[str], places: Sequence[str], judged: Sequence[Verdict]
+) -> set[int]:
+    """The indices of the blocks of the :func:`outline` ``last`` that a page (the ``marks``
+    of its paragraphs, their ``places`` and the verdicts ``judged`` on them) shows another
+    block not judged article text in place of: items of a slot."""
+    return {
+        o for o, _, p in _against_outline(last, marks, places) if judged[p].role is not Role.ARTICLE
+    }
+
+
+def _outlined(last: str) -> list[str]:
+    """The marks of the blocks of the :func:`outline` ``last``, in order."""
+    return [entry.partition(AT)[0].removeprefix(LEFT_OUT) for entry in last.split()]
 
 
 def _headline(article: Article, text: str) -> bool:
@@ -491,6 +530,37 @@ def _flickery(where: PlaceSeen | None) -> bool:
     return where is not None and where.flickers > where.steady
 
 
+def _in_place(
+    a: Sequence[str],
+    b: Sequence[str],
+    chosen: set[int],
+    texts: tuple[Sequence[str], Sequence[str]] | None = None,
+) -> set[int]:
+    """The indices of the blocks ``a`` (marks) that stand where ``b`` (marks) shows another
+    block, one of those ``chosen``: paired one for one in a stretch the two do not share
+    (:func:`_aligned`); or, in a stretch of unequal lengths, all of ``a``'s when they are no
+    more than the chosen blocks there. With ``texts`` (the paragraphs of ``a`` and of
+    ``b``), not in a stretch where one of ``a`` rewords (at least
+    :data:`crawler.detection.confirm.EDITED` alike) one of ``b``."""
+    found: set[int] = set()
+    matcher = SequenceMatcher(None, a, b, autojunk=False)
+    for tag, a1, a2, b1, b2 in matcher.get_opcodes():
+        if tag != "replace":
+            continue
+        if a2 - a1 == b2 - b1:
+            found.update(a1 + k for k in range(a2 - a1) if b1 + k in chosen)
+        elif a2 - a1 <= len(chosen.intersection(range(b1, b2))) and not (
+            texts
+            and any(
+                likeness(texts[0][i], texts[1][j]) >= EDITED
+                for i in range(a1, a2)
+                for j in range(b1, b2)
+            )
+        ):
+            found.update(range(a1, a2))
+    return found
+
+
 def _aligned(a: Sequence[Hashable], b: Sequence[Hashable]) -> list[tuple[int, int]]:
     """Pairs of indices of paragraphs of ``a`` and ``b`` that stand in the same place:
     the same paragraph, or, in a stretch the two do not share, one of as many paragraphs
@@ -507,15 +577,24 @@ def kept_before(
     evidence: Evidence, article_token: str, before: Article, shown: Shown, last: str = ""
 ) -> Article:
     """An earlier text of the article (``before``), read with the evidence the current page
-    (``shown``, with the verdict on each of its paragraphs, :func:`verdicts`) is read with:
-    without its paragraphs judged template; without those that stand where the page has a
-    paragraph the evidence leaves out (the same paragraph, or, in a stretch the two texts
-    do not share, one of as many paragraphs as the page has there, in the same order), or
-    that flickered and stand in a stretch where the page shows other paragraphs, one of
-    them left out: a rotating line the page shows another item of; and without those that
-    stood, on the article's last page (its outline ``last``), where the page now shows
-    another block left out, by the evidence or by the extraction, at the same place: a
-    slot whose item the extraction reads one time and not the next."""
+    (``shown``, with the verdict on each of its paragraphs, :func:`verdicts`) is read with.
+    Left out of it are its paragraphs:
+
+    - judged template;
+    - that stand where the page has a paragraph the evidence leaves out: the same paragraph
+      (read as the page reads it), or, for one that flickered or was read on another
+      article of the site, another one (in a stretch the two texts do not share, one of as
+      many paragraphs as the page has there, in the same order);
+    - that flickered and stand in a stretch where the page shows other paragraphs, one of
+      them left out: a rotating line the page shows another item of;
+    - that stood, on the article's last page (its outline ``last``), where the page now
+      shows another block left out, by the evidence or by the extraction, at the same
+      place: a slot whose item the extraction reads one time and not the next;
+    - that stand where the last page showed other blocks (the confirmation kept the
+      paragraph while the fetches showed other items there), no fewer than they are, that
+      the page now shows left-out blocks in place of: a slot that showed three items in
+      turn (see :func:`_in_place`).
+    """
     read = shown.read
     left_out = [verdict.role is not Role.ARTICLE for verdict in read.judged]
     if not evidence.blocks and not any(v.role is not Role.ARTICLE for v in shown.judged):
@@ -528,16 +607,20 @@ def kept_before(
     dropped.update(
         b
         for b, p in _aligned(before.paragraphs, read.page.paragraphs)
-        if left_out[p] and _unsteady(evidence, article_token, before.paragraphs[b])
+        if left_out[p]
+        and (
+            before.paragraphs[b] == read.page.paragraphs[p]
+            or _unsteady(evidence, article_token, before.paragraphs[b])
+        )
     )
     marks = [mark(text) for text in shown.page.paragraphs]
     places = _places(shown.page, shown.places)
-    rotated = {
-        block
-        for block, _, p in _against_outline(last, marks, places)
-        if shown.judged[p].role is not Role.ARTICLE
-    }
-    dropped.update(i for i, text in enumerate(before.paragraphs) if mark(text) in rotated)
+    blocks = _outlined(last)
+    slots = _slots(last, marks, places, shown.judged)
+    previous = [mark(text) for text in before.paragraphs]
+    items = {blocks[o] for o in slots}
+    dropped.update(i for i, block in enumerate(previous) if block in items)
+    dropped.update(_in_place(previous, blocks, slots))
     dropped.update(
         b
         for b in _beside_left_out(before.paragraphs, read.page.paragraphs, left_out)

@@ -196,7 +196,7 @@ def _checked_lines(lines: list[str], paragraphs: list[Paragraph]) -> list[Line]:
     unread = [
         index
         for index, paragraph in enumerate(paragraphs)
-        if index not in kept and paragraph.text not in seen and id(paragraph.element) in inside
+        if index not in kept and id(paragraph.element) in inside
     ]
     order = sorted(kept.keys() | set(unread))
     for at in in_flow([index in kept for index in order]):
