@@ -409,6 +409,22 @@ def test_what_a_confirmation_left_out_is_a_slot_on_the_next_check() -> None:
     assert len(life.events) == 1
 
 
+def test_a_confirmation_that_goes_back_teaches_what_flickered() -> None:
+    """The candidate's fetch showed one item of a rotating slot, the confirmation the
+    latest version's again: no change, and both items flickered, which the site learns."""
+    life = Life()
+
+    def page(item: str) -> Article:
+        return replace(A, paragraphs=(*BODY[:2], item, *BODY[2:]))
+
+    life.check(0, page(SPONSORED[0]))
+    assert life.check(100.0, page(SPONSORED[1])).finding is Finding.CANDIDATE
+    back = life.check(105.0, page(SPONSORED[0]))
+    assert (back.finding, back.event, back.state.candidate) == (Finding.UNCHANGED, None, "")
+    assert back.lesson is not None
+    assert set(back.lesson.flickered) == {mark(SPONSORED[0]), mark(SPONSORED[1])}
+
+
 def test_a_change_made_of_a_block_other_articles_show_waits_for_two_regular_checks() -> None:
     """Two fetches agreeing on an item of a rotating pool can be a coincidence: a change
     that adds a block the site shows on other articles is published only once the next two

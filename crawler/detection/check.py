@@ -494,9 +494,7 @@ def _article(check: _Check, state: ArticleState, page: ExtractedPage) -> Update:
             told=told,
             headline=article.headline,
         )
-        # a page outlined as the last one was teaches the site nothing it does not know
-        unknown = outlined.outline != state.outline
-        return replace(update, lesson=lesson(tok, shown) if unknown else None)
+        return replace(update, lesson=_unchanged_lesson(check, state, outlined.outline, shown))
     taught = lesson(tok, shown)
     read = replace(page, article=article)
     if latest is not None:
@@ -532,6 +530,20 @@ def _article(check: _Check, state: ArticleState, page: ExtractedPage) -> Update:
             return replace(_held(check, state, read.article), lesson=taught)
     update = _record(check, replace(outlined, candidate="", held=0), read, latest, told)
     return replace(update, lesson=taught)
+
+
+def _unchanged_lesson(
+    check: _Check, state: ArticleState, outlined: str, shown: Shown
+) -> Lesson | None:
+    """What a page that reads as the latest version (``shown``, ``outlined`` as its
+    :func:`outline`) teaches its site: when it confirms no candidate change, what differs
+    between the candidate's fetch and this one flickered; else, only a page outlined
+    otherwise than the last one teaches anything (the rest the site knows already)."""
+    tok = token(state.id)
+    first = check.history.candidate() if state.candidate else None
+    if first is not None:
+        return lesson(tok, shown, (first, kept(shown.page, shown.judged)))
+    return lesson(tok, shown) if outlined != state.outline else None
 
 
 def _candidate(check: _Check, state: ArticleState, article: Article) -> Update:
