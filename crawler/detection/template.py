@@ -446,7 +446,7 @@ def verdicts(
 
 
 _UNREAD = Verdict(Role.CLUTTER, "the extraction did not read it as article text")
-_UNCONFIRMED = Verdict(Role.VOLATILE, "the fetch that confirmed the change did not show it")
+_UNCONFIRMED = Verdict(Role.VOLATILE, "the two fetches of the change did not agree on it")
 
 
 def _places(page: Article, places: Sequence[str]) -> list[str]:
