@@ -494,7 +494,8 @@ def _article(check: _Check, state: ArticleState, page: ExtractedPage) -> Update:
             told=told,
             headline=article.headline,
         )
-        return replace(update, lesson=_unchanged_lesson(check, state, outlined.outline, shown))
+        lesson_of = _unchanged_lesson(check, state, outlined.outline, shown, article)
+        return replace(update, lesson=lesson_of)
     taught = lesson(tok, shown)
     read = replace(page, article=article)
     if latest is not None:
@@ -533,16 +534,17 @@ def _article(check: _Check, state: ArticleState, page: ExtractedPage) -> Update:
 
 
 def _unchanged_lesson(
-    check: _Check, state: ArticleState, outlined: str, shown: Shown
+    check: _Check, state: ArticleState, outlined: str, shown: Shown, article: Article
 ) -> Lesson | None:
     """What a page that reads as the latest version (``shown``, ``outlined`` as its
-    :func:`outline`) teaches its site: when it confirms no candidate change, what differs
-    between the candidate's fetch and this one flickered; else, only a page outlined
-    otherwise than the last one teaches anything (the rest the site knows already)."""
+    :func:`outline`, ``article`` as it reads) teaches its site: when it confirms no
+    candidate change, what differs between the candidate's fetch and this one flickered;
+    else, only a page outlined otherwise than the last one teaches anything (the rest the
+    site knows already)."""
     tok = token(state.id)
     first = check.history.candidate() if state.candidate else None
     if first is not None:
-        return lesson(tok, shown, (first, kept(shown.page, shown.judged)))
+        return lesson(tok, shown, (first, article))
     return lesson(tok, shown) if outlined != state.outline else None
 
 

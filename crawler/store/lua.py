@@ -30,7 +30,6 @@ class Lua:
     """
 
     def __init__(self, redis: Redis, text: str) -> None:
-        self.text = text
         self._body = text.encode()  # sent as it is, not encoded again on every call
         self._script: Script = redis.register_script(text)
 
