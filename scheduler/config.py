@@ -226,8 +226,10 @@ class Settings:
         "A page that reads differently from the latest version is fetched again after"
         " confirm_delay before anything is recorded: only what changed the same way in both"
         " fetches is a change; a change the second fetch does not confirm at all counts as"
-        " an extraction failure. (A page that reads like a wall or an error page is never"
-        " recorded as a version.)",
+        " an extraction failure. The first version's page is fetched again after"
+        " confirm_delay too: what that fetch does not show is left out of it, as a new"
+        " baseline. (A page that reads like a wall or an error page is never recorded as a"
+        " version.)",
         positive=False,
     )
     clock_tick: float = _duration(

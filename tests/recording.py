@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import lxml.etree
 
-from crawler.detection.check import Finding, plan_update
+from crawler.detection.check import plan_update
 from crawler.domain.identity import article_id
 from crawler.domain.models import Article, Fetch
 from crawler.domain.policy import RecheckPolicy
@@ -37,7 +37,8 @@ def track(store: ArticleStore, *urls: str, source: str = "example") -> list[str]
 
 def record(store: ArticleStore, url: str, now: float, headline: str, *paragraphs: str) -> None:
     """Records one check of ``url`` at ``now`` that read this article, and when it read a
-    change, the check that confirms it (at the same time, for simple timelines)."""
+    change or recorded the first version, the check that confirms it (at the same time, for
+    simple timelines)."""
     page = ExtractedPage(Article(headline, "", paragraphs), "")
     fetch = Fetch(article_id=article_id(url), url=url, final_url=url, fetched_at=now, status=200)
     for _ in range(2):
@@ -45,7 +46,7 @@ def record(store: ArticleStore, url: str, now: float, headline: str, *paragraphs
             article_id(url),
             lambda s, history: plan_update(s, history, fetch, page, "", RecheckPolicy()),
         )
-        if update is None or update.finding is not Finding.CANDIDATE:
+        if update is None or not update.state.candidate:
             return
 
 

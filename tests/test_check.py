@@ -122,6 +122,17 @@ class Life:
             self.consecutive_site_failures = 0
         self.updates.append(update)
 
+    def first(self, now: float, article: Article) -> Update:
+        """The first fetch, which records the first version, and the one that confirms it
+        ``confirm_delay`` later, reading the same text."""
+        recorded = self.check(now, article)
+        assert recorded.finding is Finding.CHANGED
+        assert recorded.state.next_check == now + POLICY.confirm_delay
+        confirmed = self.check(now + POLICY.confirm_delay, article)
+        assert (confirmed.finding, confirmed.state.candidate) == (Finding.UNCHANGED, "")
+        assert confirmed.state.extraction_failures == 0
+        return confirmed
+
     def change(self, now: float, article: Article, confirmation: Article | None = None) -> Update:
         """A fetch that reads a new text, then the one that confirms it ``confirm_delay``
         later (reading ``confirmation``, else the same text again)."""
@@ -146,20 +157,20 @@ def fetched(at: float, **answer: Any) -> Fetch:
 
 def test_a_304_is_an_unchanged_check_that_keeps_the_validators() -> None:
     life = Life()
-    life.check(0, A)
+    life.first(0, A)
     life.state = replace(life.state, etag='"v1"')
     fetch = fetched(100.0, status=304, not_modified=True)
     update = plan_update(life.state, life, fetch, None, "", POLICY)
     assert update.finding is Finding.UNCHANGED
     assert (update.version, update.event) == (None, None)
     assert update.state.etag == '"v1"'
-    assert update.state.interval == 120
-    assert update.state.next_check == 220.0
+    assert update.state.interval == 240  # the first version's confirmation was quiet too
+    assert update.state.next_check == 340.0
 
 
 def test_a_fetch_without_a_page_or_a_304_is_a_failure_never_unchanged() -> None:
     life = Life()
-    life.check(0, A)
+    life.first(0, A)
     update = life.check(100.0)
     assert update.finding is Finding.FAILED
     assert update.state.errors == 1
@@ -174,7 +185,7 @@ def test_errors_are_retried_with_backoff_then_failing_then_active_again(
     status: int, network_error: bool
 ) -> None:
     life = Life()
-    life.check(0, A)
+    life.first(0, A)
     now = 100.0
     delays = []
     for _ in range(4):
@@ -196,7 +207,7 @@ def test_errors_are_retried_with_backoff_then_failing_then_active_again(
 
 def test_retry_after_is_honoured_for_the_article_and_its_site() -> None:
     life = Life()
-    life.check(0, A)
+    life.first(0, A)
     update = life.check(100.0, status=429, error="HTTP 429", retry_after=250)
     assert update.state.next_check == 350.0
     assert update.site_backoff_until == 350.0
@@ -204,7 +215,7 @@ def test_retry_after_is_honoured_for_the_article_and_its_site() -> None:
 
 def test_a_site_failing_for_every_article_is_backed_off_as_a_whole() -> None:
     life = Life()
-    life.check(0, A)
+    life.first(0, A)
     backoffs = [
         life.check(100.0 + i, status=503, error="HTTP 503").site_backoff_until for i in range(6)
     ]
@@ -225,7 +236,7 @@ def test_extraction_failures_are_not_site_failures() -> None:
 
 def test_a_gone_page_publishes_gone_once_and_restored_when_it_returns() -> None:
     life = Life()
-    life.check(0, A)
+    life.first(0, A)
     gone = life.check(100.0, status=404)
     assert gone.state.status is Status.GONE
     assert gone.event is not None
@@ -245,7 +256,7 @@ def test_a_gone_page_publishes_gone_once_and_restored_when_it_returns() -> None:
 
 def test_a_page_that_returns_with_new_text_is_restored_and_changed() -> None:
     life = Life()
-    life.check(0, A)
+    life.first(0, A)
     life.check(100.0, status=404)
     back = life.check(200.0, B)
     assert back.event is not None
@@ -256,7 +267,7 @@ def test_a_page_that_returns_with_new_text_is_restored_and_changed() -> None:
 
 def test_a_gone_page_stops_being_checked_after_the_stability_window() -> None:
     life = Life()
-    life.check(0, A)
+    life.first(0, A)
     now = 100.0
     while True:
         update = life.check(now, status=404)
@@ -270,7 +281,7 @@ def test_a_gone_page_stops_being_checked_after_the_stability_window() -> None:
 
 def test_a_move_is_published_once_and_the_article_keeps_its_identity() -> None:
     life = Life()
-    life.check(0, A)
+    life.first(0, A)
     new_home = "https://news.example/2024/harbour-wall"
     moved = life.check(100.0, A, final_url=new_home + "?utm_source=rss")
     assert moved.event is not None
@@ -297,7 +308,7 @@ def test_a_page_whose_canonical_article_is_tracked_elsewhere_is_a_duplicate() ->
 
 def test_flip_flops_publish_reverted_once_then_are_counted() -> None:
     life = Life()
-    life.check(0.0, A)
+    life.first(0.0, A)
     findings = [life.change(now, article).finding for now, article in enumerate((B, A, B, A, B))]
     assert life.events == [("headline",), ("reverted", "headline")]
     assert len(life.versions) == 6  # every return is recorded
@@ -308,7 +319,7 @@ def test_flip_flops_publish_reverted_once_then_are_counted() -> None:
 
 def test_flips_do_not_keep_an_article_from_becoming_stable() -> None:
     life = Life()
-    life.check(0, A)
+    life.first(0, A)
     life.change(10, B)
     life.change(20, A)  # published revert: the last change, at 25
     now, article = 30.0, B
@@ -325,7 +336,7 @@ def test_flips_do_not_keep_an_article_from_becoming_stable() -> None:
 
 def test_a_change_is_published_only_once_a_second_fetch_confirms_it() -> None:
     life = Life()
-    life.check(0, A)
+    life.first(0, A)
     life.state = replace(life.state, etag='"v1"')
     candidate = life.check(100.0, B)
     assert candidate.finding is Finding.CANDIDATE
@@ -346,7 +357,7 @@ SPONSORED = ("Sponsored: try the new harbour tours.", "Sponsored: win a weekend 
 
 def test_a_304_to_a_confirming_fetch_means_the_page_went_back_unconfirmed() -> None:
     life = Life()
-    life.check(0, A)
+    life.first(0, A)
     life.state = replace(life.state, etag='"v1"')
     life.check(100.0, B)
     fetch = fetched(105.0, status=304, not_modified=True)
@@ -391,7 +402,7 @@ def test_what_a_confirmation_left_out_is_a_slot_on_the_next_check() -> None:
     ]
     correction = "Correction: the wall is 40 metres long, not 400."
     life = Life()
-    life.check(0, A)
+    life.first(0, A)
 
     def page(item: str) -> Article:
         return replace(A, paragraphs=(*BODY[:2], item, *BODY[2:], correction))
@@ -407,6 +418,50 @@ def test_what_a_confirmation_left_out_is_a_slot_on_the_next_check() -> None:
     again = life.check(later.state.next_check or 0, page(items[3]))
     assert (again.event, again.state.candidate) == (None, "")
     assert len(life.events) == 1
+
+
+def test_the_first_version_is_what_its_confirming_fetch_shows_too() -> None:
+    """The first fetch read an item of a rotating slot as a paragraph; its confirming fetch
+    shows another item there. The first version becomes what both show, as a new baseline,
+    never an event; the slot is outlined, so the items that follow are never a change."""
+    items = [
+        "Museum reopens with expanded modern art wing",
+        "Hospital opens new maternity ward",
+        "Transit authority announces fare changes for spring",
+    ]
+
+    def page(item: str) -> Article:
+        return replace(A, paragraphs=(*BODY[:2], item, *BODY[2:]))
+
+    life = Life()
+    first = life.check(0, page(items[0]))
+    assert first.state.next_check == POLICY.confirm_delay
+    settled = life.check(POLICY.confirm_delay, page(items[1]))
+    assert (settled.finding, settled.event, settled.state.candidate) == (
+        Finding.REBASELINED,
+        None,
+        "",
+    )
+    assert life.versions[-1].article == A
+    assert settled.state.outline.split()[2] == f"~{mark(items[1])}"
+    assert settled.state.extraction_failures == 0
+    later = life.check(settled.state.next_check or 0, page(items[2]))
+    assert (later.finding, later.state.candidate) == (Finding.UNCHANGED, "")
+    assert life.events == []
+
+
+def test_a_first_version_not_confirmed_in_time_is_read_as_any_other() -> None:
+    """The first version's confirming fetch came more than a regular interval after it was
+    due: a text that differs then is a candidate change like any other, not a baseline."""
+    life = Life()
+    life.check(0, A)
+    assert life.state.candidate == life.state.digest  # the first version awaits confirmation
+    now = POLICY.confirm_delay + POLICY.initial_interval + 1
+    late = life.check(now, B)
+    assert late.finding is Finding.CANDIDATE
+    confirmed = life.check(now + POLICY.confirm_delay, B)
+    assert confirmed.event is not None
+    assert confirmed.event.kinds == ("headline",)
 
 
 def test_a_confirmation_that_goes_back_teaches_what_flickered() -> None:
@@ -434,7 +489,7 @@ def test_a_change_made_of_a_block_other_articles_show_waits_for_two_regular_chec
     shown = replace(A, paragraphs=(*BODY[:2], SPONSORED[0], *BODY[2:]))
     for seconds in ((SPONSORED[0], SPONSORED[0]), (SPONSORED[1],), (SPONSORED[0], SPONSORED[1])):
         life = Life(evidence=evidence)
-        life.check(0, A)
+        life.first(0, A)
         held = life.change(100.0, shown)
         assert held.finding is Finding.CANDIDATE
         assert (held.event, held.version, held.state.held) == (None, None, 1)
@@ -454,7 +509,7 @@ def test_a_change_made_of_a_block_other_articles_show_waits_for_two_regular_chec
                 assert (held.state.held, held.state.candidate) == (0, "")
     # an article's own new paragraph is published as soon as it is confirmed
     life = Life(evidence=evidence)
-    life.check(0, A)
+    life.first(0, A)
     own = life.change(100.0, replace(A, paragraphs=(*BODY, "The mayor resigned on Friday.")))
     assert own.event is not None
 
@@ -476,7 +531,7 @@ def test_a_page_that_reads_differently_on_every_fetch_is_never_a_change() -> Non
 
 def test_a_text_that_lost_most_of_its_words_is_confirmed_before_it_is_recorded() -> None:
     life = Life()
-    life.check(0, A)
+    life.first(0, A)
     stub = replace(A, paragraphs=BODY[:1])
     confirmed = life.change(100.0, stub)
     assert confirmed.finding is Finding.CHANGED
@@ -487,7 +542,7 @@ def test_a_text_that_lost_most_of_its_words_is_confirmed_before_it_is_recorded()
 
 def test_an_unconfirmed_text_is_an_extraction_failure_not_a_change() -> None:
     life = Life()
-    life.check(0, A)
+    life.first(0, A)
     life.check(100.0, replace(A, paragraphs=BODY[:1]))
     back = life.check(105.0, A)
     assert back.finding is Finding.UNCHANGED
@@ -508,7 +563,7 @@ def test_an_unconfirmed_text_is_an_extraction_failure_not_a_change() -> None:
 )
 def test_walls_and_error_pages_are_never_recorded(wall: tuple[str, str]) -> None:
     life = Life()
-    life.check(0, A)
+    life.first(0, A)
     page = Article(wall[0], "", wall[1:])
     confirmed = life.change(100.0, page)
     assert confirmed.finding is Finding.FAILED
@@ -529,7 +584,7 @@ def test_a_wall_on_the_first_fetch_is_not_the_first_version() -> None:
 
 def test_an_appended_correction_is_its_own_kind() -> None:
     life = Life()
-    life.check(0, A)
+    life.first(0, A)
     corrected = replace(
         A, paragraphs=(*BODY, "Correction: an earlier version gave the wrong cost.")
     )
@@ -540,7 +595,7 @@ def test_an_appended_correction_is_its_own_kind() -> None:
 
 def test_a_check_recorded_after_the_url_was_untracked_keeps_it_untracked() -> None:
     life = Life()
-    life.check(0, A)
+    life.first(0, A)
     life.state = replace(life.state, status=Status.UNTRACKED)
     update = life.check(100.0, B)
     assert (update.state.status, update.state.next_check) == (Status.UNTRACKED, None)
@@ -548,7 +603,7 @@ def test_a_check_recorded_after_the_url_was_untracked_keeps_it_untracked() -> No
 
 def test_a_fetch_claimed_before_the_last_recorded_check_is_stale_and_writes_nothing() -> None:
     life = Life()
-    life.check(0, A)
+    life.first(0, A)
     newer = fetched(700.0, html="<html>", claimed_at=690.0)
     life.apply(plan_update(life.state, life, newer, ExtractedPage(B, ""), "", POLICY))
     stale = fetched(705.0, html="<html>", claimed_at=100.0)
@@ -562,7 +617,7 @@ def test_a_check_recorded_again_after_a_dropped_connection_writes_nothing() -> N
     """The worker retries a check whose reply it never got; the first attempt had been
     written, so the second is no newer than the last recorded claim."""
     life = Life()
-    life.check(0, A)
+    life.first(0, A)
     life.check(600.0, B)  # the candidate change
     fetch = fetched(700.0, html="<html>", claimed_at=690.0)
     first = plan_update(life.state, life, fetch, ExtractedPage(B, ""), "", POLICY)
@@ -571,12 +626,12 @@ def test_a_check_recorded_again_after_a_dropped_connection_writes_nothing() -> N
     again = plan_update(life.state, life, fetch, ExtractedPage(B, ""), "", POLICY)
     assert again.finding is Finding.STALE
     assert again.state == life.state
-    assert life.state.checks == 3
+    assert life.state.checks == 4  # the first version, its confirmation, the candidate, this
 
 
 def test_text_read_differently_by_new_extraction_code_is_a_baseline_not_a_change() -> None:
     life = Life()
-    life.check(0, A)
+    life.first(0, A)
     # The stored version was read by older code (or by code that stored no version name).
     life.state = replace(life.state, extractor="redline-1+trafilatura-1.0")
     reread = (*BODY, "A caption the new code reads")
@@ -596,7 +651,7 @@ def test_text_read_differently_by_new_extraction_code_is_a_baseline_not_a_change
 
 def test_same_text_from_new_extraction_code_just_adopts_it() -> None:
     life = Life()
-    life.check(0, A)
+    life.first(0, A)
     life.state = replace(life.state, extractor="")
     update = life.check(100, A)
     assert update.finding is Finding.UNCHANGED
@@ -605,7 +660,7 @@ def test_same_text_from_new_extraction_code_just_adopts_it() -> None:
 
 def test_a_document_that_is_not_html_is_noted_not_failed() -> None:
     life = Life()
-    life.check(0, A)
+    life.first(0, A)
     fetch = fetched(100.0, not_html="application/pdf")
     update = plan_update(life.state, life, fetch, None, "", POLICY)
     assert update.finding is Finding.NOT_HTML
@@ -627,6 +682,7 @@ def test_an_unchanged_check_teaches_its_site_only_what_its_page_shows_anew() -> 
     first = life.check(0, A)
     assert first.lesson is not None
     assert set(first.lesson.blocks) == {mark(p) for p in BODY}
+    assert life.check(POLICY.confirm_delay, A).lesson is None  # the first version confirmed
     assert life.check(100, A).lesson is None
     shown = ExtractedPage(A, "", left_out=((2, "Sponsored: a weekend by the sea.", "slot"),))
     fetch = Fetch(

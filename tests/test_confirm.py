@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from crawler.detection.confirm import confirm, confirm_paragraphs
+from crawler.detection.confirm import confirm, confirm_first, confirm_paragraphs
 from crawler.domain.models import Article
 
 P = [
@@ -50,6 +50,14 @@ AD2 = "Advertisement: win a weekend by the sea."
             [P[0], AD1, AD, *P[1:]],
             [P[0], AD1, AD1, *P[1:]],
             [P[0], AD, AD, *P[1:]],
+        ),
+        # two slots of one pool with a paragraph and a clock between them: an item that one
+        # fetch shows in the first and the other in the second moved, the paragraph did not
+        (
+            [P[0], P[1], *P[2:]],
+            [P[0], AD, P[1], "Last update 06:00:24", AD1, *P[2:]],
+            [P[0], AD2, P[1], "Last update 06:00:43", AD, *P[2:]],
+            [P[0], P[1], *P[2:]],
         ),
         # a paragraph cut in both fetches is cut
         ([*P, AD], [*P[:3], AD1], [*P[:3], AD2], [*P[:3], AD]),
@@ -96,6 +104,21 @@ def test_two_rotating_places_side_by_side_keep_the_latest_versions_order() -> No
     first = [latest[0], "Transit fare deals this week.", "Sponsored: harbour cruises.", latest[3]]
     second = [latest[0], "Museum reopens its wing.", "Learn a language in a day.", latest[3]]
     assert confirm_paragraphs(latest, first, second) == latest
+
+
+def test_the_first_version_is_what_both_fetches_show_wherever_they_show_it() -> None:
+    """A slot's item that only one fetch shows is left out, and so is a clock; a paragraph
+    and an item of a pool that stand in the other order in the second fetch (the item
+    drawn in another slot) are both kept: order cannot tell which of them moved. An item
+    the first fetch shows in two slots and the second in one is kept in that one."""
+    clock, later = "Last update 06:00:24", "Last update 06:00:43"
+    first = Article("Harbour wall", "Jane", (P[0], AD, P[1], clock, AD1, *P[2:]))
+    second = Article("Harbour wall", "Jane", (P[0], P[1], AD, later, *P[2:]))
+    assert confirm_first(first, second).paragraphs == (P[0], AD, P[1], *P[2:])
+    assert confirm_first(first, first) == first
+    twice = Article("Harbour wall", "Jane", (P[0], AD, P[1], AD, *P[2:]))
+    once = Article("Harbour wall", "Jane", (P[0], AD1, P[1], AD, *P[2:]))
+    assert confirm_first(twice, once).paragraphs == (P[0], P[1], AD, *P[2:])
 
 
 def test_a_headline_or_byline_changes_only_if_both_fetches_show_the_new_one() -> None:

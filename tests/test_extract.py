@@ -132,6 +132,22 @@ def test_a_row_of_cells_that_show_the_same_text_is_split_into_its_cells() -> Non
     assert all(normalise_text(p) in page.article.paragraphs for p in story.paragraphs)
 
 
+def test_cells_the_extractor_reads_with_bars_around_them_are_the_pages_paragraphs() -> None:
+    """A generated layout (seed 5397) whose paragraphs are the cells of a table nested in a
+    cell of another: the general extractor reads each with the bars it writes around a
+    cell ("| ... |"), and, on some requests, the headline, byline and sponsored line of the
+    outer row too. Each cell is matched to its paragraph on the page, so every request
+    reads the same article."""
+    layout, churn = drawn(5397), Churn(True, 5397)
+    story = story_version(7, 539701, 0)
+    pages = [
+        extract_page(layout.render(story, "http://site5397.example/1", churn)) for _ in range(6)
+    ]
+    assert len({page.article for page in pages}) == 1
+    assert not any("|" in p for p in pages[0].article.paragraphs)
+    assert all(normalise_text(p) in pages[0].article.paragraphs for p in story.paragraphs[1:])
+
+
 def test_list_items_the_extractor_reads_with_a_bullet_are_the_pages_items() -> None:
     """A generated layout (seed 912) whose paragraphs are list items, which the general
     extractor reads with a bullet ("- ") before each: each is matched to its item on the

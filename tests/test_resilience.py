@@ -367,12 +367,12 @@ def test_a_fetch_that_outlived_its_lease_cannot_undo_a_newer_check(
         what="the slow fetch to finish after the newer check",
     )
     (state,) = states(harness, [url])
-    assert (state.checks, state.versions, state.candidate != "") == (2, 1, True)
+    assert (state.checks, state.versions, state.candidate != "") == (3, 1, True)
     (state,) = harness.check(url)  # the confirming check
 
     versions = harness.store.versions(state.id)
-    assert site.count("/stale") == 4
-    assert (state.checks, state.versions, state.events) == (3, 2, 1)
+    assert site.count("/stale") == 5  # the first version's confirming fetch is one
+    assert (state.checks, state.versions, state.events) == (4, 2, 1)
     assert list(versions[-1].article.paragraphs) == edited, "the latest version is the page now"
     assert state.digest == versions[-1].digest
     assert [e.event.kinds for e in harness.store.timeline(state.id)] == [("body",)]
@@ -599,13 +599,13 @@ def test_a_worker_rides_out_a_redis_restart_and_no_version_is_lost(
     own_harness.due(url)  # the harness's own client reconnects by itself too
     wait_while_running(
         own_harness,
-        lambda: states(own_harness, [url])[0].checks == 2,
+        lambda: states(own_harness, [url])[0].checks == 3,  # after the first version's two
         60,
         "the worker to check the article again after the restart",
     )
     (state,) = own_harness.check(url)  # the check that confirms the change
     versions = own_harness.store.versions(state.id)
-    assert (state.checks, state.versions, state.errors) == (3, 2, 0)
+    assert (state.checks, state.versions, state.errors) == (4, 2, 0)
     assert versions[0] == before[0], "the version recorded before the restart is intact"
     assert list(versions[1].article.paragraphs) == edited
     assert [e.event.version for e in own_harness.store.timeline(state.id)] == [1]

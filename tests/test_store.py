@@ -137,9 +137,10 @@ def test_the_scheduling_step_only_touches_due_articles(
     for claim in queue.claim(0.0, 50, lease=30, per_site=50):
         check(store, claim.id, 1.0, text("Body one."))
     assert queue.depth(1.0) == Depth(scheduled=50, overdue=0, ready=0, leased=0, oldest_due=None)
-    assert queue.depth(70.0).oldest_due == 61.0
+    confirming = 1.0 + POLICY.confirm_delay  # the first version's confirming fetch
+    assert queue.depth(confirming + 9).oldest_due == confirming
     assert queue.promote(2.0) == 0
-    assert queue.promote(61.0) == 50
+    assert queue.promote(confirming) == 50
 
 
 def test_versions_events_and_schedule_are_recorded_together(
@@ -228,6 +229,7 @@ def test_two_workers_recording_the_same_check_append_one_version(
 ) -> None:
     store.sync_tracked([target(1)], now=0.0)
     check(store, "id1", 1.0, text("First words."))
+    check(store, "id1", 2.0, text("First words."))  # the first version's confirming fetch
     other = ArticleStore(connect(redis_url), keys)
     new = text("Second words.")
     fetch = Fetch(
@@ -255,6 +257,7 @@ def test_status_sets_counters_and_timeline_follow_every_check(
     store.sync_tracked([target(1), target(2)], now=0.0)
     assert store.status_counts()[Status.NEW] == 2
     check(store, "id1", 10.0, text("First words of a story."))
+    check(store, "id1", 15.0, text("First words of a story."))  # it confirms the first version
     check(store, "id1", 20.0, text("Other words of a story."))
     check(store, "id2", 30.0, None, "HTTP 404", status=404)
     store.sync_tracked([target(1)], now=40.0)
@@ -262,7 +265,7 @@ def test_status_sets_counters_and_timeline_follow_every_check(
     assert (counts[Status.ACTIVE], counts[Status.UNTRACKED], counts[Status.NEW]) == (1, 1, 0)
     assert sum(counts.values()) == 2
     assert store.counters.last_minutes(now=60.0) == {
-        "checks": 4,  # the change took a second check to confirm it
+        "checks": 5,  # the first version and the change each took a second check
         "changes": 1,
         "errors": 0,
         "extraction_failures": 0,
@@ -273,7 +276,7 @@ def test_status_sets_counters_and_timeline_follow_every_check(
     (event,) = store.timeline("id1")
     assert event.event.kinds == ("body",)
     (site,) = store.counters.sites(time.time())
-    assert (site.site, site.checks) == ("news.example", 4)
+    assert (site.site, site.checks) == ("news.example", 5)
     assert {k: n for k, n in store.source_statuses("example").items() if n} == {
         Status.ACTIVE: 1,
         Status.UNTRACKED: 1,

@@ -14,6 +14,7 @@ from bench.layouts.__main__ import Tally, run
 from crawler.detection.preview import Known, preview_page
 from crawler.detection.template import (
     BlockSeen,
+    Doubt,
     Evidence,
     Lesson,
     PlaceSeen,
@@ -42,6 +43,8 @@ if TYPE_CHECKING:
 
 SPONSORED = "Sponsored: the bank that listens to you."
 OTHER_SPONSOR = "Sponsored: new electric cars, book a test drive."
+THIRD_SPONSOR = "Partner content: a weekend by the sea, for less."
+CLOCK = "Last update 06:02:46"
 BACKGROUND = "The storm last week closed the harbour for three days and cut power to 4,000 homes."
 BODY = (
     "The council voted on Tuesday to rebuild the harbour wall before next winter.",
@@ -264,6 +267,49 @@ def test_an_item_in_place_of_a_template_block_and_a_cut_paragraph_rotates_in() -
     assert all(v.role is Role.ARTICLE for v in verdicts(evidence, "a", reworded, latest))
 
 
+def test_what_the_latest_version_left_out_stands_in_none_of_its_places() -> None:
+    """The confirmation of the first version left a clock out of it (the two fetches showed
+    other times) and kept the sponsored line beside it (both fetches drew the same item).
+    The page shows the clock again and the slot's next item: the clock stands where the
+    last page showed a block left out that the latest version does not hold, so it takes
+    none of the latest version's places, and the item, where the latest version showed a
+    template block, rotates in."""
+    evidence = Evidence(
+        {
+            mark(SPONSORED): BlockSeen(("b", "c"), flickers=1),
+            mark(THIRD_SPONSOR): BlockSeen(("b", "c"), flickers=1),
+            mark(CLOCK): BlockSeen(("a", "b", "c"), flickers=2),
+        },
+        {},
+        pages=3,
+    )
+    out = [Verdict(Role.ARTICLE), Verdict(Role.VOLATILE), *[Verdict(Role.ARTICLE)] * 3]
+    last = outline(Shown(article(BODY[0], CLOCK, SPONSORED, *BODY[1:]), (), out))
+    latest = article(BODY[0], SPONSORED, *BODY[1:])
+    later = CLOCK.replace("06:02", "06:05")
+    page = Flow(article(BODY[0], later, OTHER_SPONSOR, *BODY[1:]))
+    roles = [v.role for v in verdicts(evidence, "a", page, latest, last)]
+    assert roles == [Role.ARTICLE, Role.TEMPLATE, Role.ROTATING, Role.ARTICLE, Role.ARTICLE]
+    # a paragraph the reporter added beside the clock is judged on its own
+    added = Flow(article(BODY[0], later, "A paragraph the reporter added.", SPONSORED, *BODY[1:]))
+    roles = [v.role for v in verdicts(evidence, "a", added, latest, last)]
+    assert roles == [Role.ARTICLE, Role.TEMPLATE, Role.ARTICLE, Role.TEMPLATE, *[Role.ARTICLE] * 2]
+    # two slots of one pool: the last page showed the latest version's item in one and
+    # left another out in the other; the page shows an item in each
+    out = [Verdict(Role.ARTICLE)] * 2 + [Verdict(Role.VOLATILE)] + [Verdict(Role.ARTICLE)] * 2
+    last = outline(Shown(article(BODY[0], SPONSORED, OTHER_SPONSOR, *BODY[1:]), (), out))
+    page = Flow(article(BODY[0], "Promoted: a cruise to the islands.", THIRD_SPONSOR, *BODY[1:]))
+    roles = [v.role for v in verdicts(evidence, "a", page, latest, last)]
+    assert roles == [Role.ARTICLE, Role.ROTATING, Role.TEMPLATE, Role.ARTICLE, Role.ARTICLE]
+    # where the latest version holds the block the last page left out, a paragraph added
+    # beside the slot's next item is judged on its own
+    out = [Verdict(Role.ARTICLE), Verdict(Role.TEMPLATE), Verdict(Role.ARTICLE)]
+    last = outline(Shown(latest, (), [*out, Verdict(Role.ARTICLE)]))
+    added = Flow(article(BODY[0], THIRD_SPONSOR, "A paragraph the reporter added.", *BODY[1:]))
+    roles = [v.role for v in verdicts(evidence, "a", added, latest, last)]
+    assert roles == [Role.ARTICLE, Role.TEMPLATE, *[Role.ARTICLE] * 3]
+
+
 def test_a_paragraph_the_page_shows_again_where_blocks_flicker_is_read_as_now() -> None:
     """The first version read a sponsored line as text before its place was known to
     flicker. The page shows the same line there again, now left out: the earlier version
@@ -324,6 +370,22 @@ def test_a_change_of_blocks_the_site_shows_elsewhere_is_doubted() -> None:
     assert doubts(Evidence(), latest, promo, promo, apart) == (
         "Partner content: a weekend by the sea.",
     )
+
+
+def test_a_paragraph_the_last_page_showed_left_out_is_doubted_when_it_is_added() -> None:
+    """The last check's two fetches did not agree on a sponsored line (one showed it, the
+    other another item); the next two fetches both drew it again. Added, it waits for the
+    regular checks, as an edit made between the last check's fetches would."""
+    latest = article(*BODY)
+    shown = article(BODY[0], SPONSORED, *BODY[1:])
+    last = outline(
+        Shown(
+            shown, (), [Verdict(Role.ARTICLE), Verdict(Role.VOLATILE)] + [Verdict(Role.ARTICLE)] * 2
+        )
+    )
+    page = Shown(shown, (), [Verdict(Role.ARTICLE)] * 4)
+    assert doubtful(Evidence(), "a", latest, shown, page, last) == Doubt((SPONSORED,), 1)
+    assert doubtful(Evidence(), "a", latest, shown, page) == Doubt()
 
 
 def test_how_long_a_doubted_change_waits_depends_on_the_doubt() -> None:

@@ -449,7 +449,7 @@ def test_metrics_are_per_source_in_the_prometheus_text_format(store: ArticleStor
     assert value("redline_articles", source="example", status="new") == 1
     assert value("redline_articles", source="other", status="new") == 2
     assert value("redline_discovered_articles", source="other") == 2
-    assert value("redline_checks_total", source="example") == 3  # a change is confirmed
+    assert value("redline_checks_total", source="example") == 4  # each version is confirmed
     assert value("redline_changes_total", source="example") == 1
     assert value("redline_errors_total", source="example") == 0
     assert value("redline_discovery_endpoints", source="other", status="active") == 1

@@ -32,11 +32,12 @@ def test_conditional_get_turns_a_304_into_an_unchanged_check(
     story = sample_story()
     story.etag = '"v1"'
     url = site.add("/etag", story)
-    (first,) = worker.check(url)
-    assert (first.versions, first.etag) == (1, '"v1"')
-    (second,) = worker.check(url)
+    (first,) = worker.check(url)  # the first version, and the 304 that confirms it
+    assert (first.versions, first.etag, first.candidate) == (1, '"v1"', "")
     assert site.not_modified["/etag"] == 1
-    assert (second.versions, second.checks, second.errors) == (1, 2, 0)
+    (second,) = worker.check(url)
+    assert site.not_modified["/etag"] == 2
+    assert (second.versions, second.checks, second.errors) == (1, 3, 0)
 
 
 def test_bad_responses_are_recorded_as_errors_and_never_as_versions(
@@ -168,8 +169,8 @@ def test_workers_apply_the_source_rules_the_clock_published(
     )
     worker.check(ruled)
     (health,) = worker.store.counters.sites(time.time())
-    assert (health.extraction.pages, health.extraction.fell_back) == (3, 1)
-    assert health.extraction.layers == {"general": 2, "rules": 1}
+    assert (health.extraction.pages, health.extraction.fell_back) == (4, 1)
+    assert health.extraction.layers == {"general": 3, "rules": 1}
     assert worker.store.timeline(state.id) == []
 
 
@@ -183,7 +184,7 @@ def test_a_page_already_read_is_not_read_again_unless_its_readers_changed(
     assert first.versions == 1
     assert first.page_digest
     (second,) = worker.check(url)
-    assert (second.checks, second.versions, second.page_digest) == (2, 1, first.page_digest)
+    assert (second.checks, second.versions, second.page_digest) == (3, 1, first.page_digest)
     (health,) = worker.store.counters.sites(time.time())
     assert health.extraction.pages == 1  # the second check extracted nothing
     # New rules for the source: the same bytes are read again (a new baseline).
@@ -211,6 +212,6 @@ def test_a_url_that_cannot_be_requested_is_a_failed_check_and_the_worker_goes_on
     failed, fetched = worker.check(bad, good)
     assert (failed.checks, failed.versions, failed.errors) == (1, 0, 1)
     assert failed.last_error.startswith("cannot request this URL: Missing scheme")
-    assert (fetched.checks, fetched.versions) == (1, 1)
+    assert (fetched.checks, fetched.versions) == (2, 1)  # its first version confirmed
     (again,) = worker.check(good)
-    assert again.checks == 2, "the worker is still claiming"
+    assert again.checks == 3, "the worker is still claiming"

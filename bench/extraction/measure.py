@@ -267,13 +267,13 @@ def measure_stability(
 def checked_outcomes(
     page: Page, original: str, families: dict[str, list[Variant]], redis: Redis
 ) -> list[Outcome]:
-    """Each variant as redline's checks decide it, as users get it: the page is checked,
-    then the variant; a change it reads is confirmed by the next fetch, another draw of the
-    same churn (the same edit), and so on while the change waits, up to
-    :data:`CHECKED_FETCHES` fetches after the page. A churn variant passes when no change
-    event was published, an edit when one was. Each variant's checks are an article of a
-    site of their own (its evidence in ``redis`` under keys of its own), so that no
-    variant teaches another.
+    """Each variant as redline's checks decide it, as users get it: the page is checked
+    (and fetched again, as it was, to confirm its first version), then the variant; a change
+    it reads is confirmed by the next fetch, another draw of the same churn (the same edit),
+    and so on while the change waits, up to :data:`CHECKED_FETCHES` fetches after the page.
+    A churn variant passes when no change event was published, an edit when one was. Each
+    variant's checks are an article of a site of their own (its evidence in ``redis`` under
+    keys of its own), so that no variant teaches another.
     """
     draws: dict[int, dict[str, Variant]] = {
         0: {variant.kind: variant for variant in families["churn"]}
@@ -292,6 +292,8 @@ def checked_outcomes(
             keys = Keys(f"bench:{page.id}:{variant.kind}:")
             article = Watched(page.url, SiteTemplates(redis, keys), POLICY)
             article.check(0.0, original)
+            if article.state.candidate:  # the first version's confirming fetch: the same page
+                article.check(article.state.next_check or POLICY.confirm_delay, original)
             recorded = article.events
             for draw in range(CHECKED_FETCHES):
                 due = article.state.next_check

@@ -8,11 +8,11 @@ turn, as a worker would (:func:`crawler.detection.check.plan_update`, the code p
 with each page extracted as a worker extracts it and the site's template learned in Redis as the
 store learns it), the boilerplate churning on every request:
 
-- **quiet**: ``--checks`` checks of each quiet article (each candidate change fetched again
-  after ``confirm_delay`` to confirm it, a doubted one only at the next regular check, as
-  the schedule would): every published change is false. Two of the quiet
-  articles are follow-ups of one story and share a paragraph of background, which must stay
-  article text;
+- **quiet**: ``--checks`` checks of each quiet article (the first version and each
+  candidate change fetched again after ``confirm_delay`` to confirm it, a doubted one only
+  at the next regular check, as the schedule would): every published change is false. Two
+  of the quiet articles are follow-ups of one story and share a paragraph of background,
+  which must stay article text;
 - **edited**: three edits (of every kind the newsroom makes), each followed by two checks:
   how many of the edits were published, and how many events came on top.
 

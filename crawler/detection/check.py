@@ -36,7 +36,7 @@ import enum
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Protocol
 
-from crawler.detection.confirm import confirm
+from crawler.detection.confirm import confirm, confirm_first
 from crawler.detection.quality import wall_reason
 from crawler.detection.template import (
     NO_EVIDENCE,
@@ -227,7 +227,7 @@ def plan_update(
                 finding=Finding.NOT_HTML,
             )
         elif page is None:  # a 304: the page of the latest version, not the candidate
-            update = _unchanged(check, answered, unconfirmed=bool(state.candidate))
+            update = _unchanged(check, answered, unconfirmed=_unconfirmed(state))
         else:
             answered = replace(
                 answered, etag=fetch.etag, last_modified=fetch.last_modified, not_html=""
@@ -382,7 +382,7 @@ def _unchanged(
         state,
         interval=decision.interval,
         next_check=decision.next_check,
-        candidate="" if unconfirmed else state.candidate,
+        candidate="" if unconfirmed or _awaits_first(state) else state.candidate,
         held=0 if unconfirmed else state.held,
         extraction_failures=state.extraction_failures + int(unconfirmed),
     )
@@ -452,7 +452,7 @@ def _read(check: _Check, state: ArticleState, flow: Flow) -> _Reading:
     latest = None
     if fingerprint(kept(page, judged)) != state.digest and state.versions:
         latest = history.latest()
-    stored = history.candidate() if state.candidate and latest is not None else None
+    stored = history.candidate() if _unconfirmed(state) and latest is not None else None
     if more := marks_of(latest.article if latest else None, stored) - asked:
         evidence = evidence.adding(history.template(more, ()))
     if latest is not None:  # another item of a rotating block is not a change
@@ -490,7 +490,7 @@ def _article(check: _Check, state: ArticleState, page: ExtractedPage) -> Update:
         update = _unchanged(
             check,
             replace(outlined, status=Status.ACTIVE, extractor=page.extractor),
-            unconfirmed=bool(state.candidate),
+            unconfirmed=_unconfirmed(state),
             told=told,
             headline=article.headline,
         )
@@ -500,11 +500,8 @@ def _article(check: _Check, state: ArticleState, page: ExtractedPage) -> Update:
     read = replace(page, article=article)
     if latest is not None:
         before = kept_before(evidence, tok, latest.article, shown, state.outline)
-        rebase = state.extractor != page.extractor or (
-            before != latest.article and fingerprint(before) == digest
-        )
-        if rebase and not told.kinds:  # the code, the rules or the site's template read it anew
-            return replace(_rebaseline(check, outlined, read), lesson=taught)
+        if not told.kinds and (anew := _read_anew(check, outlined, read, shown, latest, before)):
+            return anew if anew.lesson else replace(anew, lesson=taught)
         latest = replace(latest, article=before)
     if latest is not None and not told.kinds:
         first = article if digest == state.candidate else reading.stored
@@ -526,11 +523,75 @@ def _article(check: _Check, state: ArticleState, page: ExtractedPage) -> Update:
     if reason := wall_reason(read.article):
         return replace(_failed(check, replace(state, candidate="", held=0), reason), lesson=taught)
     if latest is not None and not told.kinds:
-        doubt = doubtful(evidence, tok, latest.article, read.article, shown)
+        doubt = doubtful(evidence, tok, latest.article, read.article, shown, state.outline)
         if state.held < doubt.checks:
             return replace(_held(check, state, read.article), lesson=taught)
     update = _record(check, replace(outlined, candidate="", held=0), read, latest, told)
     return replace(update, lesson=taught)
+
+
+def _first_unconfirmed(state: ArticleState, policy: RecheckPolicy, now: float) -> bool:
+    """True for the first version's confirming fetch (see :func:`_record`): the first
+    version awaits it, and it comes no later than a regular interval after it was due.
+    (Later, a text that differs from the first version's is a change like any other.)"""
+    return (
+        state.versions == 1
+        and _awaits_first(state)
+        and state.last_change is not None
+        and now <= state.last_change + policy.confirm_delay + (state.interval or 0.0)
+    )
+
+
+def _awaits_first(state: ArticleState) -> bool:
+    """True when the first version awaits its confirming fetch: the state's candidate is
+    the latest version's own fingerprint, which a candidate change never is."""
+    return bool(state.candidate) and state.candidate == state.digest
+
+
+def _unconfirmed(state: ArticleState) -> bool:
+    """True when a page that reads as the latest version leaves a candidate change
+    unconfirmed (not when it confirms the first version)."""
+    return bool(state.candidate) and not _awaits_first(state)
+
+
+def _read_anew(
+    check: _Check,
+    state: ArticleState,
+    page: ExtractedPage,
+    shown: Shown,
+    latest: Version,
+    before: Article,
+) -> Update | None:
+    """A text that differs from the latest version's without a change to publish (None
+    for any other): the code, the rules or the site's template read the page anew
+    (``before`` is the latest version as they read it now), recorded as a new baseline; or
+    the first version's confirming fetch (:func:`_first_confirmed`). ``state`` is the
+    article's, with the page outlined."""
+    digest = fingerprint(page.article)
+    if state.extractor != page.extractor or (
+        before != latest.article and fingerprint(before) == digest
+    ):
+        return _rebaseline(check, state, page)
+    if _first_unconfirmed(state, check.policy, check.now):
+        return _first_confirmed(check, state, replace(latest, article=before), page, shown)
+    return None
+
+
+def _first_confirmed(
+    check: _Check, state: ArticleState, latest: Version, page: ExtractedPage, shown: Shown
+) -> Update:
+    """The first version's confirming fetch read another text (``page``): what the two
+    fetches do not both show is volatile (an item of a rotating slot the first fetch read
+    as text), so the first version becomes what both show, recorded as a new baseline and
+    never published; the page is outlined with the rest left out, so the next item of a
+    slot is known as one."""
+    first = latest.article
+    settled = confirm_first(first, page.article)
+    outlined = replace(state, outline=outline(shown.confirmed(settled)), candidate="")
+    taught = lesson(token(state.id), shown, (first, page.article))
+    if fingerprint(settled) == state.digest:
+        return replace(_unchanged(check, outlined), lesson=taught)
+    return replace(_rebaseline(check, outlined, replace(page, article=settled)), lesson=taught)
 
 
 def _unchanged_lesson(
@@ -542,7 +603,7 @@ def _unchanged_lesson(
     else, only a page outlined otherwise than the last one teaches anything (the rest the
     site knows already)."""
     tok = token(state.id)
-    first = check.history.candidate() if state.candidate else None
+    first = check.history.candidate() if _unconfirmed(state) else None
     if first is not None:
         return lesson(tok, shown, (first, article))
     return lesson(tok, shown) if outlined != state.outline else None
@@ -584,7 +645,9 @@ def _record(
     told: _Told,
 ) -> Update:
     """Records a new version (the text of ``page``); publishes it unless it is a flip
-    already published."""
+    already published. The first version is recorded at once and fetched again after
+    ``confirm_delay``: what that fetch does not show is left out of it, as a new baseline
+    (:func:`_first_confirmed`)."""
     history = check.history
     article = page.article
     digest = fingerprint(article)
@@ -615,6 +678,9 @@ def _record(
     if latest is not None:
         changed = replace(changed, events=state.events + 1)
         event = _event(check, changed, told, article.headline, diff)
+    if not state.versions:  # the first version: fetched again to confirm it
+        confirming = check.now + check.policy.confirm_delay
+        changed = replace(changed, candidate=digest, next_check=confirming)
     return Update(
         _settle(changed),
         Finding.CHANGED,

@@ -22,15 +22,19 @@ paragraph by paragraph:
 
 A rotating line next to a real edit therefore neither hides the edit nor is published
 with it, and neither does a clock inside the edited paragraph.
+
+The first version has no latest version to be read against: it is the first fetch's text
+with only what the second fetch shows too (:func:`confirm_first`).
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import replace
 from difflib import SequenceMatcher
 from typing import TYPE_CHECKING
 
-from crawler.domain.normalize import likeness
+from crawler.domain.normalize import likeness, masked
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -67,6 +71,28 @@ def confirm(latest: Article, first: Article, second: Article) -> Article:
     )
 
 
+def confirm_first(first: Article, second: Article) -> Article:
+    """The first version as two fetches agree on it: the text of ``first`` with only the
+    paragraphs ``second`` shows too: those the two show in the same order, and then those
+    it shows elsewhere (as many times as it does).
+
+    When a paragraph of the article and an item of a rotating pool stand in the other order
+    in the second fetch (the pool's item drawn in another slot), order alone cannot tell
+    which of the two moved, and leaving out the article's paragraph would publish it as
+    added later: both are kept, and the item is read as one once it rotates
+    (:mod:`crawler.detection.template`). An item the first fetch shows twice, and the
+    second once, is kept where the second shows it.
+    """
+    shared = _common(first.paragraphs, second.paragraphs)
+    kept = {i for i, _ in shared}
+    elsewhere = Counter(second.paragraphs) - Counter(second.paragraphs[j] for _, j in shared)
+    for i, text in enumerate(first.paragraphs):
+        if i not in kept and elsewhere[text]:
+            elsewhere[text] -= 1
+            kept.add(i)
+    return replace(first, paragraphs=tuple(first.paragraphs[i] for i in sorted(kept)))
+
+
 def _agreed(latest: str, first: str, second: str) -> str:
     return first if first == second else latest
 
@@ -78,15 +104,19 @@ def confirm_paragraphs(
 
     The paragraphs the two fetches share (in order) are aligned with ``latest``; the
     stretches between paragraphs all three share are settled one by one
-    (:func:`_stretch`). With ``pooled``, a text one fetch shows in a volatile place (where
-    the other shows another) is an item of a rotating pool wherever it stands: the other
-    fetch showing it too, elsewhere, is a coincidence, not a change both made. (Words,
-    which repeat, are settled without it.)
+    (:func:`_stretch`). With ``pooled``, the two fetches are aligned whatever their numbers
+    (a clock holds its place among them, although it is no paragraph both show), and a
+    text one fetch shows in a volatile place (where the other shows another) is an item of
+    a rotating pool wherever it stands: the other fetch showing it too, elsewhere, is a
+    coincidence, not a change both made. (Words, which repeat, are settled without it.)
     """
     if list(first) == list(second):
         return list(second)
-    shared = _common(first, second)
-    if pooled:
+    if not pooled:
+        shared = _common(first, second)
+    else:
+        masks = _common([masked(t) for t in first], [masked(t) for t in second])
+        shared = [(i, j) for i, j in masks if first[i] == second[j]]
         matched_first = {i for i, _ in shared}
         matched_second = {j for _, j in shared}
         rotating = {t for i, t in enumerate(first) if i not in matched_first} | {

@@ -51,7 +51,6 @@ from __future__ import annotations
 import enum
 import functools
 import hashlib
-import re
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from difflib import SequenceMatcher
@@ -59,7 +58,7 @@ from typing import TYPE_CHECKING
 
 from crawler.detection.confirm import EDITED
 from crawler.domain.models import Article
-from crawler.domain.normalize import likeness
+from crawler.domain.normalize import likeness, masked
 
 if TYPE_CHECKING:
     from crawler.extraction.extract import Flow
@@ -79,9 +78,6 @@ LEFT_OUT = "~"
 
 AT = "@"
 """Comes before a paragraph's place in an :func:`outline`."""
-
-
-_NUMBER = re.compile(r"\d+")
 
 
 class Role(enum.StrEnum):
@@ -184,8 +180,7 @@ class Lesson:
 def mark(text: str) -> str:
     """Names a block of text whatever its numbers: the same for "Updated 5 minutes ago"
     and "Updated 17 minutes ago"."""
-    masked = _NUMBER.sub("#", " ".join(text.lower().split()))
-    return hashlib.blake2b(masked.encode("utf-8"), digest_size=8).hexdigest()
+    return hashlib.blake2b(masked(text).encode("utf-8"), digest_size=8).hexdigest()
 
 
 def token(article_id: str) -> str:
@@ -322,23 +317,30 @@ class Shown:
 
 
 def doubtful(
-    evidence: Evidence, article_token: str, latest: Article, confirmed: Article, shown: Shown
+    evidence: Evidence,
+    article_token: str,
+    latest: Article,
+    confirmed: Article,
+    shown: Shown,
+    last: str = "",
 ) -> Doubt:
-    """What casts doubt on a confirmed change: two fetches agreeing on a paragraph may be
-    a coincidence of a rotating block.
+    """What casts doubt on a confirmed change: two fetches agreeing on a paragraph may be a
+    coincidence of a rotating block.
 
     Doubted are a paragraph ``confirmed`` adds to ``latest`` (the latest version's text)
-    that flickered or was read on another article of the site, or that stands in a place
-    where blocks flickered more often than they held or where none of the article's
-    unchanged paragraphs stands; a paragraph it cuts that flickered or was read on another
+    that flickered or was read on another article of the site, that stands in a place where
+    blocks flickered more often than they held or where none of the article's unchanged
+    paragraphs stands, or that the article's last page (its :func:`outline` ``last``) showed
+    left out (an item of a slot that the two fetches drew again, or an edit made between the
+    fetches of the last check); a paragraph it cuts that flickered or was read on another
     article, or that stands where the current page (``shown``) shows other paragraphs, one
     of them left out; a paragraph replaced wholesale by another, in the same place among
-    paragraphs that did not change, and the other (unless one of them holds the
-    headline, which a new headline replaces whole); and a block of the site's pages that
-    changed only in its numbers (a counter, a clock). A paragraph reworded (a cut one and
-    an added one at least :data:`crawler.detection.confirm.EDITED` alike) is an edit, and
-    doubted only for where it stands or for its numbers. Such a change is published only
-    once later regular checks show it again (see :mod:`crawler.detection.check`).
+    paragraphs that did not change, and the other (unless one of them holds the headline,
+    which a new headline replaces whole); and a block of the site's pages that changed only
+    in its numbers (a counter, a clock). A paragraph reworded (a cut one and an added one at
+    least :data:`crawler.detection.confirm.EDITED` alike) is an edit, and doubted only for
+    where it stands or for its numbers. Such a change is published only once later regular
+    checks show it again (see :mod:`crawler.detection.check`).
     """
     added = set(confirmed.paragraphs) - set(latest.paragraphs)
     cut = set(latest.paragraphs) - set(confirmed.paragraphs)
@@ -364,6 +366,12 @@ def doubtful(
         for text in (latest.paragraphs[a], confirmed.paragraphs[b])
     }
     doubts |= swapped
+    left_before = {
+        entry.partition(AT)[0].removeprefix(LEFT_OUT)
+        for entry in last.split()
+        if entry.startswith(LEFT_OUT)
+    }
+    doubts.update(text for text in added if mark(text) in left_before)
     page, places = shown.page, shown.places
     if len(places) == len(page.paragraphs):
         article_places = {p for t, p in zip(page.paragraphs, places, strict=True) if t in unchanged}
@@ -405,7 +413,10 @@ def verdicts(
     another item of that rotating block, whatever its words: a new sponsored line or
     another story's headline is never seen on the site before it first rotates in. A block
     of the latest version is not article text when it is template, or when the page shows
-    another block left out where the last page showed it (an item of a slot).
+    another block left out where the last page showed it (an item of a slot). A block
+    that stands where the last page showed a block left out, when the latest version holds
+    neither (a clock, or another slot's item, the confirmation left out), stands in none
+    of the latest version's places.
     """
     page = flow.article
     count = len(page.paragraphs)
@@ -428,10 +439,17 @@ def verdicts(
             if block in items
             or judge(evidence, article_token, before.paragraphs[b]).role is Role.TEMPLATE
         }
-        texts = [page.paragraphs[i] for i in read]
-        shown = [marks[i] for i in read]
+        held = set(previous)
+        again = {
+            p
+            for o, out, p in _outline_pairs(last, marks, where)
+            if out and blocks[o] not in held and marks[p] not in held
+        }
+        aligned = [i for i in read if i not in again]
+        texts = [page.paragraphs[i] for i in aligned]
+        shown = [marks[i] for i in aligned]
         slots.extend(
-            ("the latest version", read[p])
+            ("the latest version", aligned[p])
             for p in sorted(_in_place(shown, previous, gone, (texts, before.paragraphs)))
         )
     slots.extend(
@@ -466,9 +484,21 @@ def _against_outline(
 ) -> list[tuple[int, bool, int]]:
     """The blocks of the :func:`outline` ``last`` that a page (the ``marks`` of its
     paragraphs, and their ``places``) shows another block in place of (see
-    :func:`_aligned`; a block is its mark and, where the outline knows it, its place, so a
-    block moved to another place stands in neither): each block's index in the outline,
-    whether it was left out, and the index of the page's paragraph that stands there."""
+    :func:`_outline_pairs`)."""
+    blocks = _outlined(last)
+    return [
+        (o, out, p) for o, out, p in _outline_pairs(last, marks, places) if blocks[o] != marks[p]
+    ]
+
+
+def _outline_pairs(
+    last: str, marks: Sequence[str], places: Sequence[str]
+) -> list[tuple[int, bool, int]]:
+    """The blocks of the :func:`outline` ``last`` and the paragraphs of a page (their
+    ``marks`` and ``places``) that stand in the same place (see :func:`_aligned`; a block
+    is its mark and, where the outline knows it, its place, so a block moved to another
+    place stands in neither): each block's index in the outline, whether it was left out,
+    and the index of the page's paragraph that stands there."""
     entries = [entry.partition(AT) for entry in last.split()]
     placed = any(place for _, _, place in entries)
     outlined = [(entry.removeprefix(LEFT_OUT), place) for entry, _, place in entries]
@@ -476,7 +506,7 @@ def _against_outline(
     return [
         (o, entries[o][0].startswith(LEFT_OUT), p)
         for o, p in _aligned(outlined, shown)
-        if outlined[o][0] != marks[p] and outlined[o][1] in ("", places[p] or outlined[o][1])
+        if outlined[o][1] in ("", places[p] or outlined[o][1])
     ]
 
 

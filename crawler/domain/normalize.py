@@ -18,6 +18,8 @@ _INVISIBLE = re.compile(
     "\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0]"
 )
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# A run of digits: what :func:`masked` leaves out of a text.
+_NUMBER = re.compile(r"\d+")
 _TYPOGRAPHY = str.maketrans(
     {
         "\u2018": "'",  # left single quote
@@ -60,6 +62,12 @@ def normalise_text(text: str) -> str:
         text = _INVISIBLE.sub("", text).translate(_TYPOGRAPHY)
     # str.split() splits on exactly the characters ``\s`` matches, in a fraction of the time.
     return " ".join(text.split())
+
+
+def masked(text: str) -> str:
+    """``text`` whatever its numbers and case: the same for "Updated 5 minutes ago" and
+    "updated 17 minutes ago"."""
+    return _NUMBER.sub("#", " ".join(text.lower().split()))
 
 
 def likeness(a: str, b: str) -> float:

@@ -36,7 +36,7 @@ class RecheckPolicy:
         failing_after: Consecutive failed checks after which an article is ``failing``.
         failing_interval: How often a failing article is retried.
         confirm_delay: How soon a page that reads differently is fetched again to confirm
-            the change.
+            the change, and a first version's page to confirm the first version.
         site_failure_limit: Consecutive failures of one site (network errors, 5xx, 429),
             whatever the article, after which the whole site is backed off.
         site_backoff: The first back-off of a failing site; it doubles with every further

@@ -59,7 +59,7 @@ if TYPE_CHECKING:
 
 # Names the code that turns pages into articles; stored with every version, so texts
 # extracted by different code are never mistaken for edits.
-EXTRACTOR_VERSION = f"redline-6+{general.VERSION}"
+EXTRACTOR_VERSION = f"redline-7+{general.VERSION}"
 
 # A heading at least this alike (word by word) to the headline the metadata names is that
 # headline as the page shows it.

@@ -236,7 +236,8 @@ def _unglued(lines: list[str], paragraphs: list[Paragraph]) -> list[str]:
 
     A line that is no paragraph of the page is split when paragraphs of the page that are
     prose (not links), found in it in document order, make up at least :data:`_GLUED` of
-    its characters.
+    its characters, or all its words (a table cell read with the bars the extractor writes
+    around it, "| ... |").
     """
     texts = {paragraph.text for paragraph in paragraphs}
     prose = [paragraph.text for paragraph in paragraphs if not paragraph.is_link]
@@ -248,8 +249,21 @@ def _unglued(lines: list[str], paragraphs: list[Paragraph]) -> list[str]:
             continue
         found = _run_together(line, prose)
         covered = sum(len(text) for text in found)
-        out.extend(found if len(found) > 1 and covered >= _GLUED * len(line) else [line])
+        glued = len(found) > 1 and covered >= _GLUED * len(line)
+        out.extend(found if glued or (found and _all_words(line, found)) else [line])
     return out
+
+
+def _all_words(line: str, found: list[str]) -> bool:
+    """True when ``found`` (texts that ``line`` holds one after another) hold all the
+    words of ``line``: what is left of it is punctuation."""
+    rest, at = [], 0
+    for text in found:
+        start = line.index(text, at)
+        rest.append(line[at:start])
+        at = start + len(text)
+    rest.append(line[at:])
+    return not any(_WORD.search(part) for part in rest)
 
 
 def _unbulleted(line: str, texts: Collection[str]) -> str:
