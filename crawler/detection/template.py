@@ -366,11 +366,7 @@ def doubtful(
         for text in (latest.paragraphs[a], confirmed.paragraphs[b])
     }
     doubts |= swapped
-    left_before = {
-        entry.partition(AT)[0].removeprefix(LEFT_OUT)
-        for entry in last.split()
-        if entry.startswith(LEFT_OUT)
-    }
+    left_before = {block for block, out, _ in _entries(last) if out}
     doubts.update(text for text in added if mark(text) in left_before)
     page, places = shown.page, shown.places
     if len(places) == len(page.paragraphs):
@@ -499,12 +495,12 @@ def _outline_pairs(
     is its mark and, where the outline knows it, its place, so a block moved to another
     place stands in neither): each block's index in the outline, whether it was left out,
     and the index of the page's paragraph that stands there."""
-    entries = [entry.partition(AT) for entry in last.split()]
+    entries = _entries(last)
     placed = any(place for _, _, place in entries)
-    outlined = [(entry.removeprefix(LEFT_OUT), place) for entry, _, place in entries]
+    outlined = [(block, place) for block, _, place in entries]
     shown = [(text, place if placed else "") for text, place in zip(marks, places, strict=True)]
     return [
-        (o, entries[o][0].startswith(LEFT_OUT), p)
+        (o, entries[o][1], p)
         for o, p in _aligned(outlined, shown)
         if outlined[o][1] in ("", places[p] or outlined[o][1])
     ]
@@ -523,7 +519,16 @@ def _slots(
 
 def _outlined(last: str) -> list[str]:
     """The marks of the blocks of the :func:`outline` ``last``, in order."""
-    return [entry.partition(AT)[0].removeprefix(LEFT_OUT) for entry in last.split()]
+    return [block for block, _, _ in _entries(last)]
+
+
+def _entries(last: str) -> list[tuple[str, bool, str]]:
+    """The blocks of the :func:`outline` ``last``, in order: each one's mark, whether it was
+    left out, and its place ("" where the outline does not know it)."""
+    return [
+        (block.removeprefix(LEFT_OUT), block.startswith(LEFT_OUT), place)
+        for block, _, place in (entry.partition(AT) for entry in last.split())
+    ]
 
 
 def _headline(article: Article, text: str) -> bool:
