@@ -216,7 +216,7 @@ def article_text(
     if state.flips:
         optional.append(("flips", f"{state.flips} returns to earlier texts, not published"))
     if state.candidate:
-        what = "the first version" if state.candidate == state.digest else "a change"
+        what = "the first version" if state.awaits_first else "a change"
         optional.append(("unconfirmed", f"{what} awaits the fetch that confirms it"))
     lines += [f"  {name + ':':<14}{value}" for name, value in optional if value]
     if versions:

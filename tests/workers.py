@@ -117,7 +117,7 @@ class Harness:
         more; an article whose first version this check recorded is checked once more, the
         fetch that confirms it (which the schedule makes ``confirm_delay`` later)."""
         states = self._check_once(*urls)
-        first = [s.url for s in states if s.versions == 1 and s.candidate == s.digest]
+        first = [s.url for s in states if s.versions == 1 and s.awaits_first]
         if not first:
             return states
         confirmed = {s.id: s for s in self._check_once(*first, others=False)}

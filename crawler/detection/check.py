@@ -382,7 +382,7 @@ def _unchanged(
         state,
         interval=decision.interval,
         next_check=decision.next_check,
-        candidate="" if unconfirmed or _awaits_first(state) else state.candidate,
+        candidate="" if unconfirmed or state.awaits_first else state.candidate,
         held=0 if unconfirmed else state.held,
         extraction_failures=state.extraction_failures + int(unconfirmed),
     )
@@ -536,22 +536,16 @@ def _first_unconfirmed(state: ArticleState, policy: RecheckPolicy, now: float) -
     (Later, a text that differs from the first version's is a change like any other.)"""
     return (
         state.versions == 1
-        and _awaits_first(state)
+        and state.awaits_first
         and state.last_change is not None
         and now <= state.last_change + policy.confirm_delay + (state.interval or 0.0)
     )
 
 
-def _awaits_first(state: ArticleState) -> bool:
-    """True when the first version awaits its confirming fetch: the state's candidate is
-    the latest version's own fingerprint, which a candidate change never is."""
-    return bool(state.candidate) and state.candidate == state.digest
-
-
 def _unconfirmed(state: ArticleState) -> bool:
     """True when a page that reads as the latest version leaves a candidate change
     unconfirmed (not when it confirms the first version)."""
-    return bool(state.candidate) and not _awaits_first(state)
+    return bool(state.candidate) and not state.awaits_first
 
 
 def _read_anew(

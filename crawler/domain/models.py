@@ -259,8 +259,9 @@ class ArticleState(HashRecord):
         last_error: What the last failed check reported, or the status of a gone page. not_html: The
         media type the URL answered with, when its last answer was a document that is not HTML (""
         when it was a page). candidate: Fingerprint of a candidate change waiting for its confirming
-        fetch (""). held: While the candidate is a confirmed change its site's evidence doubts, how
-        many regular checks have shown it so far, counting the confirming one (see
+        fetch (""), or the latest version's own while the first version awaits its confirming fetch
+        (:attr:`awaits_first`). held: While the candidate is a confirmed change its site's evidence
+        doubts, how many regular checks have shown it so far, counting the confirming one (see
         :func:`crawler.detection.template.doubtful`); 0 otherwise. flips: Returns to earlier
         versions recorded without being published again. duplicate_of: The id of the article this
         one duplicates ("" if none). canonical: The id of the canonical URL this article answers for
@@ -314,6 +315,12 @@ class ArticleState(HashRecord):
     def fetched(self) -> bool:
         """True while the article is meant to be fetched again."""
         return self.status in FETCHED and self.next_check is not None
+
+    @property
+    def awaits_first(self) -> bool:
+        """True when the first version awaits its confirming fetch: the candidate is the
+        latest version's own fingerprint, which a candidate change never is."""
+        return bool(self.candidate) and self.candidate == self.digest
 
 
 @dataclass(frozen=True)
