@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from crawler.domain.identity import BadUrlError, normalise_url
+from crawler.domain.identity import BadUrlError, domain_of, normalise_url
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -19,10 +19,6 @@ if TYPE_CHECKING:
 
     from scheduler.tables import Source
 
-# Leading host labels that name a variant of a site rather than the site.
-_HOST_PREFIXES = {"www", "www1", "www2", "m", "mobile", "amp", "edition", "news", "beta"}
-# Second-level labels under a country code that are not the site's own name (bbc.co.uk).
-_SECOND_LEVEL = {"co", "com", "net", "org", "gov", "ac", "edu", "ne", "or", "go"}
 URLS_HEADER = """\
 # Article URLs redline tracks, one per line. Blank lines and lines starting with # are
 # ignored. Add URLs here or with `redline add URL`; a running redline picks up changes to
@@ -68,16 +64,12 @@ def source_for(url: str, rules: Iterable[Source] = ()) -> str:
     for rule in rules:
         if any(host == d or host.endswith("." + d) for d in rule.domains):
             return rule.name
-    labels = [label for label in host.split(".") if label]
-    if not labels:
+    domain = domain_of(url)
+    if not domain:
         return "unknown"
-    if all(label.isdigit() for label in labels) or ":" in host:
-        return host.replace(":", "-")
-    while len(labels) > 2 and labels[0] in _HOST_PREFIXES:
-        labels = labels[1:]
-    if len(labels) >= 3 and len(labels[-1]) == 2 and labels[-2] in _SECOND_LEVEL:
-        return labels[-3]
-    return labels[-2] if len(labels) >= 2 else labels[0]
+    if ":" in domain or all(label.isdigit() for label in domain.split(".")):
+        return domain.replace(":", "-")  # an address
+    return domain.split(".")[0]
 
 
 def parse_urls(text: str, path: str) -> tuple[list[TrackedUrl], list[UrlProblem]]:

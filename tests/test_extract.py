@@ -80,7 +80,7 @@ def test_edits_inside_the_article_change_the_fingerprint(aeb_pages: list[Page]) 
     variants, unseen = _variants_that(aeb_pages, edit_variants, change=False)
     assert variants > 350
     # Every miss is an edit to text the extractor does not return (bench/RESULTS.md).
-    assert len(unseen) <= 0.02 * variants, "\n".join(unseen)
+    assert len(unseen) <= 0.01 * variants, "\n".join(unseen)
 
 
 def _aeb_page(pages: list[Page], prefix: str) -> Page:
@@ -242,6 +242,91 @@ def test_a_link_that_shows_its_address_is_text_not_a_link() -> None:
         "<p><a href='https://results.example/state'>Full state results</a></p></div>"
     )
     assert [p.is_link for p in paragraphs_of(tree)] == [False, False, True]
+
+
+def test_a_link_to_another_site_is_text_and_a_link_to_the_sites_own_story_is_not() -> None:
+    tree = lxml.html.fromstring(
+        "<div><p><a href='https://r.shop.example/u/1'>Get it at the shop for $20</a></p>"
+        "<p><a href='/2019/other-story'>Another story</a></p>"
+        "<p><a href='https://news.ledger.co.uk/x'>A story on a host of the site</a></p>"
+        "<p><a href='https://shop.example/a'>Two shops</a> <a href='/b'>and ours</a></p>"
+        "<p><a href='#top'>Back to the top</a></p></div>"
+    )
+    cited = [p.cites("https://www.ledger.co.uk/a") for p in paragraphs_of(tree)]
+    assert cited == [True, False, False, False, False]
+
+
+def _linked_page(inline: str) -> str:
+    story = [
+        f"Paragraph {n} of the story tells how the harbour wall was rebuilt after the winter"
+        " storm, and what the council said about the cost and the time it took."
+        for n in range(6)
+    ]
+    body = "".join(f"<p>{text}</p>" + (inline if n == 2 else "") for n, text in enumerate(story))
+    return (
+        "<html><head><title>Wall rebuilt</title></head><body><article><h1>Wall rebuilt</h1>"
+        f"{body}</article><footer>Copyright</footer></body></html>"
+    )
+
+
+def _shown(fragment: str) -> str:
+    """The text a fragment of markup shows."""
+    return normalise_text(
+        lxml.html.fragment_fromstring(fragment, create_parent="div").text_content()
+    )
+
+
+@pytest.mark.parametrize(
+    "inline",
+    [
+        "<ul><li><a href='https://r.shop.example/u/1'>Get it at the shop for $20</a></li></ul>",
+        "<p><a href='https://results.example/state'>CLICK FOR FULL RESULTS for $20</a></p>",
+    ],
+)
+def test_a_link_to_another_site_in_the_articles_flow_is_its_text(inline: str) -> None:
+    """An article points its readers to a product or a document on another site: the
+    line is the article's, and an edit of it is an edit of the article."""
+    url = "https://www.ledger.co.uk/2019/wall"
+    page = extract_page(_linked_page(inline), url)
+    line = _shown(inline)
+    assert line in page.article.paragraphs
+    edited = extract_page(_linked_page(inline.replace("$20", "$18")), url)
+    assert line.replace("$20", "$18") in edited.article.paragraphs
+    assert fingerprint(edited.article) != fingerprint(page.article)
+
+
+@pytest.mark.parametrize(
+    "inline",
+    [
+        "<p>Related: <a href='/2019/other-story'>Council names new harbour master</a></p>",
+        "<ul><li><a href='https://www.ledger.co.uk/2019/x'>Council names new master</a></li></ul>",
+        "<div class='ad-slot'><a href='https://ads.example/c?1'>Cheap ferry tickets</a></div>",
+    ],
+)
+def test_links_to_the_sites_own_stories_and_ads_are_not_the_articles_text(inline: str) -> None:
+    page = extract_page(_linked_page(inline), "https://www.ledger.co.uk/2019/wall")
+    line = _shown(inline)
+    assert len(page.article.paragraphs) == 6
+    assert line not in page.article.paragraphs
+
+
+@needs_aeb
+@pytest.mark.parametrize(
+    ("prefix", "line"),
+    [
+        ("287e4d9f4af3", "Get it at Walmart for $238.99"),
+        ("3ce1c8fdf6ad", "CLICK FOR FULL STATE SWIM RESULTS"),
+    ],
+)
+def test_the_articles_links_to_other_sites_are_read_on_real_pages(
+    aeb_pages: list[Page], prefix: str, line: str
+) -> None:
+    """A deals article's "Get it at ..." lines and a results story's link to the full
+    results: the ground truth holds them, and an edit of one is an edit of the article."""
+    page = _aeb_page(aeb_pages, prefix)
+    assert line in extract_page(page.html, page.url).article.paragraphs
+    edited = page.html.replace(f">{line}<", f">{line} (updated)<", 1)
+    assert f"{line} (updated)" in extract_page(edited, page.url).article.paragraphs
 
 
 @needs_aeb

@@ -210,6 +210,35 @@ def test_a_block_moved_to_another_place_is_not_the_same_block() -> None:
     assert verdicts(Evidence(), "a", page, last=last)[1].role is Role.ROTATING
 
 
+def test_an_item_stands_in_its_slot_though_a_list_beside_it_shows_more_items() -> None:
+    """A list of other stories (left out) and, after it, a slot whose item is in the markup
+    of the article's paragraphs (seed 7392). The last page showed the slot's item in the
+    list too; the page now shows one more item in the list than the outline knows. The
+    slot's new item stands where the last page showed the slot's item left out: the only
+    block of the stretch at that place on each side."""
+    teaser, listed = "Council approves new budget after late-night session", "Library hours"
+    last_page = article(BODY[0], "Most read", teaser, listed, teaser, BODY[1])
+    places = ("body", "head", "list", "list", "body", "body")
+    judged = [Verdict(Role.ARTICLE), Verdict(Role.ARTICLE), *[Verdict(Role.CLUTTER)] * 3]
+    last = outline(Shown(last_page, places, [*judged, Verdict(Role.ARTICLE)]))
+    page = Flow(
+        article(BODY[0], "Most read", listed, "Fishing fleet", teaser, "Museum reopens", BODY[1]),
+        ("body", "head", "list", "list", "list", "body", "body"),
+        (False, False, True, True, True, False, False),
+    )
+    assert verdicts(Evidence(), "a", page, last=last)[5].role is Role.ROTATING
+    # a paragraph added where the slot's place stands twice in the stretch is judged on its
+    # own: which of the two stands in the slot is not known
+    added = Flow(
+        article(
+            BODY[0], "Most read", listed, "Fishing fleet", "A new paragraph.", "Museum", BODY[1]
+        ),
+        ("body", "head", "list", "list", "body", "body", "body"),
+        (False, False, True, True, False, False, False),
+    )
+    assert verdicts(Evidence(), "a", added, last=last)[4].role is Role.ARTICLE
+
+
 def test_a_slot_that_showed_three_items_in_turn_is_no_cut() -> None:
     """The first version read a headline of another story as text. The confirmation kept it
     (the two fetches showed other items there), so the last page showed another item in

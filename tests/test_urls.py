@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from crawler.domain.identity import normalise_url
+from crawler.domain.identity import domain_of, normalise_url
 from scheduler.tables import Source
 from scheduler.urls import URLS_HEADER, append_urls, parse_urls, read_urls, source_for
 
@@ -68,10 +68,29 @@ def test_urls_are_normalised(raw: str, normal: str) -> None:
         ("https://theguardian.com/x", "theguardian"),
         ("https://www.abc.net.au/news/x", "abc"),
         ("http://127.0.0.1:8000/x", "127.0.0.1"),
+        ("http://[::1]:8000/x", "--1"),
+        ("https://www.interieur.gouv.fr/x", "interieur"),
     ],
 )
 def test_a_source_is_named_after_its_site(url: str, source: str) -> None:
     assert source_for(url) == source
+
+
+@pytest.mark.parametrize(
+    ("url", "domain"),
+    [
+        ("https://www.ign.com/articles/x", "ign.com"),
+        ("https://R.ZDBB.NET/u/bdjr", "zdbb.net"),
+        ("http://news.bbc.co.uk/1/hi/world.stm", "bbc.co.uk"),
+        ("https://www.abc.net.au./news/x", "abc.net.au"),
+        ("http://127.0.0.1:8000/x", "127.0.0.1"),
+        ("http://localhost/x", "localhost"),
+        ("https://sponsor3.example/offer", "sponsor3.example"),
+        ("/relative/path", ""),
+    ],
+)
+def test_a_url_belongs_to_its_registrable_domain(url: str, domain: str) -> None:
+    assert domain_of(url) == domain
 
 
 def test_source_rules_win_for_their_domains() -> None:

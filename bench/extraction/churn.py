@@ -286,8 +286,9 @@ def insert_related(tree: HtmlElement, region: Region, rng: random.Random) -> str
     """Puts two inline link paragraphs ("Related: <a>…</a>", "Don't miss: <a>…</a>", a bare
     link ...) into the article body, with labels drawn from :data:`LINK_LABELS`.
 
-    News sites put such inline links between an article's paragraphs; the headlines rotate
-    from page view to page view.
+    News sites put such inline links between an article's paragraphs, to other stories of
+    their own (the links are relative, on the page's own site); the headlines rotate from
+    page view to page view.
     """
     del tree
     points = _inside_points(region, rng, 2)
@@ -511,7 +512,7 @@ def _link_paragraph(label: str, headline: str, rng: random.Random) -> HtmlElemen
     slug = "-".join(headline.lower().split()[:6])
     paragraph = lxml.html.Element("p")
     paragraph.text = label
-    link = lxml.html.Element("a", href=f"https://news.example/{rng.randint(10**5, 10**6)}/{slug}")
+    link = lxml.html.Element("a", href=f"/{rng.randint(10**5, 10**6)}/{slug}")
     link.text = headline
     paragraph.append(link)
     return paragraph

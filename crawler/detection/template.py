@@ -51,10 +51,11 @@ from __future__ import annotations
 import enum
 import functools
 import hashlib
-from collections.abc import Hashable, Mapping, Sequence
+from collections import Counter
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from difflib import SequenceMatcher
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from crawler.detection.confirm import EDITED
 from crawler.domain.models import Article
@@ -62,6 +63,8 @@ from crawler.domain.normalize import likeness, masked
 
 if TYPE_CHECKING:
     from crawler.extraction.extract import Flow
+
+_Item = TypeVar("_Item", bound=Hashable)
 
 MAX_ARTICLES = 8
 """How many of the site's articles a block's evidence names (enough to judge it)."""
@@ -493,17 +496,24 @@ def _outline_pairs(
     """The blocks of the :func:`outline` ``last`` and the paragraphs of a page (their
     ``marks`` and ``places``) that stand in the same place (see :func:`_aligned`; a block
     is its mark and, where the outline knows it, its place, so a block moved to another
-    place stands in neither): each block's index in the outline, whether it was left out,
-    and the index of the page's paragraph that stands there."""
+    place stands in neither; in a stretch the two do not share, of unequal lengths, a block
+    and a paragraph that are each the only one of the stretch at a place stand in it):
+    each block's index in the outline, whether it was left out, and the index of the page's
+    paragraph that stands there."""
     entries = _entries(last)
     placed = any(place for _, _, place in entries)
     outlined = [(block, place) for block, _, place in entries]
     shown = [(text, place if placed else "") for text, place in zip(marks, places, strict=True)]
     return [
         (o, entries[o][1], p)
-        for o, p in _aligned(outlined, shown)
+        for o, p in _aligned(outlined, shown, by=_place_of if placed else None)
         if outlined[o][1] in ("", places[p] or outlined[o][1])
     ]
+
+
+def _place_of(block: tuple[str, str]) -> str:
+    """Where a block (its mark and its place) stands on the page."""
+    return block[1]
 
 
 def _slots(
@@ -596,16 +606,29 @@ def _in_place(
     return found
 
 
-def _aligned(a: Sequence[Hashable], b: Sequence[Hashable]) -> list[tuple[int, int]]:
+def _aligned(
+    a: Sequence[_Item], b: Sequence[_Item], by: Callable[[_Item], str] | None = None
+) -> list[tuple[int, int]]:
     """Pairs of indices of paragraphs of ``a`` and ``b`` that stand in the same place:
     the same paragraph, or, in a stretch the two do not share, one of as many paragraphs
-    on each side, in order."""
+    on each side, in order. With ``by`` (where an item stands on the page), in such a
+    stretch of unequal lengths, an item of ``a`` and one of ``b`` that are each the only one
+    of the stretch standing there."""
     pairs: list[tuple[int, int]] = []
     matcher = SequenceMatcher(None, a, b, autojunk=False)
     for tag, a1, a2, b1, b2 in matcher.get_opcodes():
         if tag == "equal" or (tag == "replace" and a2 - a1 == b2 - b1):
             pairs.extend((a1 + k, b1 + k) for k in range(a2 - a1))
-    return pairs
+        elif tag == "replace" and by is not None:
+            ours = Counter(by(item) for item in a[a1:a2])
+            theirs = {by(b[j]): j for j in range(b1, b2)}
+            counts = Counter(by(item) for item in b[b1:b2])
+            pairs.extend(
+                (i, theirs[where])
+                for i in range(a1, a2)
+                if ours[where := by(a[i])] == 1 and counts[where] == 1 and where
+            )
+    return sorted(pairs)
 
 
 def kept_before(

@@ -1,12 +1,16 @@
-"""URL identity: the form of a URL redline stores, the article's id and the site it is
-fetched from. Every part of redline derives these here, so two processes (and the queue's
-scripts, which read the site from the article's hash) never disagree about them.
+"""URL identity: the form of a URL redline stores, the article's id, the site it is
+fetched from and the domain it belongs to. Every part of redline derives these here, so
+two processes (and the queue's scripts, which read the site from the article's hash) never
+disagree about them.
 """
 
 from __future__ import annotations
 
 import hashlib
+from functools import lru_cache
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import tldextract
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 # Query parameters that say how a reader arrived, not which article: dropped from URLs.
@@ -16,6 +20,8 @@ _TRACKING_PARAMS = {
     "_ga", "_gl", "ocid", "cmpid", "cmp", "smid", "smtyp", "ito", "mbid", "rss", "share",
     "sh", "_hsenc", "_hsmi", "mkt_tok", "vero_id", "guccounter", "guce_referrer",
 }  # fmt: skip
+# Registrable domains, from the public suffix list tldextract ships (never fetched).
+_SUFFIXES = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
 
 
 class BadUrlError(ValueError):
@@ -75,6 +81,18 @@ def site_of(url: str) -> str:
     """The site a URL is fetched from: its host and port (politeness and site health are
     kept per site)."""
     return urlsplit(url).netloc.lower()
+
+
+def domain_of(url: str) -> str:
+    """The domain an absolute URL belongs to, whoever runs its hosts: the registrable
+    domain ("bbc.co.uk" for ``https://news.bbc.co.uk/...``), or the host when it has none
+    (an address, "localhost"); "" for a URL with no host."""
+    return _domain((urlsplit(url).hostname or "").rstrip("."))
+
+
+@lru_cache(maxsize=4096)
+def _domain(host: str) -> str:
+    return _SUFFIXES.extract_str(host).top_domain_under_public_suffix or host
 
 
 def article_id(url: str) -> str:

@@ -59,7 +59,7 @@ if TYPE_CHECKING:
 
 # Names the code that turns pages into articles; stored with every version, so texts
 # extracted by different code are never mistaken for edits.
-EXTRACTOR_VERSION = f"redline-7+{general.VERSION}"
+EXTRACTOR_VERSION = f"redline-8+{general.VERSION}"
 
 # A heading at least this alike (word by word) to the headline the metadata names is that
 # headline as the page shows it.
@@ -290,13 +290,13 @@ def _body(
             strip_clutter(element)
         lines = [
             (p.text, place_of(p.element), True)
-            for p in _prose(p for element in body for p in paragraphs_of(element))
+            for p in _prose((p for element in body for p in paragraphs_of(element)), url)
         ]
         return Layer.RULES, lines, fell_back, ""
     if (
         structured is not None
         and _complete(structured.body, tree)
-        and (shown := _shown_lines(tree, structured.body))
+        and (shown := _shown_lines(tree, structured.body, url))
     ):
         return Layer.STRUCTURED, [(text, place, True) for text, place in shown], fell_back, ""
     found = general.general_article(tree, url)
@@ -313,12 +313,12 @@ def _dateline(paragraphs: list[str]) -> tuple[str, tuple[str, ...]]:
     return "", tuple(paragraphs)
 
 
-def _shown_lines(tree: lxml.html.HtmlElement, body: str) -> list[tuple[str, str]]:
+def _shown_lines(tree: lxml.html.HtmlElement, body: str, url: str) -> list[tuple[str, str]]:
     """The paragraphs of the article a JSON-LD body describes, as the page shows them, with
     their places: read from the element whose visible text matches the body best, without
-    its clutter and its links ([] when that element does not hold nearly all of the body
-    and little else). ``tree`` is not changed."""
-    text = "\n".join(_body_lines(body))
+    its clutter and its links to the page's own site ([] when that element does not hold
+    nearly all of the body and little else). ``tree`` is not changed."""
+    text = "\n".join(_body_lines(body, url))
     element = shown_element(tree, text)
     if element is None:
         return []
@@ -326,11 +326,11 @@ def _shown_lines(tree: lxml.html.HtmlElement, body: str) -> list[tuple[str, str]
     strip_clutter(region)
     parent = element.getparent()
     above = path_of(parent) if parent is not None else ""
-    lines = [(p.text, place_of(p.element, above)) for p in _prose(paragraphs_of(region))]
+    lines = [(p.text, place_of(p.element, above)) for p in _prose(paragraphs_of(region), url)]
     return lines if coverage([line for line, _ in lines], text).complete else []
 
 
-def _body_lines(body: str) -> list[str]:
+def _body_lines(body: str, url: str) -> list[str]:
     """The text of a JSON-LD body, by lines: the body is plain text, or HTML (some
     publishers put the article's markup there, escaped or not)."""
     text = html.unescape(body) if "&lt;" in body else body
@@ -338,12 +338,13 @@ def _body_lines(body: str) -> list[str]:
         return text.splitlines()
     fragment = lxml.html.fragment_fromstring(text, create_parent="div")
     strip_clutter(fragment)
-    return [p.text for p in _prose(paragraphs_of(fragment))]
+    return [p.text for p in _prose(paragraphs_of(fragment), url)]
 
 
-def _prose(paragraphs: Iterable[Paragraph]) -> list[Paragraph]:
-    """Paragraphs that are text, not links."""
-    return [p for p in paragraphs if not p.is_link]
+def _prose(paragraphs: Iterable[Paragraph], url: str) -> list[Paragraph]:
+    """Paragraphs that are text: not links, unless to another site than the page's at
+    ``url`` (:meth:`crawler.extraction.paragraphs.Paragraph.cites`)."""
+    return [p for p in paragraphs if not p.is_link or p.cites(url)]
 
 
 def _first_match(

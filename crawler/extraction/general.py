@@ -7,7 +7,8 @@ so that what is around the article can never change what is read:
 
 1. before it reads the page, inline clutter is removed: blocks that are furniture and
    mostly link ("Related: <a>...</a>", "Read more: <a>...</a>"), and short paragraphs that
-   are a link to another story, whatever their label ("Don't miss: <a>...</a>");
+   are a link to another story of the site, whatever their label ("Don't miss:
+   <a>...</a>");
 2. each line it returns is matched to the block of the page it came from (a line it cut
    short is replaced by the whole block). The *article region* is the innermost element
    holding most of the matched text that is not link text. Lines from blocks outside the
@@ -17,9 +18,10 @@ so that what is around the article can never change what is read:
    the region instead. Elements with the region's tag and class near it continue it (an
    article cut into chunks with ads between them);
 3. blocks of prose inside the region that it skipped are added back where they stand, so
-   an edit to any paragraph of the article is seen; so are the list items of prose it
-   skipped when they hold more text than all it read (an article written as a list),
-   never a list beside the article's prose.
+   an edit to any paragraph of the article is seen, and so are its paragraphs and list
+   items that are links to another site (a source, a document, a product: "Get it at
+   <a>...</a>"); so are the list items of prose it skipped when they hold more text than
+   all it read (an article written as a list), never a list beside the article's prose.
 """
 
 from __future__ import annotations
@@ -66,6 +68,8 @@ _KIN_LEVELS = 3
 _PROSE_BLOCKS = frozenset({"p", "div"})
 # List items that may be added back, when the article is written as a list.
 _LISTED = frozenset({"li"})
+# Blocks that are read when they are links to another site.
+_CITING = _PROSE_BLOCKS | _LISTED
 # Elements whose paragraphs are never added back.
 _NOT_PROSE = frozenset({"figure", "figcaption", "aside", "nav", "footer", "header", "form"})
 _WORD = re.compile(r"\w+")
@@ -94,7 +98,7 @@ def general_article(tree: lxml.html.HtmlElement, url: str) -> GeneralArticle | N
 
     ``tree`` is changed: inline clutter is removed from it.
     """
-    paragraphs = _strip_inline_clutter(tree)
+    paragraphs = _strip_inline_clutter(tree, url)
     headline = _title(tree)
     document = trafilatura.bare_extraction(
         tree,
@@ -112,7 +116,7 @@ def general_article(tree: lxml.html.HtmlElement, url: str) -> GeneralArticle | N
     return GeneralArticle(
         headline=headline,
         lines=tuple(
-            _checked_lines(_unglued([line for line in lines if line], paragraphs), paragraphs)
+            _checked_lines(_unglued([line for line in lines if line], paragraphs), paragraphs, url)
         ),
     )
 
@@ -126,7 +130,7 @@ def _title(tree: lxml.html.HtmlElement) -> str:
     return found.title or extract_title(tree) or ""
 
 
-def _strip_inline_clutter(tree: lxml.html.HtmlElement) -> list[Paragraph]:
+def _strip_inline_clutter(tree: lxml.html.HtmlElement, url: str) -> list[Paragraph]:
     """Removes link furniture blocks (see the module docstring); returns the paragraphs of
     the page as it is then."""
     paragraphs = paragraphs_of(tree)
@@ -134,7 +138,7 @@ def _strip_inline_clutter(tree: lxml.html.HtmlElement) -> list[Paragraph]:
         paragraph.element
         for paragraph in paragraphs
         if paragraph.is_link
-        and (_inline_link(paragraph) or is_furniture(paragraph.text))
+        and (_inline_link(paragraph, url) or is_furniture(paragraph.text))
         and paragraph.element.tag in ("p", "div", "li", "span")
     ]
     if not doomed:
@@ -145,12 +149,25 @@ def _strip_inline_clutter(tree: lxml.html.HtmlElement) -> list[Paragraph]:
     return paragraphs_of(tree)
 
 
-def _inline_link(paragraph: Paragraph) -> bool:
-    """True for a short ``<p>`` that is a link to another story ("Don't miss: <a>...</a>")."""
-    return paragraph.tag == "p" and len(_WORD.findall(paragraph.text)) <= _INLINE_LINK_WORDS
+def _inline_link(paragraph: Paragraph, url: str) -> bool:
+    """True for a short ``<p>`` that is a link to another story ("Don't miss: <a>...</a>"),
+    not one that is wholly a link to another site (which the article cites)."""
+    if paragraph.tag != "p" or len(_WORD.findall(paragraph.text)) > _INLINE_LINK_WORDS:
+        return False
+    whole = normalise_text(paragraph.element.text_content()) == paragraph.text
+    return not (whole and paragraph.cites(url))
 
 
-def _checked_lines(lines: list[str], paragraphs: list[Paragraph]) -> list[Line]:
+def _cited(paragraph: Paragraph, region: Collection[int], url: str) -> bool:
+    """True for a paragraph, list item or ``<div>`` that cites another site (see
+    :meth:`crawler.extraction.paragraphs.Paragraph.cites`), with no furniture in it or
+    between it and the nearest of ``region`` (ids of elements) that holds it."""
+    if paragraph.tag not in _CITING or not paragraph.cites(url):
+        return False
+    return not is_clutter_name(paragraph.element) and _clear(paragraph.element, region)
+
+
+def _checked_lines(lines: list[str], paragraphs: list[Paragraph], url: str) -> list[Line]:
     """The extractor's lines, checked against the page's paragraphs (steps 2 and 3 of the
     module docstring), each with its place, in page order with the region's paragraphs
     left out between them (and the nearest one before the first and after the last), which
@@ -176,6 +193,9 @@ def _checked_lines(lines: list[str], paragraphs: list[Paragraph]) -> list[Line]:
         paragraph = paragraphs[index]
         if id(paragraph.element) in inside and not paragraph.is_link:
             kept.setdefault(index, []).append((paragraph.text, place_of(paragraph.element)))
+    for index, paragraph in enumerate(paragraphs):
+        if index not in kept and id(paragraph.element) in inside and _cited(paragraph, tops, url):
+            kept[index] = [(paragraph.text, place_of(paragraph.element))]
     seen = {line for group in kept.values() for line, _ in group}
     for blocks in (_PROSE_BLOCKS, _LISTED):
         added = {

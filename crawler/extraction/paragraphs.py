@@ -5,16 +5,20 @@ a paragraph; inline elements (``<a>``, ``<em>``, ``<span>`` ...) do not. Each pa
 remembers how much of its text is link text, so link lists and "Related: <link>" lines can
 be told apart from prose. Link text is what a reader follows to another page by its words;
 a link that shows its own address (``http://…``, ``www.…``) or is an address to write to
-(``mailto:``, ``tel:``) is part of the text it stands in, as a reader sees it.
+(``mailto:``, ``tel:``) is part of the text it stands in, as a reader sees it. A paragraph
+that is a link to another site (:meth:`Paragraph.cites`) is read as the article's where the
+article stands: it points to what the article is about, not to another story.
 """
 
 from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from urllib.parse import urljoin
 
 import lxml.html
 
+from crawler.domain.identity import domain_of
 from crawler.domain.normalize import normalise_text
 
 # Elements that start and end a paragraph of their own.
@@ -75,11 +79,13 @@ class Paragraph:
         text: The normalised text.
         link_chars: How many of its characters are inside links.
         element: The block element that holds it.
+        targets: The addresses (``href``) of the links whose text it holds.
     """
 
     text: str
     link_chars: int
     element: lxml.html.HtmlElement
+    targets: frozenset[str] = frozenset()
 
     @property
     def tag(self) -> str:
@@ -90,6 +96,20 @@ class Paragraph:
     def is_link(self) -> bool:
         """True when most of its text is link text: a link, or a list of links, not prose."""
         return self.link_share >= LINK_SHARE
+
+    def cites(self, url: str) -> bool:
+        """True when it is a link, or links, to another site than the page at ``url``: a
+        source, a document or a product the article points its readers to, which they read
+        as the article's, not another story of the page's own site (a relative link is one).
+        """
+        if not self.is_link or not self.targets:
+            return False
+        home = domain_of(url)
+        return all(
+            (target := urljoin(url, href)).startswith(("http://", "https://"))
+            and domain_of(target) != home
+            for href in self.targets
+        )
 
     @property
     def link_share(self) -> float:
@@ -104,13 +124,16 @@ def paragraphs_of(element: lxml.html.HtmlElement) -> list[Paragraph]:
     Iterative, so any depth of nesting is read without recursion.
     """
     reader = _Reader(element)
-    # (node, inside a link, entering?): a node is entered, its children read, then left.
-    stack: list[tuple[lxml.html.HtmlElement, bool, bool]] = [(element, False, True)]
+    # (node, the link it is in or None, entering?): a node is entered, its children read,
+    # then left.
+    stack: list[tuple[lxml.html.HtmlElement, str | None, bool]] = [(element, None, True)]
     while stack:
         node, in_link, entering = stack.pop()
         tag = node.tag.lower() if isinstance(node.tag, str) else ""
         if entering:
-            linked = in_link or (tag == "a" and _navigates(node))
+            linked = in_link
+            if linked is None and tag == "a" and _navigates(node):
+                linked = (node.get("href") or "").strip()
             if tag in BLOCKS:
                 reader.open_block(node)
             stack.append((node, in_link, False))
@@ -170,6 +193,7 @@ class _Reader:
         self.paragraphs: list[Paragraph] = []
         self._parts: list[str] = []
         self._link_parts: list[str] = []
+        self._targets: set[str] = set()
         self._blocks: list[lxml.html.HtmlElement] = [root]
 
     def open_block(self, element: lxml.html.HtmlElement) -> None:
@@ -180,15 +204,20 @@ class _Reader:
         self.flush()
         self._blocks.pop()
 
-    def add(self, text: str, *, linked: bool) -> None:
+    def add(self, text: str, *, linked: str | None) -> None:
         self._parts.append(text)
-        if linked:
+        if linked is not None:
             self._link_parts.append(text)
+            if text.strip():
+                self._targets.add(linked)
 
     def flush(self) -> None:
         text = normalise_text("".join(self._parts))
         if text:
             link = normalise_text("".join(self._link_parts))
-            self.paragraphs.append(Paragraph(text, len(link), self._blocks[-1]))
+            self.paragraphs.append(
+                Paragraph(text, len(link), self._blocks[-1], frozenset(self._targets))
+            )
         self._parts.clear()
         self._link_parts.clear()
+        self._targets.clear()

@@ -14,7 +14,8 @@ A layout is drawn from a seed (:meth:`Layout.draw`), independently of every othe
   (a clock, "Updated N minutes ago", a comment counter, a sponsored line from a rotating
   pool, a "Most read" list, a "Page served" stamp, headlines of other stories), each placed
   before, after, beside or inside the article, and sometimes in exactly the markup of the
-  article's paragraphs with no telling class name.
+  article's paragraphs with no telling class name. On some sites each sponsored line is a
+  link to its sponsor's site.
 
 The text is the newsroom's (:mod:`scheduler.newsroom.story`), so edits and the ground truth are
 the same as for the hand-written layouts.
@@ -99,6 +100,7 @@ class Layout:
     site: str
     blocks: tuple[Block, ...]
     names: tuple[str, ...]
+    sponsor_links: bool = False
 
     @classmethod
     def draw(cls, seed: int) -> Layout:
@@ -133,6 +135,7 @@ class Layout:
             f"{rng.choice(_SITE_WORDS)}",
             blocks=tuple(blocks),
             names=names,
+            sponsor_links=rng.random() < 0.5,  # drawn last: the draws above stay as they were
         )
 
     def render(self, story: Story, url: str, churn: Churn) -> str:
@@ -272,7 +275,11 @@ class Layout:
             case "comments":
                 return f"Reader comments ({churn.number(0, 500)})"
             case "sponsored":
-                return _e(_SPONSORED[churn.number(0, len(_SPONSORED) - 1)])
+                n = churn.number(0, len(_SPONSORED) - 1)
+                if not self.sponsor_links:
+                    return _e(_SPONSORED[n])
+                href = f"https://sponsor{n}.example/offer?ref={churn.number(1000, 9999)}"
+                return f'<a href="{href}">{_e(_SPONSORED[n])}</a>'
             case "served":
                 return f"Page served {churn.clock()} by node {churn.number(1, 40)}"
             case "teaser" | "most_read":
