@@ -190,6 +190,26 @@ def test_a_slot_whose_item_the_extraction_reads_one_time_and_not_the_next_is_no_
     assert kept_before(Evidence(), "a", first_page, shown, first) == first_page
 
 
+def test_a_block_alike_to_a_slots_item_that_the_page_shows_as_it_was_is_kept() -> None:
+    """Two lines alike but for their numbers (a tweet's author and date, quoted twice): the
+    page shows another block, left out, where the first stood, and the second as it was.
+    The first was an item of a slot; the second is still the article's."""
+    first, second = "Posted by Ann Author at 10:15", "Posted by Ann Author at 11:20"
+    assert mark(first) == mark(second)
+    places = ("body", "line", "body", "line", "body")
+    latest = article(BODY[0], first, BODY[1], second, BODY[2])
+    last = outline(Shown(latest, places, [Verdict(Role.ARTICLE)] * 5))
+    flow = Flow(
+        article(BODY[0], "Sponsored: tours today.", BODY[1], second, BODY[2]),
+        places,
+        (False, True, False, False, False),
+    )
+    judged = verdicts(Evidence(), "a", flow, last=last)
+    shown = Shown(flow.article, places, judged)
+    before = kept_before(Evidence(), "a", latest, shown, last)
+    assert before.paragraphs == (BODY[0], BODY[1], second, BODY[2])
+
+
 def test_a_block_moved_to_another_place_is_not_the_same_block() -> None:
     """Two rotating slots, one left out by the extraction and one in the markup of the
     article's paragraphs: an item that moves from the first to the second is another item

@@ -511,11 +511,11 @@ def _article(check: _Check, state: ArticleState, page: ExtractedPage) -> Update:
         confirmed = confirm(latest.article, first, article)
         taught = lesson(tok, shown, (first, article), (latest.article, confirmed))
         outlined = replace(state, outline=outline(shown.confirmed(confirmed)))
-        if fingerprint(confirmed) == fingerprint(latest.article):
-            if fingerprint(confirmed) != state.digest:  # only what the template leaves out
-                update = _rebaseline(check, outlined, replace(read, article=confirmed))
-            else:
-                update = _unchanged(check, state, unconfirmed=True)
+        settled = fingerprint(confirmed)
+        if settled == state.digest:  # what both fetches show is the latest version's text
+            return replace(_unchanged(check, state, unconfirmed=True), lesson=taught)
+        if settled == fingerprint(latest.article):  # only what the template leaves out
+            update = _rebaseline(check, outlined, replace(read, article=confirmed))
             return replace(update, lesson=taught)
         read = replace(read, article=confirmed)
     elif wall_reason(article) and digest != state.candidate:  # a first version, or a move

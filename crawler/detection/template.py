@@ -647,7 +647,9 @@ def kept_before(
       them left out: a rotating line the page shows another item of;
     - that stood, on the article's last page (its outline ``last``), where the page now
       shows another block left out, by the evidence or by the extraction, at the same
-      place: a slot whose item the extraction reads one time and not the next;
+      place: a slot whose item the extraction reads one time and not the next (a block
+      with the same words that the page shows where it stood, read as text, is not that
+      item: two datelines alike but for their numbers);
     - that stand where the last page showed other blocks (the confirmation kept the
       paragraph while the fetches showed other items there), no fewer than they are, that
       the page now shows left-out blocks in place of: a slot that showed three items in
@@ -662,9 +664,10 @@ def kept_before(
         for i, text in enumerate(before.paragraphs)
         if judge(evidence, article_token, text).role is Role.TEMPLATE
     }
+    aligned = _aligned(before.paragraphs, read.page.paragraphs)
     dropped.update(
         b
-        for b, p in _aligned(before.paragraphs, read.page.paragraphs)
+        for b, p in aligned
         if left_out[p]
         and (
             before.paragraphs[b] == read.page.paragraphs[p]
@@ -677,7 +680,10 @@ def kept_before(
     slots = _slots(last, marks, places, shown.judged)
     previous = [mark(text) for text in before.paragraphs]
     items = {blocks[o] for o in slots}
-    dropped.update(i for i, block in enumerate(previous) if block in items)
+    shown_as_is = {
+        b for b, p in aligned if not left_out[p] and before.paragraphs[b] == read.page.paragraphs[p]
+    }
+    dropped.update(i for i, block in enumerate(previous) if block in items and i not in shown_as_is)
     dropped.update(_in_place(previous, blocks, slots))
     dropped.update(
         b

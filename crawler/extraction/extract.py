@@ -289,7 +289,7 @@ def _body(
         for element in body:
             strip_clutter(element)
         lines = [
-            (p.text, place_of(p.element), True)
+            (p.text, place_of(p), True)
             for p in _prose((p for element in body for p in paragraphs_of(element)), url)
         ]
         return Layer.RULES, lines, fell_back, ""
@@ -326,7 +326,7 @@ def _shown_lines(tree: lxml.html.HtmlElement, body: str, url: str) -> list[tuple
     strip_clutter(region)
     parent = element.getparent()
     above = path_of(parent) if parent is not None else ""
-    lines = [(p.text, place_of(p.element, above)) for p in _prose(paragraphs_of(region), url)]
+    lines = [(p.text, place_of(p, above)) for p in _prose(paragraphs_of(region), url)]
     return lines if coverage([line for line, _ in lines], text).complete else []
 
 

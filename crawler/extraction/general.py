@@ -162,7 +162,7 @@ def _cited(paragraph: Paragraph, region: Collection[int], url: str) -> bool:
     """True for a paragraph, list item or ``<div>`` that cites another site (see
     :meth:`crawler.extraction.paragraphs.Paragraph.cites`), with no furniture in it or
     between it and the nearest of ``region`` (ids of elements) that holds it."""
-    if paragraph.tag not in _CITING or not paragraph.cites(url):
+    if paragraph.tag not in _CITING or not paragraph.cites(url) or is_furniture(paragraph.text):
         return False
     return not is_clutter_name(paragraph.element) and _clear(paragraph.element, region)
 
@@ -192,10 +192,10 @@ def _checked_lines(lines: list[str], paragraphs: list[Paragraph], url: str) -> l
         anchor = index
         paragraph = paragraphs[index]
         if id(paragraph.element) in inside and not paragraph.is_link:
-            kept.setdefault(index, []).append((paragraph.text, place_of(paragraph.element)))
+            kept.setdefault(index, []).append((paragraph.text, place_of(paragraph)))
     for index, paragraph in enumerate(paragraphs):
         if index not in kept and id(paragraph.element) in inside and _cited(paragraph, tops, url):
-            kept[index] = [(paragraph.text, place_of(paragraph.element))]
+            kept[index] = [(paragraph.text, place_of(paragraph))]
     seen = {line for group in kept.values() for line, _ in group}
     for blocks in (_PROSE_BLOCKS, _LISTED):
         added = {
@@ -211,7 +211,7 @@ def _checked_lines(lines: list[str], paragraphs: list[Paragraph], url: str) -> l
             break  # a list beside the article's prose is not its text
         for index, paragraph in added.items():
             if paragraph.text not in seen:
-                kept[index] = [(paragraph.text, place_of(paragraph.element))]
+                kept[index] = [(paragraph.text, place_of(paragraph))]
                 seen.add(paragraph.text)
     unread = [
         index
@@ -221,7 +221,7 @@ def _checked_lines(lines: list[str], paragraphs: list[Paragraph], url: str) -> l
     order = sorted(kept.keys() | set(unread))
     for at in in_flow([index in kept for index in order]):
         paragraph = paragraphs[order[at]]
-        left[order[at]] = (paragraph.text, place_of(paragraph.element))
+        left[order[at]] = (paragraph.text, place_of(paragraph))
     return [
         line
         for index in sorted(kept.keys() | left.keys())

@@ -158,12 +158,15 @@ def stable_class(element: lxml.html.HtmlElement) -> str:
     return " ".join(t for t in tokens if not any(c.isdigit() for c in t))
 
 
-def place_of(element: lxml.html.HtmlElement, above: str = "") -> str:
-    """Where a block stands on its page, whatever its words: a short name of the tags and
-    stable class names (:func:`stable_class`) of ``element`` and the elements that hold
-    it. ``above`` is the path (:func:`path_of`) of what holds the tree's root, for an
-    element of a copy of part of the page."""
-    digest = hashlib.blake2b(f"{above}/{path_of(element)}".encode(), digest_size=6)
+def place_of(paragraph: Paragraph, above: str = "") -> str:
+    """Where a paragraph stands on its page, whatever its words: a short name of the tags
+    and stable class names (:func:`stable_class`) of its block and the elements that hold
+    it, and whether it is a link (:attr:`Paragraph.is_link`: a line that is a link stands
+    apart from the prose beside it in the same markup). ``above`` is the path
+    (:func:`path_of`) of what holds the tree's root, for a paragraph of a copy of part of
+    the page."""
+    link = "/a" if paragraph.is_link else ""
+    digest = hashlib.blake2b(f"{above}/{path_of(paragraph.element)}{link}".encode(), digest_size=6)
     return digest.hexdigest()
 
 
