@@ -620,15 +620,18 @@ def _aligned(
         if tag == "equal" or (tag == "replace" and a2 - a1 == b2 - b1):
             pairs.extend((a1 + k, b1 + k) for k in range(a2 - a1))
         elif tag == "replace" and by is not None:
-            ours = Counter(by(item) for item in a[a1:a2])
-            theirs = {by(b[j]): j for j in range(b1, b2)}
-            counts = Counter(by(item) for item in b[b1:b2])
-            pairs.extend(
-                (i, theirs[where])
-                for i in range(a1, a2)
-                if ours[where := by(a[i])] == 1 and counts[where] == 1 and where
-            )
+            ours, theirs = _alone(a, a1, a2, by), _alone(b, b1, b2, by)
+            pairs.extend((ours[where], theirs[where]) for where in ours.keys() & theirs.keys())
     return sorted(pairs)
+
+
+def _alone(
+    items: Sequence[_Item], start: int, end: int, by: Callable[[_Item], str]
+) -> dict[str, int]:
+    """The places (``by``, "" not one) that one item alone of ``items[start:end]`` stands
+    at, each with that item's index."""
+    count = Counter(by(item) for item in items[start:end])
+    return {where: i for i in range(start, end) if (where := by(items[i])) and count[where] == 1}
 
 
 def kept_before(

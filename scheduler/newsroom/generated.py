@@ -100,7 +100,7 @@ class Layout:
     site: str
     blocks: tuple[Block, ...]
     names: tuple[str, ...]
-    sponsor_links: bool = False
+    sponsor_links: bool
 
     @classmethod
     def draw(cls, seed: int) -> Layout:
